@@ -1,0 +1,70 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "dragoman",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dragoman", targets: ["DragomanCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The canonical user model, its validation and the create/read service: no HTTP, no vendor field names.
+        .target(
+            name: "DragomanCore",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        // The gateway: HTTP server, the four dialects, the SQLite store and configuration.
+        .target(
+            name: "Dragoman",
+            dependencies: [
+                "DragomanCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `dragoman` command.
+        .executableTarget(
+            name: "DragomanCLI",
+            dependencies: [
+                "Dragoman",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DragomanCoreTests",
+            dependencies: ["DragomanCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DragomanTests",
+            dependencies: [
+                "Dragoman",
+                "DragomanCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

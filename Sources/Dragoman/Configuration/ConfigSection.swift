@@ -1,0 +1,63 @@
+/// One mapping of the configuration tree, read with its path so that every error names the full
+/// key. Reading a section also checks that it holds no key Dragoman does not know.
+struct ConfigSection {
+    let path: String
+    let values: [String: ConfigTree]
+
+    init(_ tree: ConfigTree?, path: String) throws(ConfigurationError) {
+        self.path = path
+        switch tree {
+        case nil: values = [:]
+        case .mapping(let values): self.values = values
+        default: throw ConfigurationError(key: path.isEmpty ? "(top level)" : path, problem: "must be a mapping of keys to values")
+        }
+    }
+
+    func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    /// Refuses keys outside `known`, which usually are typos.
+    func allowOnly(_ known: Set<String>) throws(ConfigurationError) {
+        if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ConfigurationError(key: key(unknown), problem: "is not a known setting; expected one of \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
+    func section(_ name: String) throws(ConfigurationError) -> ConfigSection {
+        try ConfigSection(values[name], path: key(name))
+    }
+
+    func string(_ name: String) throws(ConfigurationError) -> String? {
+        switch values[name] {
+        case nil: return nil
+        case .scalar(let text): return text
+        default: throw ConfigurationError(key: key(name), problem: "must be a single value")
+        }
+    }
+
+    func int(_ name: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let text = try string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(key: key(name), problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+
+    func bool(_ name: String) throws(ConfigurationError) -> Bool? {
+        guard let text = try string(name) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw ConfigurationError(key: key(name), problem: "must be true or false, not '\(text)'")
+        }
+    }
+
+    func choice<Value: RawRepresentable & CaseIterable>(_ name: String, _ type: Value.Type) throws(ConfigurationError) -> Value?
+    where Value.RawValue == String {
+        guard let text = try string(name) else { return nil }
+        guard let value = Value(rawValue: text) else {
+            let allowed = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(key: key(name), problem: "must be one of \(allowed), not '\(text)'")
+        }
+        return value
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Yams
+
+/// A configuration document as a tree of scalars, mappings and lists: what the YAML file, the
+/// environment and the command line are merged into before the typed configuration is read.
+enum ConfigTree: Sendable, Equatable {
+    case scalar(String)
+    case mapping([String: ConfigTree])
+    case list([ConfigTree])
+
+    /// Parses YAML text; `source` names the file in error messages.
+    static func parse(yaml: String, source: String) throws(ConfigurationError) -> ConfigTree {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigurationError(key: source, problem: "is not valid YAML: \(error)")
+        }
+        guard let node else { return .mapping([:]) }
+        return try convert(node, path: "")
+    }
+
+    private static func convert(_ node: Node, path: String) throws(ConfigurationError) -> ConfigTree {
+        switch node {
+        case .scalar(let scalar):
+            return .scalar(scalar.string)
+        case .mapping(let mapping):
+            var values: [String: ConfigTree] = [:]
+            for (key, value) in mapping {
+                guard let name = key.string else {
+                    throw ConfigurationError(key: path.isEmpty ? "(top level)" : path, problem: "has a key that is not a plain string")
+                }
+                let childPath = path.isEmpty ? name : "\(path).\(name)"
+                if values[name] != nil { throw ConfigurationError(key: childPath, problem: "is given twice") }
+                values[name] = try convert(value, path: childPath)
+            }
+            return .mapping(values)
+        case .sequence(let sequence):
+            var items: [ConfigTree] = []
+            for (index, value) in sequence.enumerated() { items.append(try convert(value, path: "\(path)[\(index)]")) }
+            return .list(items)
+        case .alias:
+            throw ConfigurationError(key: path, problem: "uses a YAML alias, which Dragoman does not support")
+        }
+    }
+
+    /// Sets the scalar at `path`, creating mappings on the way.
+    mutating func set(_ path: [String], to value: String) {
+        guard let head = path.first else {
+            self = .scalar(value)
+            return
+        }
+        var children: [String: ConfigTree] = [:]
+        if case .mapping(let existing) = self { children = existing }
+        var child = children[head] ?? .mapping([:])
+        child.set(Array(path.dropFirst()), to: value)
+        children[head] = child
+        self = .mapping(children)
+    }
+
+    /// Overlays environment variables named `DRAGOMAN_<SECTION>__<KEY>…`: `__` separates levels,
+    /// a single `_` inside a level stands for `-`, and levels match existing keys regardless of
+    /// case. `DRAGOMAN_CONFIG` is not a key and is skipped.
+    mutating func overlay(environment: [String: String]) {
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("DRAGOMAN_") && name != "DRAGOMAN_CONFIG" {
+            let levels = name.dropFirst("DRAGOMAN_".count).components(separatedBy: "__").map {
+                $0.replacingOccurrences(of: "_", with: "-")
+            }
+            guard !levels.contains(where: \.isEmpty) else { continue }
+            set(resolve(levels), to: value)
+        }
+    }
+
+    /// The path with each level spelled as the existing key it matches, if any.
+    private func resolve(_ levels: [String]) -> [String] {
+        var node: ConfigTree? = self
+        var path: [String] = []
+        for level in levels {
+            if case .mapping(let children) = node,
+                let match = children.keys.first(where: { $0.lowercased() == level.lowercased() })
+            {
+                path.append(match)
+                node = children[match]
+            } else {
+                path.append(Self.defaultSpelling(level))
+                node = nil
+            }
+        }
+        return path
+    }
+
+    /// Known camelCase keys, so an environment variable can set a key the file leaves out.
+    private static func defaultSpelling(_ level: String) -> String {
+        let known = [
+            "bodyLimit", "bcryptCost", "reconciliationKey", "sqlite", "path", "host", "port", "level", "enabled", "mode", "services",
+            "groups", "server", "store", "security", "log", "dialects",
+        ]
+        return known.first { $0.lowercased() == level.lowercased() } ?? level.lowercased()
+    }
+}
+
+/// A configuration problem, naming the key and what is wrong with it.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var key: String
+    public var problem: String
+
+    public init(key: String, problem: String) {
+        self.key = key
+        self.problem = problem
+    }
+
+    public var description: String { "configuration error: \(key) \(problem)" }
+}

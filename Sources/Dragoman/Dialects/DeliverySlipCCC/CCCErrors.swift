@@ -1,0 +1,100 @@
+import DragomanCore
+import HTTPTypes
+
+/// ServiceStack error responses for the CCC dialect.
+enum CCCErrors {
+    static func response(for failure: GatewayFailure) -> DialectResponse {
+        switch failure {
+        case .service(.invalid(let violations)):
+            let errors = violations.map(error)
+            let first = errors.first ?? ResponseError(errorCode: "ValidationException", fieldName: "", message: "Validation failed")
+            return body(.badRequest, first.errorCode, first.message, errors)
+        case .service(.duplicate(let existing, _)):
+            let message = "A service user with EmailAddress '\(existing.profile.email ?? "")' already exists"
+            return body(.conflict, "Conflict", message, [ResponseError(errorCode: "AlreadyExists", fieldName: CCCField.emailAddress, message: message)])
+        case .service(.notFound):
+            return body(.notFound, "NotFound", "Service user not found", [])
+        case .malformedBody(let detail):
+            return body(.badRequest, "SerializationException", "Unable to bind to request 'CreateServiceUser': \(detail)", [])
+        case .invalidEncoding:
+            return body(.badRequest, "SerializationException", "Unable to bind to request 'CreateServiceUser': the body is not valid UTF-8", [])
+        case .unsupportedMediaType(let type):
+            let message = "The Content-Type '\(type ?? "(none)")' is not supported; send application/json or application/x-www-form-urlencoded"
+            return body(.unsupportedMediaType, "NotSupportedException", message, [])
+        case .payloadTooLarge(let limit):
+            return body(.contentTooLarge, "RequestTooLarge", "The request body is larger than \(limit) bytes", [])
+        case .notAcceptable(let detail):
+            return body(.notAcceptable, "NotAcceptable", detail, [])
+        case .invalidParameter(let parameter, let reason):
+            return body(.badRequest, "ArgumentException", reason, [ResponseError(errorCode: "ArgumentException", fieldName: parameter, message: reason)])
+        case .internalError, .service(.storeFailure):
+            return body(.internalServerError, "Exception", "Internal server error", [])
+        }
+    }
+
+    static func body(_ status: HTTPResponse.Status, _ code: String, _ message: String, _ errors: [ResponseError]) -> DialectResponse {
+        .json(status, ErrorResponse(responseStatus: ResponseStatus(errorCode: code, message: message, errors: errors)))
+    }
+
+    static func error(_ violation: FieldViolation) -> ResponseError {
+        let name: String
+        switch violation.field {
+        case .wire(let wire): name = canonicalCase(wire)
+        case .canonical(let field): name = wireName(field)
+        }
+        let label = "'\(ServiceStack.label(name))'"
+        switch violation.rule {
+        case .required:
+            return ResponseError(errorCode: "NotEmpty", fieldName: name, message: "\(label) must not be empty.")
+        case .invalidFormat(let expected) where name == CCCField.emailAddress:
+            _ = expected
+            return ResponseError(errorCode: "Email", fieldName: name, message: "\(label) is not a valid email address.")
+        case .invalidFormat(let expected):
+            return ResponseError(errorCode: "SerializationException", fieldName: name, message: "\(label) is not valid; expected \(expected).")
+        case .invalidType(let expected):
+            return ResponseError(errorCode: "SerializationException", fieldName: name, message: "Invalid value for \(label); expected a \(expected).")
+        case .notAllowed(let allowed):
+            return ResponseError(errorCode: "Enum", fieldName: name, message: "\(label) must be one of: \(allowed.joined(separator: ", ")).")
+        case .tooLong(let max):
+            return ResponseError(errorCode: "MaximumLength", fieldName: name, message: "The length of \(label) must be \(max) characters or fewer.")
+        case .tooMany(let max):
+            return ResponseError(errorCode: "MaximumLength", fieldName: name, message: "\(label) must have \(max) entries or fewer.")
+        case .unknownAttribute:
+            return ResponseError(errorCode: "SerializationException", fieldName: name, message: "\(label) is not a property of CreateServiceUser.")
+        case .conflict(let reason):
+            return ResponseError(errorCode: "ArgumentException", fieldName: name, message: "\(label) does not match: \(reason).")
+        case .notFound:
+            return ResponseError(errorCode: "NotFound", fieldName: name, message: "\(label) refers to nothing that exists.")
+        }
+    }
+
+    /// A wire name in the DTO's own PascalCase spelling, whatever case the caller used.
+    static func canonicalCase(_ name: String) -> String {
+        let all = [
+            CCCField.serviceGuid, CCCField.emailAddress, CCCField.password, CCCField.firstName, CCCField.lastName, CCCField.preRegister,
+            CCCField.skipRegConfirmation, CCCField.serviceUserGroupGuid, CCCField.serviceUserGroupType, CCCField.language,
+            CCCField.enableCampaigns, CCCField.enableESignatures, CCCField.defaultSecure, CCCField.blacklistMode,
+        ]
+        return all.first { $0.lowercased() == name.lowercased() } ?? name
+    }
+
+    static func wireName(_ field: UserField) -> String {
+        switch field {
+        case .serviceID: CCCField.serviceGuid
+        case .email: CCCField.emailAddress
+        case .password: CCCField.password
+        case .givenName: CCCField.firstName
+        case .familyName: CCCField.lastName
+        case .language: CCCField.language
+        case .preRegister: CCCField.preRegister
+        case .skipRegistrationConfirmation: CCCField.skipRegConfirmation
+        case .groupGUID: CCCField.serviceUserGroupGuid
+        case .groupType: CCCField.serviceUserGroupType
+        case .enableCampaigns: CCCField.enableCampaigns
+        case .enableESignatures: CCCField.enableESignatures
+        case .defaultSecure: CCCField.defaultSecure
+        case .blacklistMode: CCCField.blacklistMode
+        default: field.rawValue.capitalizedFirst
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import DragomanCore
+
+/// The property names of the CCC `CreateServiceUser` request DTO, as ServiceStack binds them
+/// (case-insensitively).
+enum CCCField {
+    static let serviceGuid = "ServiceGuid"
+    static let emailAddress = "EmailAddress"
+    static let password = "Password"
+    static let firstName = "FirstName"
+    static let lastName = "LastName"
+    static let preRegister = "PreRegister"
+    static let skipRegConfirmation = "SkipRegConfirmation"
+    static let serviceUserGroupGuid = "ServiceUserGroupGuid"
+    static let serviceUserGroupType = "ServiceUserGroupType"
+    static let language = "Language"
+    static let enableCampaigns = "EnableCampaigns"
+    static let enableESignatures = "EnableESignatures"
+    static let defaultSecure = "DefaultSecure"
+    static let blacklistMode = "BlacklistMode"
+    static let serviceUserGuid = "ServiceUserGuid"
+}
+
+/// `CreateServiceUserResponse`; ServiceStack leaves out null properties.
+struct CreateServiceUserResponse: Encodable {
+    var serviceUserGuid: String
+}
+
+/// `GetServiceUserResponse`.
+struct GetServiceUserResponse: Encodable {
+    var serviceUser: ServiceUser
+}
+
+/// The CCC `ServiceUser` read model.
+struct ServiceUser: Encodable {
+    var serviceUserGuid: String
+    var emailAddress: String?
+    var createdOn: String
+    var firstName: String?
+    var lastName: String?
+    var status: String
+    var language: String?
+    var groupGuid: String?
+    var groupType: String?
+    var enableCampaigns: Bool
+    var enableESignatures: Bool
+    var defaultSecure: String?
+    var blacklistMode: String?
+}
+
+/// A response DTO carrying only ServiceStack's `ResponseStatus`.
+struct ErrorResponse: Encodable {
+    var responseStatus: ResponseStatus
+}
+
+/// ServiceStack's `ResponseStatus`.
+struct ResponseStatus: Encodable {
+    var errorCode: String
+    var message: String
+    var errors: [ResponseError]
+}
+
+/// ServiceStack's `ResponseError`: one failing field.
+struct ResponseError: Encodable {
+    var errorCode: String
+    var fieldName: String
+    var message: String
+}

@@ -1,0 +1,170 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+
+/// The DeliverySlip CCC API (a ServiceStack service) `CreateServiceUser`:
+/// `POST /api/services/{ServiceGuid}/users`, with ServiceStack's binding and format conventions.
+struct DeliverySlipCCCDialect: UserDialect {
+    static let languages = ["en", "fr", "de", "es", "ja", "nl", "zh"]
+
+    var id: DialectID { .deliverySlipCCC }
+
+    var routes: [DialectRoute] {
+        [
+            DialectRoute(method: .post, path: "/api/services/:serviceGuid/users", operation: .create),
+            DialectRoute(method: .post, path: "/api/services/:serviceGuid/users.json", operation: .create),
+            DialectRoute(method: .post, path: "/json/reply/CreateServiceUser", operation: .create),
+            DialectRoute(method: .get, path: "/api/services/:serviceGuid/users/single", operation: .read),
+            DialectRoute(method: .get, path: "/api/services/:serviceGuid/users/single.json", operation: .read),
+            DialectRoute(method: .get, path: "/json/reply/GetServiceUser", operation: .read),
+        ]
+    }
+
+    var profile: ValidationProfile {
+        ValidationProfile(
+            required: [.serviceID, .email, .password, .givenName, .familyName],
+            uniqueKeys: [.email],
+            languages: Self.languages
+        )
+    }
+
+    func bodyFormat(for mediaType: MediaType?) -> BodyFormat? {
+        guard let mediaType, mediaType.hasUTF8Charset else { return nil }
+        if mediaType.isJSON { return .json }
+        if mediaType.isForm { return .form }
+        return nil
+    }
+
+    func decodeCreate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedCreate {
+        try checkFormat(request)
+        var body = try WireObject(request.body, caseInsensitive: true).merging(queryFields(request))
+        var profile = UserProfile()
+        let service = serviceGUID(request, body: &body)
+        profile.email = body.string(CCCField.emailAddress)
+        let password = body.string(CCCField.password).map(Secret.init)
+        profile.givenName = body.string(CCCField.firstName)
+        profile.familyName = body.string(CCCField.lastName)
+        profile.language = body.string(CCCField.language)
+        var options = ServiceOptions(serviceID: service ?? "")
+        options.preRegister = body.bool(CCCField.preRegister, acceptingStrings: true)
+        options.skipRegistrationConfirmation = body.bool(CCCField.skipRegConfirmation, acceptingStrings: true)
+        options.groupGUID = guidField(CCCField.serviceUserGroupGuid, in: &body)
+        options.groupType = body.enumeration(CCCField.serviceUserGroupType, ServiceOptions.GroupType.self)
+        options.enableCampaigns = body.bool(CCCField.enableCampaigns, acceptingStrings: true)
+        options.enableESignatures = body.bool(CCCField.enableESignatures, acceptingStrings: true)
+        options.defaultSecure = body.enumeration(CCCField.defaultSecure, ServiceOptions.DefaultSecure.self)
+        options.blacklistMode = body.enumeration(CCCField.blacklistMode, ServiceOptions.BlacklistMode.self)
+        profile.service = options
+        let realm = CCCRealm.realm(service: service ?? "")
+        return DecodedCreate(user: NewUser(realm: realm, profile: profile, password: password), violations: body.violations)
+    }
+
+    /// The service: the path's, else the body's or query's `ServiceGuid`.
+    private func serviceGUID(_ request: DialectRequest, body: inout WireObject) -> String? {
+        if let path = request.parameters["serviceGuid"] {
+            guard let guid = ServiceStack.guid(path) else {
+                body.fail(CCCField.serviceGuid, .invalidFormat(expected: "a GUID"))
+                return nil
+            }
+            return guid
+        }
+        return guidField(CCCField.serviceGuid, in: &body)
+    }
+
+    private func guidField(_ name: String, in body: inout WireObject) -> String? {
+        guard let text = body.string(name), !text.isEmpty else { return nil }
+        guard let guid = ServiceStack.guid(text) else {
+            body.fail(name, .invalidFormat(expected: "a GUID"))
+            return nil
+        }
+        return guid
+    }
+
+    /// Query values bind to the request DTO too, below the body; `format` and `callback` are ours.
+    private func queryFields(_ request: DialectRequest) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [:]
+        for item in request.query where !["format", "callback"].contains(item.name.lowercased()) {
+            fields[item.name] = .string(item.value)
+        }
+        return fields
+    }
+
+    private func checkFormat(_ request: DialectRequest) throws(GatewayFailure) {
+        if let format = request.queryValue("format"), format.lowercased() != "json" {
+            throw .notAcceptable("Dragoman answers the CCC API in JSON only; format '\(format)' is not available")
+        }
+        if let callback = request.queryValue("callback"), !ServiceStack.isSafeCallback(callback) {
+            throw .invalidParameter(parameter: "callback", reason: "'\(callback)' is not a valid JSONP callback name")
+        }
+    }
+
+    func lookup(_ request: DialectRequest) throws(GatewayFailure) -> UserLookup {
+        try checkFormat(request)
+        let service = request.parameters["serviceGuid"] ?? request.queryValue(CCCField.serviceGuid)
+        guard let service, let serviceID = ServiceStack.guid(service) else {
+            throw .invalidParameter(parameter: CCCField.serviceGuid, reason: "'\(service ?? "")' is not a valid GUID")
+        }
+        if let text = request.queryValue(CCCField.serviceUserGuid), !text.isEmpty {
+            guard let guid = ServiceStack.guid(text), let uuid = ServiceStack.uuid(fromGUID: guid) else {
+                throw .invalidParameter(parameter: CCCField.serviceUserGuid, reason: "'\(text)' is not a valid GUID")
+            }
+            return .uuid(uuid)
+        }
+        if let email = request.queryValue(CCCField.emailAddress), !email.isEmpty {
+            return .email(realm: CCCRealm.realm(service: serviceID), address: email)
+        }
+        throw .invalidParameter(parameter: CCCField.serviceUserGuid, reason: "One of ServiceUserGuid or EmailAddress is required")
+    }
+
+    /// A read sees the service's own users and users that belong to no service (created through
+    /// another dialect); with both ServiceUserGuid and EmailAddress given, they must match.
+    func isVisible(_ user: User, to request: DialectRequest) -> Bool {
+        let service = (request.parameters["serviceGuid"] ?? request.queryValue(CCCField.serviceGuid)).flatMap(ServiceStack.guid)
+        if let own = user.profile.service?.serviceID, own != service { return false }
+        if let email = request.queryValue(CCCField.emailAddress), !email.isEmpty {
+            return EmailAddress.key(email) == user.profile.email.map(EmailAddress.key)
+        }
+        return true
+    }
+
+    func created(_ user: User, request: DialectRequest) -> DialectResponse {
+        jsonp(.json(.ok, CreateServiceUserResponse(serviceUserGuid: user.id.compactUUID)), request: request)
+    }
+
+    func read(_ user: User, request: DialectRequest) -> DialectResponse {
+        let p = user.profile
+        let names = p.nameParts
+        let options = p.service
+        let serviceUser = ServiceUser(
+            serviceUserGuid: user.id.compactUUID,
+            emailAddress: p.email,
+            createdOn: ServiceStack.date(user.createdAt),
+            firstName: names.given,
+            lastName: names.family,
+            status: (p.active ?? true) ? "Active" : "Disabled",
+            language: p.language,
+            groupGuid: options?.groupGUID,
+            groupType: options?.groupType?.rawValue,
+            enableCampaigns: options?.enableCampaigns ?? false,
+            enableESignatures: options?.enableESignatures ?? false,
+            defaultSecure: options?.defaultSecure?.rawValue,
+            blacklistMode: options?.blacklistMode?.rawValue
+        )
+        return jsonp(.json(.ok, GetServiceUserResponse(serviceUser: serviceUser)), request: request)
+    }
+
+    func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse {
+        let response = CCCErrors.response(for: failure)
+        if case .invalidParameter(parameter: "callback", _) = failure { return response }
+        return jsonp(response, request: request)
+    }
+
+    /// Wraps a JSON response in `callback(…)` when the caller asked for JSONP.
+    private func jsonp(_ response: DialectResponse, request: DialectRequest) -> DialectResponse {
+        guard let callback = request.queryValue("callback"), ServiceStack.isSafeCallback(callback) else { return response }
+        var wrapped = response
+        wrapped.body = Array("\(callback)(".utf8) + response.body + Array(")".utf8)
+        wrapped.headers[.contentType] = "application/javascript; charset=utf-8"
+        return wrapped
+    }
+}

@@ -1,0 +1,150 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+
+/// The Telness "Connect API" (SeamlessOS) `POST /users`.
+struct TelnessConnectDialect: UserDialect {
+    var id: DialectID { .telnessConnect }
+
+    var routes: [DialectRoute] {
+        [
+            DialectRoute(method: .post, path: "/users", operation: .create),
+            DialectRoute(method: .get, path: "/users/:userId", operation: .read),
+        ]
+    }
+
+    var profile: ValidationProfile {
+        ValidationProfile(required: [.displayName], phoneRule: .e164, uniqueKeys: [.email])
+    }
+
+    func decodeCreate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedCreate {
+        var body = try WireObject(request.body)
+        var profile = UserProfile()
+        profile.displayName = body.string(TelnessField.name)
+        if let name = profile.displayName {
+            (profile.givenName, profile.familyName) = PersonName.split(name)
+        }
+        profile.email = body.string(TelnessField.email)
+        profile.phone = body.string(TelnessField.msisdn)
+        profile.identity = body.string(TelnessField.identity)
+        profile.metadata = body.object(TelnessField.metadata)
+        return DecodedCreate(user: NewUser(profile: profile), violations: body.violations)
+    }
+
+    func lookup(_ request: DialectRequest) throws(GatewayFailure) -> UserLookup {
+        guard let text = request.parameters["userId"], let uuid = UUID(uuidString: text) else { throw .service(.notFound) }
+        return .uuid(uuid)
+    }
+
+    func created(_ user: User, request: DialectRequest) -> DialectResponse {
+        .json(.created, Self.wire(user))
+    }
+
+    func read(_ user: User, request: DialectRequest) -> DialectResponse {
+        .json(.ok, Self.wire(user))
+    }
+
+    static func wire(_ user: User) -> TelnessUser {
+        let p = user.profile
+        return TelnessUser(
+            userId: user.id.uuid.uuidString.lowercased(),
+            name: p.fullName ?? p.userName ?? p.email ?? "",
+            email: p.email,
+            msisdn: p.phone,
+            identity: p.identity,
+            customerIds: [],
+            customers: [],
+            createdAt: Timestamp.rfc3339(user.createdAt),
+            updatedAt: Timestamp.rfc3339(user.updatedAt),
+            metadata: p.metadata ?? [:]
+        )
+    }
+
+    func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse {
+        switch failure {
+        case .service(.invalid(let violations)):
+            let details = violations.map(Self.detail)
+            return .json(
+                .badRequest,
+                TelnessError(
+                    message: "Validation failed for the request",
+                    code: "VALIDATION_ERROR",
+                    details: details,
+                    hint: "Ensure all required fields are provided with valid values"
+                )
+            )
+        case .service(.duplicate(_, let key)):
+            let property = key == .phone ? TelnessField.msisdn : TelnessField.email
+            return .json(
+                .conflict,
+                TelnessError(
+                    message: "A user with this \(property) already exists",
+                    code: "USER_ALREADY_EXISTS",
+                    details: [.init(message: "\(property.capitalizedFirst) is already in use", code: "ALREADY_EXISTS", property: property)],
+                    hint: "Look the existing user up instead of creating it again"
+                )
+            )
+        case .service(.notFound):
+            return .json(.notFound, TelnessError(message: "User not found", code: "NOT_FOUND"))
+        case .malformedBody(let detail):
+            return .json(.badRequest, TelnessError(message: "Malformed request: \(detail)", code: "MALFORMED_REQUEST"))
+        case .invalidEncoding:
+            return .json(.badRequest, TelnessError(message: "Malformed request: the body is not valid UTF-8", code: "MALFORMED_REQUEST"))
+        case .unsupportedMediaType(let type):
+            return .json(
+                .unsupportedMediaType,
+                TelnessError(message: "Unsupported media type \(type ?? "(none)")", code: "UNSUPPORTED_MEDIA_TYPE", hint: "Send Content-Type: application/json")
+            )
+        case .payloadTooLarge(let limit):
+            return .json(.contentTooLarge, TelnessError(message: "Request body is larger than \(limit) bytes", code: "PAYLOAD_TOO_LARGE"))
+        case .notAcceptable(let detail):
+            return .json(.notAcceptable, TelnessError(message: detail, code: "NOT_ACCEPTABLE"))
+        case .invalidParameter(let parameter, let reason):
+            return .json(
+                .badRequest,
+                TelnessError(message: "Validation failed for the request", code: "VALIDATION_ERROR", details: [.init(message: reason, code: "INVALID_FORMAT", property: parameter)])
+            )
+        case .internalError, .service(.storeFailure):
+            return .json(.internalServerError, TelnessError(message: "Internal server error", code: "INTERNAL_ERROR"))
+        }
+    }
+
+    static func detail(_ violation: FieldViolation) -> TelnessError.Detail {
+        let property: String
+        switch violation.field {
+        case .wire(let name): property = name
+        case .canonical(let field): property = wireName(field)
+        }
+        let subject = property.capitalizedFirst
+        switch violation.rule {
+        case .required: return .init(message: "\(subject) is required", code: "FIELD_REQUIRED", property: property)
+        case .invalidFormat(let expected): return .init(message: "\(subject) format is invalid; expected \(expected)", code: "INVALID_FORMAT", property: property)
+        case .invalidType(let expected): return .init(message: "\(subject) must be a \(expected)", code: "INVALID_TYPE", property: property)
+        case .tooLong(let max): return .init(message: "\(subject) must be at most \(max) characters", code: "INVALID_LENGTH", property: property)
+        case .tooMany(let max): return .init(message: "\(subject) must have at most \(max) entries", code: "TOO_MANY_ITEMS", property: property)
+        case .notAllowed(let allowed): return .init(message: "\(subject) must be one of \(allowed.joined(separator: ", "))", code: "INVALID_VALUE", property: property)
+        case .unknownAttribute: return .init(message: "\(subject) is not a known property", code: "UNKNOWN_PROPERTY", property: property)
+        case .conflict(let reason): return .init(message: "\(subject) is not valid: \(reason)", code: "INVALID_VALUE", property: property)
+        case .notFound: return .init(message: "\(subject) refers to nothing that exists", code: "NOT_FOUND", property: property)
+        }
+    }
+
+    static func wireName(_ field: UserField) -> String {
+        switch field {
+        case .displayName, .givenName, .familyName: TelnessField.name
+        case .phone: TelnessField.msisdn
+        default: field.rawValue
+        }
+    }
+}
+
+/// RFC 3339 timestamps in UTC with a `Z`, as Telness writes them.
+enum Timestamp {
+    static func rfc3339(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

@@ -1,0 +1,70 @@
+public import DragomanCore
+public import HTTPTypes
+
+/// The four vendor dialects Dragoman speaks.
+public enum DialectID: String, Sendable, Hashable, CaseIterable, Codable {
+    case voltMXAudience = "voltmx-audience"
+    case voltMXAccessManagement = "voltmx-accessmgmt"
+    case telnessConnect = "telness-connect"
+    case deliverySlipCCC = "deliveryslip-ccc"
+}
+
+/// What a route of a dialect does.
+enum DialectOperation: Sendable {
+    case create
+    case read
+}
+
+/// One HTTP route a dialect answers, in Hummingbird's path syntax.
+struct DialectRoute: Sendable {
+    var method: HTTPRequest.Method
+    var path: String
+    var operation: DialectOperation
+}
+
+/// How a create request's body is encoded.
+enum BodyFormat: Sendable {
+    case json
+    case form
+}
+
+/// A create decoded into canonical form, with whatever the decoder could not read.
+struct DecodedCreate: Sendable {
+    var user: NewUser
+    var violations: [FieldViolation]
+}
+
+/// A vendor dialect: its routes, its wire types and its mapping to and from the canonical model.
+///
+/// A dialect is the only code that knows its vendor's field names, messages and status codes. The
+/// HTTP glue (``DialectEndpoint``) reads the request, hands the dialect a parsed body to decode,
+/// runs the canonical service, and asks the dialect to answer, success or failure.
+protocol UserDialect: Sendable {
+    var id: DialectID { get }
+    var routes: [DialectRoute] { get }
+    /// The rules a create in this dialect must satisfy.
+    var profile: ValidationProfile { get }
+    /// The body format a `Content-Type` stands for, or `nil` when the dialect does not accept it.
+    func bodyFormat(for mediaType: MediaType?) -> BodyFormat?
+    /// Maps a create request to canonical form.
+    func decodeCreate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedCreate
+    /// Names the user a read request asks for.
+    func lookup(_ request: DialectRequest) throws(GatewayFailure) -> UserLookup
+    /// Whether `user` may be shown to a read of `request` (a CCC read is scoped to its service).
+    func isVisible(_ user: User, to request: DialectRequest) -> Bool
+    /// The answer to a successful create.
+    func created(_ user: User, request: DialectRequest) -> DialectResponse
+    /// The answer to a successful read.
+    func read(_ user: User, request: DialectRequest) -> DialectResponse
+    /// The answer to a failure, in the vendor's error shape.
+    func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse
+}
+
+extension UserDialect {
+    func bodyFormat(for mediaType: MediaType?) -> BodyFormat? {
+        guard let mediaType, mediaType.isJSON, mediaType.hasUTF8Charset else { return nil }
+        return .json
+    }
+
+    func isVisible(_ user: User, to request: DialectRequest) -> Bool { true }
+}

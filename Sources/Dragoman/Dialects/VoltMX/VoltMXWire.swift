@@ -1,0 +1,112 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+
+/// The body Volt MX answers with on success and on error: a message, the user's id where there
+/// is one, and (our addition, see the README) every failing attribute.
+struct VoltMXMessage: Encodable {
+    var id: String?
+    var message: String
+    var errors: [VoltMXAttributeError]?
+}
+
+/// One failing attribute in a Volt MX error body.
+struct VoltMXAttributeError: Encodable {
+    var attribute: String
+    var message: String
+}
+
+/// Volt MX message texts and error rendering shared by the Engagement Services dialects.
+enum VoltMX {
+    static let added = "Details added successfully"
+    static let unauthorized = "Unauthorized request"
+    static let serverFailure = "Server failure to process request"
+    static let invalidAttributes = "The request contains invalid attributes"
+    static let mobileFormat = "Mobile number should have country code followed by ten digit number"
+
+    /// The text Volt MX uses for a broken rule on attribute `name`.
+    static func message(for rule: FieldViolation.Rule, attribute name: String, isPhone: Bool) -> String {
+        switch rule {
+        case .required:
+            return "Attribute ‘\(name)’ is a mandatory field. Please provide a valid value for the same"
+        case .invalidFormat where isPhone:
+            return mobileFormat
+        case .invalidFormat(let expected):
+            return "Attribute ‘\(name)’ should be \(expected)"
+        case .invalidType(let expected):
+            return "Attribute ‘\(name)’ should be a \(expected)"
+        case .notAllowed(let allowed):
+            return "Attribute ‘\(name)’ should be one of \(allowed.joined(separator: ", "))"
+        case .tooLong(let max):
+            return "Attribute ‘\(name)’ should be at most \(max) characters long"
+        case .tooMany(let max):
+            return "Attribute ‘\(name)’ should have at most \(max) entries"
+        case .unknownAttribute:
+            return invalidAttributes
+        case .conflict(let reason):
+            return "Attribute ‘\(name)’ is not valid: \(reason)"
+        case .notFound:
+            return "Attribute ‘\(name)’ refers to nothing that exists"
+        }
+    }
+
+    /// A 400 listing every violation; the top-level message is the first one's.
+    static func invalid(_ violations: [FieldViolation], wireName: (UserField) -> String) -> DialectResponse {
+        let errors = violations.map { violation -> VoltMXAttributeError in
+            let name: String
+            let isPhone: Bool
+            switch violation.field {
+            case .canonical(let field):
+                name = wireName(field)
+                isPhone = field == .phone
+            case .wire(let wire):
+                name = wire
+                isPhone = false
+            }
+            return VoltMXAttributeError(attribute: name, message: message(for: violation.rule, attribute: name, isPhone: isPhone))
+        }
+        return .json(.badRequest, VoltMXMessage(message: errors.first?.message ?? invalidAttributes, errors: errors))
+    }
+
+    /// Renders the failures every Volt MX dialect renders alike; `nil` for the ones it must decide.
+    static func common(_ failure: GatewayFailure) -> DialectResponse? {
+        switch failure {
+        case .malformedBody(let detail):
+            return .json(.badRequest, VoltMXMessage(message: "Malformed request: \(detail)"))
+        case .invalidEncoding:
+            return .json(.badRequest, VoltMXMessage(message: "Malformed request: the body is not valid UTF-8"))
+        case .unsupportedMediaType(let type):
+            return .json(
+                .unsupportedMediaType,
+                VoltMXMessage(message: "Unsupported media type \(type ?? "(none)"); send Content-Type: application/json;charset=UTF-8")
+            )
+        case .payloadTooLarge(let limit):
+            return .json(.contentTooLarge, VoltMXMessage(message: "Request body is larger than the limit of \(limit) bytes"))
+        case .notAcceptable(let detail):
+            return .json(.notAcceptable, VoltMXMessage(message: detail))
+        case .invalidParameter(let parameter, let reason):
+            return .json(.badRequest, VoltMXMessage(message: "Invalid \(parameter): \(reason)"))
+        case .internalError, .service(.storeFailure):
+            return .json(.internalServerError, VoltMXMessage(message: serverFailure))
+        case .service:
+            return nil
+        }
+    }
+
+    /// Volt MX's date-time form, `08/31/2017 12:04:02 PM UTC`, always in UTC.
+    static func dateTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let hour24 = c.hour ?? 0
+        let hour12 = hour24 % 12 == 0 ? 12 : hour24 % 12
+        func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
+        return "\(two(c.month))/\(two(c.day))/\(c.year ?? 1970) \(two(hour12)):\(two(c.minute)):\(two(c.second)) \(hour24 < 12 ? "AM" : "PM") UTC"
+    }
+
+    /// A Volt MX numeric id from a path segment.
+    static func serial(_ text: String?) -> Int64? {
+        guard let text, let value = Int64(text), value > 0 else { return nil }
+        return value
+    }
+}

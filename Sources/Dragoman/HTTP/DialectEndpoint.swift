@@ -1,0 +1,120 @@
+import DragomanCore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The HTTP glue for one dialect route: reads the request, has the dialect decode it, runs the
+/// canonical service and lets the dialect answer. Every failure, including ones nobody
+/// foresaw, is answered in the dialect's own shape; nothing escapes as a bare 500.
+struct DialectEndpoint: Sendable {
+    let dialect: any UserDialect
+    let route: DialectRoute
+    let service: UserService
+    let bodyLimit: Int
+
+    func respond(to request: Request, context: some RequestContext) async -> Response {
+        var logger = context.logger
+        logger[metadataKey: "dragoman.dialect"] = .string(dialect.id.rawValue)
+        var input = DialectRequest(
+            method: request.method,
+            path: request.uri.path,
+            parameters: parameters(context.parameters),
+            query: Self.queryItems(request.uri.query),
+            headers: request.headers
+        )
+        let response: DialectResponse
+        do {
+            switch route.operation {
+            case .create:
+                try await readBody(request, into: &input)
+                response = try await create(input)
+            case .read:
+                response = try await read(input)
+            }
+        } catch {
+            response = dialect.failure(error, request: input)
+            log(error, logger: logger)
+        }
+        return Response(
+            status: response.status,
+            headers: response.headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body))
+        )
+    }
+
+    private func create(_ input: DialectRequest) async throws(GatewayFailure) -> DialectResponse {
+        let decoded = try dialect.decodeCreate(input)
+        do {
+            let user = try await service.create(decoded.user, profile: dialect.profile, prior: decoded.violations)
+            return dialect.created(user, request: input)
+        } catch {
+            throw .service(error)
+        }
+    }
+
+    private func read(_ input: DialectRequest) async throws(GatewayFailure) -> DialectResponse {
+        let lookup = try dialect.lookup(input)
+        let user: User
+        do {
+            user = try await service.find(lookup)
+        } catch {
+            throw .service(error)
+        }
+        guard dialect.isVisible(user, to: input) else { throw .service(.notFound) }
+        return dialect.read(user, request: input)
+    }
+
+    /// Checks the media type and size, then parses the body into neutral JSON.
+    private func readBody(_ request: Request, into input: inout DialectRequest) async throws(GatewayFailure) {
+        let contentType = request.headers[.contentType]
+        guard let format = dialect.bodyFormat(for: contentType.flatMap(MediaType.init)) else {
+            throw .unsupportedMediaType(contentType)
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
+            throw .payloadTooLarge(limit: bodyLimit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: bodyLimit)
+        } catch is NIOTooManyBytesError {
+            throw .payloadTooLarge(limit: bodyLimit)
+        } catch {
+            throw .malformedBody("the body could not be read")
+        }
+        input.body = try RequestBody.parse(Array(buffer.readableBytesView), as: format)
+        input.bodyFormat = format
+    }
+
+    private func parameters(_ parameters: Parameters) -> [String: String] {
+        var values: [String: String] = [:]
+        for component in route.path.split(separator: "/") where component.hasPrefix(":") {
+            let name = String(component.dropFirst())
+            values[name] = parameters.get(name)
+        }
+        return values
+    }
+
+    /// Query items, decoded as form fields are (`+` is a space).
+    static func queryItems(_ query: String?) -> [(name: String, value: String)] {
+        guard let query else { return [] }
+        return query.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = RequestBody.decodeFormComponent(parts[0]) else { return nil }
+            let value = parts.count > 1 ? RequestBody.decodeFormComponent(parts[1]) ?? "" : ""
+            return (name, value)
+        }
+    }
+
+    private func log(_ failure: GatewayFailure, logger: Logger) {
+        switch failure {
+        case .service(.storeFailure(let detail)):
+            logger.error("Store failure", metadata: ["dragoman.error": .string(detail)])
+        case .internalError:
+            logger.error("Internal error")
+        case .service(.invalid(let violations)):
+            logger.info("Create refused", metadata: ["dragoman.violations": .string("\(violations.count)")])
+        default:
+            logger.info("Request refused", metadata: ["dragoman.failure": .string("\(failure)")])
+        }
+    }
+}

@@ -1,0 +1,39 @@
+public import DragomanCore
+public import HTTPTypes
+
+/// A request as a dialect sees it: route parameters, query, headers and, for a create, the body
+/// already parsed into neutral JSON. It carries no Hummingbird type, so dialects stay testable.
+struct DialectRequest: Sendable {
+    var method: HTTPRequest.Method
+    var path: String
+    var parameters: [String: String]
+    /// Query items in order; a name may repeat.
+    var query: [(name: String, value: String)]
+    var headers: HTTPFields
+    var body: JSONValue?
+    var bodyFormat: BodyFormat?
+
+    init(
+        method: HTTPRequest.Method = .post,
+        path: String = "/",
+        parameters: [String: String] = [:],
+        query: [(name: String, value: String)] = [],
+        headers: HTTPFields = [:],
+        body: JSONValue? = nil,
+        bodyFormat: BodyFormat? = nil
+    ) {
+        self.method = method
+        self.path = path
+        self.parameters = parameters
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.bodyFormat = bodyFormat
+    }
+
+    /// The first query value named `name`, compared case-insensitively.
+    func queryValue(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return query.first { $0.name.lowercased() == lowered }?.value
+    }
+}

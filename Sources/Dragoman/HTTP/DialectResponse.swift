@@ -1,0 +1,31 @@
+public import HTTPTypes
+import Foundation
+
+/// What a dialect answers: a status, headers and body bytes.
+struct DialectResponse: Sendable {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var body: [UInt8]
+
+    init(status: HTTPResponse.Status, headers: HTTPFields = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON response of `value`, encoded with sorted keys (stable output) and nil
+    /// properties left out.
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable, contentType: String = "application/json; charset=utf-8") -> DialectResponse {
+        let body = (try? WireJSON.encoder.encode(value)).map { [UInt8]($0) } ?? Array("{}".utf8)
+        return DialectResponse(status: status, headers: [.contentType: contentType], body: body)
+    }
+}
+
+/// The JSON encoder every dialect writes with.
+enum WireJSON {
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return encoder
+    }
+}

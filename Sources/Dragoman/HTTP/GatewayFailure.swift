@@ -1,0 +1,22 @@
+public import DragomanCore
+
+/// Everything that can stop a request, before or after the canonical service. Each dialect
+/// renders every case in its vendor's error shape.
+public enum GatewayFailure: Error, Sendable, Equatable {
+    /// The canonical service refused or failed.
+    case service(ServiceError)
+    /// The body is not well-formed; the text says where.
+    case malformedBody(String)
+    /// The body is not valid UTF-8.
+    case invalidEncoding
+    /// The `Content-Type` is missing or not one the dialect reads.
+    case unsupportedMediaType(String?)
+    /// The body is larger than the configured limit, in bytes.
+    case payloadTooLarge(limit: Int)
+    /// The caller asked for a response format Dragoman does not produce.
+    case notAcceptable(String)
+    /// A request parameter outside the body is wrong; `parameter` names it.
+    case invalidParameter(parameter: String, reason: String)
+    /// Something failed inside the gateway; details are logged, never sent.
+    case internalError
+}

@@ -1,0 +1,34 @@
+/// A parsed `Content-Type` value: type, subtype and parameters, lowercased.
+struct MediaType: Sendable, Equatable {
+    var type: String
+    var subtype: String
+    var parameters: [String: String]
+
+    init?(_ header: String) {
+        let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let essence = parts.first else { return nil }
+        let pieces = essence.lowercased().split(separator: "/", omittingEmptySubsequences: false)
+        guard pieces.count == 2, !pieces[0].isEmpty, !pieces[1].isEmpty else { return nil }
+        type = String(pieces[0])
+        subtype = String(pieces[1])
+        var parameters: [String: String] = [:]
+        for parameter in parts.dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            parameters[pair[0].trimmingCharacters(in: .whitespaces).lowercased()] = value.lowercased()
+        }
+        self.parameters = parameters
+    }
+
+    /// `application/json` or any `application/*+json`.
+    var isJSON: Bool { type == "application" && (subtype == "json" || subtype.hasSuffix("+json")) }
+    var isForm: Bool { type == "application" && subtype == "x-www-form-urlencoded" }
+    /// No charset, or UTF-8.
+    var hasUTF8Charset: Bool {
+        guard let charset = parameters["charset"] else { return true }
+        return charset == "utf-8" || charset == "utf8"
+    }
+}
+
+import Foundation

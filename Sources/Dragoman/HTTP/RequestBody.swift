@@ -1,0 +1,75 @@
+import DragomanCore
+import Foundation
+
+/// Parses request bodies into neutral JSON, refusing what could hurt: invalid UTF-8, nesting
+/// deeper than ``maxDepth``, and anything that is not well-formed.
+enum RequestBody {
+    /// The deepest nesting of arrays and objects accepted.
+    static let maxDepth = 32
+
+    static func parse(_ bytes: [UInt8], as format: BodyFormat) throws(GatewayFailure) -> JSONValue {
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .invalidEncoding }
+        switch format {
+        case .json: return try json(bytes, text: text)
+        case .form: return try form(text)
+        }
+    }
+
+    static func json(_ bytes: [UInt8], text: String) throws(GatewayFailure) -> JSONValue {
+        if text.allSatisfy(\.isWhitespace) { throw .malformedBody("the body is empty") }
+        if let depth = nestingDepth(bytes), depth > maxDepth {
+            throw .malformedBody("JSON nesting is deeper than \(maxDepth) levels")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch let DecodingError.dataCorrupted(context) {
+            let detail = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw .malformedBody("the body is not valid JSON" + (detail.map { ": \($0)" } ?? ""))
+        } catch {
+            throw .malformedBody("the body is not valid JSON")
+        }
+    }
+
+    /// `application/x-www-form-urlencoded`: every value becomes a JSON string.
+    static func form(_ text: String) throws(GatewayFailure) -> JSONValue {
+        var fields: [String: JSONValue] = [:]
+        for pair in text.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decodeFormComponent(parts[0]), !name.isEmpty else {
+                throw .malformedBody("a form field name is not valid percent-encoding")
+            }
+            guard let value = parts.count > 1 ? decodeFormComponent(parts[1]) : "" else {
+                throw .malformedBody("the form field '\(name)' is not valid percent-encoding")
+            }
+            fields[name] = .string(value)
+        }
+        return .object(fields)
+    }
+
+    static func decodeFormComponent(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+
+    /// The deepest nesting of `[` and `{` outside strings, or `nil` if it cannot tell.
+    static func nestingDepth(_ bytes: [UInt8]) -> Int? {
+        var depth = 0
+        var deepest = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
+    }
+}

@@ -1,0 +1,29 @@
+/// The SQLite schema, as numbered migrations applied in order at start-up.
+enum SQLiteSchema {
+    /// Connection settings: WAL for concurrent readers, FULL sync so a commit is on disk before
+    /// the caller hears of it, a busy timeout for other processes sharing the file.
+    static let pragmas = [
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA synchronous=FULL",
+        "PRAGMA busy_timeout=5000",
+        "PRAGMA foreign_keys=ON",
+    ]
+
+    static let migrations: [String] = [
+        """
+        CREATE TABLE users (
+            serial INTEGER PRIMARY KEY AUTOINCREMENT,
+            uuid TEXT NOT NULL UNIQUE,
+            realm TEXT NOT NULL,
+            email_key TEXT,
+            user_name_key TEXT,
+            phone TEXT,
+            document TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX users_realm_email ON users(realm, email_key);
+        CREATE INDEX users_realm_user_name ON users(realm, user_name_key);
+        CREATE INDEX users_realm_phone ON users(realm, phone);
+        """
+    ]
+}

@@ -1,0 +1,181 @@
+public import DragomanCore
+import Foundation
+public import Logging
+import NIOCore
+import SQLiteNIO
+public import ServiceLifecycle
+
+/// The embedded store: one SQLite file in WAL mode.
+///
+/// Writes go through one connection under an ``AsyncLock`` and an `IMMEDIATE` transaction, so the
+/// duplicate check and the insert are one step, also against other processes using the same file.
+/// The document column holds the canonical user as JSON; the key columns index it.
+public final class SQLiteUserStore: UserStore, Service {
+    let connection: SQLiteConnection
+    private let writeLock = AsyncLock()
+    private let logger: Logger
+
+    init(connection: SQLiteConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public static func open(path: String, logger: Logger) async throws -> SQLiteUserStore {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let store = SQLiteUserStore(connection: connection, logger: logger)
+        do {
+            try await store.migrate()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return store
+    }
+
+    private func migrate() async throws {
+        for pragma in SQLiteSchema.pragmas { _ = try await connection.query(pragma) }
+        _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
+        let rows = try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+        let current = rows.first?.column("version")?.integer ?? 0
+        for (index, migration) in SQLiteSchema.migrations.enumerated() where index + 1 > current {
+            try await transaction {
+                for statement in migration.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                    _ = try await connection.query(String(statement))
+                }
+                _ = try await connection.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    [.integer(index + 1), .float(Date().timeIntervalSince1970)]
+                )
+            }
+            logger.info("Applied SQLite migration", metadata: ["dragoman.migration": "\(index + 1)"])
+        }
+    }
+
+    private func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await writeLock.withLock {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                let result = try await body()
+                _ = try await connection.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func insert(_ record: UserRecord, uniqueKeys: [UniqueKey]) async throws -> InsertOutcome {
+        let document = try String(decoding: JSONEncoder().encode(StoredDocument(record)), as: UTF8.self)
+        let emailKey = record.profile.email.map(EmailAddress.key)
+        let userNameKey = record.profile.userName?.lowercased()
+        return try await transaction {
+            for key in uniqueKeys {
+                let (column, value): (String, String?) =
+                    switch key {
+                    case .email: ("email_key", emailKey)
+                    case .userName: ("user_name_key", userNameKey)
+                    case .phone: ("phone", record.profile.phone)
+                    }
+                guard let value else { continue }
+                let rows = try await connection.query(
+                    "SELECT \(Self.columns) FROM users WHERE realm = ? AND \(column) = ? ORDER BY serial LIMIT 1",
+                    [.text(record.realm), .text(value)]
+                )
+                if let row = rows.first { return .duplicate(existing: try Self.user(from: row), key: key) }
+            }
+            let rows = try await connection.query(
+                """
+                INSERT INTO users (uuid, realm, email_key, user_name_key, phone, document, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING serial
+                """,
+                [
+                    .text(record.uuid.uuidString), .text(record.realm), emailKey.map(SQLiteData.text) ?? .null,
+                    userNameKey.map(SQLiteData.text) ?? .null, record.profile.phone.map(SQLiteData.text) ?? .null,
+                    .text(document), .float(record.createdAt.timeIntervalSince1970),
+                ]
+            )
+            guard let serial = rows.first?.column("serial")?.integer else { throw StoreError.noSerial }
+            return .created(
+                User(
+                    id: UserID(serial: Int64(serial), uuid: record.uuid),
+                    realm: record.realm,
+                    profile: record.profile,
+                    passwordHash: record.passwordHash,
+                    createdAt: record.createdAt,
+                    updatedAt: record.createdAt
+                )
+            )
+        }
+    }
+
+    public func user(_ lookup: UserLookup) async throws -> User? {
+        let rows: [SQLiteRow]
+        switch lookup {
+        case .serial(let serial):
+            rows = try await connection.query("SELECT \(Self.columns) FROM users WHERE serial = ?", [.integer(Int(serial))])
+        case .uuid(let uuid):
+            rows = try await connection.query("SELECT \(Self.columns) FROM users WHERE uuid = ?", [.text(uuid.uuidString)])
+        case .email(let realm, let address):
+            rows = try await connection.query(
+                "SELECT \(Self.columns) FROM users WHERE realm = ? AND email_key = ? ORDER BY serial LIMIT 1",
+                [.text(realm), .text(EmailAddress.key(address))]
+            )
+        }
+        return try rows.first.map(Self.user(from:))
+    }
+
+    static let columns = "serial, uuid, realm, document, created_at"
+
+    static func user(from row: SQLiteRow) throws -> User {
+        guard let serial = row.column("serial")?.integer,
+            let uuid = row.column("uuid")?.string.flatMap(UUID.init(uuidString:)),
+            let realm = row.column("realm")?.string,
+            let document = row.column("document")?.string
+        else { throw StoreError.corruptRow }
+        let stored = try JSONDecoder().decode(StoredDocument.self, from: Data(document.utf8))
+        return User(
+            id: UserID(serial: Int64(serial), uuid: uuid),
+            realm: realm,
+            profile: stored.profile,
+            passwordHash: stored.passwordHash,
+            createdAt: stored.createdAt,
+            updatedAt: stored.updatedAt
+        )
+    }
+
+    /// Runs until shutdown, then closes the connection.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
+    /// Closes the database.
+    public func close() async throws {
+        try await writeLock.withLock { try await connection.close() }
+    }
+}
+
+/// The JSON document a user row holds.
+struct StoredDocument: Codable {
+    var profile: UserProfile
+    var passwordHash: String?
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ record: UserRecord) {
+        profile = record.profile
+        passwordHash = record.passwordHash
+        createdAt = record.createdAt
+        updatedAt = record.createdAt
+    }
+}
+
+/// Store failures that are not SQLite's own.
+enum StoreError: Error {
+    case noSerial
+    case corruptRow
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Dragoman
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+import Logging
+
+/// The `dragoman` command.
+@main
+struct DragomanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dragoman",
+        abstract: "A dialect-translating API gateway for create-user APIs.",
+        subcommands: [Serve.self, HashPassword.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// `dragoman serve`: runs the gateway.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the gateway.")
+
+    @Option(name: .long, help: "The configuration file (default: config/dragoman.yaml, or $DRAGOMAN_CONFIG).")
+    var config: String?
+
+    @Option(name: .long, help: "The address to listen on.")
+    var host: String?
+
+    @Option(name: .long, help: "The port to listen on.")
+    var port: Int?
+
+    @Option(name: .long, help: "The SQLite file to store users in.")
+    var storePath: String?
+
+    func run() async throws {
+        var overrides: [String: String] = [:]
+        if let host { overrides["server.host"] = host }
+        if let port { overrides["server.port"] = String(port) }
+        if let storePath { overrides["store.sqlite.path"] = storePath }
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try GatewayConfiguration.load(path: config, overrides: overrides)
+        } catch {
+            FileHandle.standardError.write(Data("dragoman: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        let app = try await buildApplication(configuration: configuration)
+        try await app.runService()
+    }
+}
+
+/// `dragoman hash-password`: prints the bcrypt hash of a password read from standard input.
+struct HashPassword: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the bcrypt hash of a password read from standard input.")
+
+    @Option(name: .long, help: "The bcrypt cost (4-31).")
+    var cost: UInt8 = 12
+
+    func run() throws {
+        guard (4...31).contains(cost) else { throw ValidationError("--cost must be from 4 to 31") }
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("no password on standard input") }
+        print(Bcrypt.hash(line, cost: cost))
+    }
+}

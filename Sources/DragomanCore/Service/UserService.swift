@@ -1,0 +1,70 @@
+public import Foundation
+
+/// Why the service could not do what was asked.
+public enum ServiceError: Error, Sendable, Equatable {
+    /// The request broke these rules; nothing was stored.
+    case invalid([FieldViolation])
+    /// Another user already holds `key`; nothing was stored.
+    case duplicate(existing: User, key: UniqueKey)
+    /// No such user.
+    case notFound
+    /// The store failed; the message is for the log, not the caller.
+    case storeFailure(String)
+}
+
+/// The canonical create and read: validation, password hashing, duplicate detection and storage,
+/// the same for every dialect. It knows nothing of HTTP or of any vendor's field names.
+public struct UserService: Sendable {
+    let store: any UserStore
+    let hasher: any PasswordHasher
+    let validator: UserValidator
+    let now: @Sendable () -> Date
+
+    public init(
+        store: any UserStore,
+        hasher: any PasswordHasher,
+        validator: UserValidator = .init(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.hasher = hasher
+        self.validator = validator
+        self.now = now
+    }
+
+    /// Validates `draft` against `profile` and stores it.
+    /// - Parameter prior: violations the dialect found while decoding; they are reported together
+    ///   with the validator's own.
+    public func create(_ draft: NewUser, profile: ValidationProfile, prior: [FieldViolation] = []) async throws(ServiceError) -> User {
+        let user: NewUser
+        switch validator.validate(draft, profile: profile, prior: prior) {
+        case .success(let valid): user = valid
+        case .failure(let failure): throw .invalid(failure.violations)
+        }
+        do {
+            var hash: String? = nil
+            if let password = user.password { hash = try await hasher.hash(password) }
+            let record = UserRecord(uuid: UUID(), realm: user.realm, profile: user.profile, passwordHash: hash, createdAt: now())
+            switch try await store.insert(record, uniqueKeys: profile.uniqueKeys) {
+            case .created(let stored): return stored
+            case .duplicate(let existing, let key): throw ServiceError.duplicate(existing: existing, key: key)
+            }
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .storeFailure(String(describing: error))
+        }
+    }
+
+    /// The user `lookup` names.
+    public func find(_ lookup: UserLookup) async throws(ServiceError) -> User {
+        let found: User?
+        do {
+            found = try await store.user(lookup)
+        } catch {
+            throw .storeFailure(String(describing: error))
+        }
+        guard let found else { throw .notFound }
+        return found
+    }
+}

@@ -1,0 +1,51 @@
+public import Foundation
+
+/// How a caller names the user it wants to read.
+public enum UserLookup: Sendable, Equatable {
+    case serial(Int64)
+    case uuid(UUID)
+    /// By email address within a realm, compared case-insensitively.
+    case email(realm: String, address: String)
+}
+
+/// A user ready to be stored; the store assigns the serial number.
+public struct UserRecord: Sendable, Equatable {
+    public var uuid: UUID
+    public var realm: String
+    public var profile: UserProfile
+    public var passwordHash: String?
+    public var createdAt: Date
+
+    public init(uuid: UUID, realm: String, profile: UserProfile, passwordHash: String?, createdAt: Date) {
+        self.uuid = uuid
+        self.realm = realm
+        self.profile = profile
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt
+    }
+}
+
+/// What an insert did.
+public enum InsertOutcome: Sendable, Equatable {
+    /// The user is stored, durably, as returned.
+    case created(User)
+    /// Another user of the same realm already holds `key`; nothing was stored.
+    case duplicate(existing: User, key: UniqueKey)
+}
+
+/// Durable storage for users.
+///
+/// An implementation must make `insert` atomic: the uniqueness check and the write happen as one,
+/// so concurrent inserts of the same user store exactly one, even from several processes sharing
+/// the store. `insert` returns only once the user is durable.
+public protocol UserStore: Sendable {
+    /// Stores `record` unless a user of the same realm already holds one of `uniqueKeys`.
+    func insert(_ record: UserRecord, uniqueKeys: [UniqueKey]) async throws -> InsertOutcome
+    /// The user `lookup` names, or `nil`.
+    func user(_ lookup: UserLookup) async throws -> User?
+}
+
+/// Turns a password into a hash fit to store.
+public protocol PasswordHasher: Sendable {
+    func hash(_ password: Secret) async throws -> String
+}
