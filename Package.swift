@@ -7,6 +7,8 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+let testSwiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
 let package = Package(
     name: "dragoman",
     platforms: [.macOS(.v15)],
@@ -55,7 +57,7 @@ let package = Package(
         .testTarget(
             name: "DragomanCoreTests",
             dependencies: ["DragomanCore"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "DragomanTests",
@@ -63,8 +65,9 @@ let package = Package(
                 "Dragoman",
                 "DragomanCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
     ]
 )

@@ -111,10 +111,36 @@ struct DialectEndpoint: Sendable {
             logger.error("Store failure", metadata: ["dragoman.error": .string(detail)])
         case .internalError:
             logger.error("Internal error")
-        case .service(.invalid(let violations)):
-            logger.info("Create refused", metadata: ["dragoman.violations": .string("\(violations.count)")])
         default:
-            logger.info("Request refused", metadata: ["dragoman.failure": .string("\(failure)")])
+            logger.info("Request refused", metadata: ["dragoman.failure": .string(failure.summary)])
+        }
+    }
+}
+
+extension GatewayFailure {
+    /// A short description for logs: which rule or field, never a submitted value.
+    var summary: String {
+        switch self {
+        case .service(.invalid(let violations)): "invalid(\(violations.map(\.field.logName).joined(separator: ",")))"
+        case .service(.duplicate(_, let key)): "duplicate(\(key.rawValue))"
+        case .service(.notFound): "notFound"
+        case .service(.storeFailure): "storeFailure"
+        case .malformedBody: "malformedBody"
+        case .invalidEncoding: "invalidEncoding"
+        case .unsupportedMediaType: "unsupportedMediaType"
+        case .payloadTooLarge: "payloadTooLarge"
+        case .notAcceptable: "notAcceptable"
+        case .invalidParameter(let parameter, _): "invalidParameter(\(parameter))"
+        case .internalError: "internalError"
+        }
+    }
+}
+
+extension FieldViolation.Field {
+    var logName: String {
+        switch self {
+        case .canonical(let field): field.rawValue
+        case .wire(let name): String(name.prefix(64).filter { $0.isLetter || $0.isNumber || $0 == "_" })
         }
     }
 }
