@@ -2,7 +2,7 @@ import DragomanCore
 import Foundation
 
 /// Parses request bodies into neutral JSON, refusing what could hurt: invalid UTF-8, nesting
-/// deeper than ``maxDepth``, and anything that is not well-formed.
+/// deeper than ``maxDepth``, and anything that is not strictly well-formed.
 enum RequestBody {
     /// The deepest nesting of arrays and objects accepted.
     static let maxDepth = 32
@@ -17,16 +17,10 @@ enum RequestBody {
 
     static func json(_ bytes: [UInt8], text: String) throws(GatewayFailure) -> JSONValue {
         if text.allSatisfy(\.isWhitespace) { throw .malformedBody("the body is empty") }
-        if let depth = nestingDepth(bytes), depth > maxDepth {
-            throw .malformedBody("JSON nesting is deeper than \(maxDepth) levels")
-        }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw .malformedBody("the body is not valid JSON" + (detail.map { ": \($0)" } ?? ""))
+            return try StrictJSONParser.parse(bytes, maxDepth: maxDepth)
         } catch {
-            throw .malformedBody("the body is not valid JSON")
+            throw .malformedBody("the body is not valid JSON: \(error.message)")
         }
     }
 
@@ -48,28 +42,5 @@ enum RequestBody {
 
     static func decodeFormComponent(_ text: Substring) -> String? {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
-
-    /// The deepest nesting of `[` and `{` outside strings, or `nil` if it cannot tell.
-    static func nestingDepth(_ bytes: [UInt8]) -> Int? {
-        var depth = 0
-        var deepest = 0
-        var inString = false
-        var escaped = false
-        for byte in bytes {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                deepest = max(deepest, depth)
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
-        }
-        return deepest
     }
 }

@@ -6,7 +6,7 @@ enum CCCErrors {
     static func response(for failure: GatewayFailure) -> DialectResponse {
         switch failure {
         case .service(.invalid(let violations)):
-            let errors = violations.map(error)
+            let errors = NamedViolation.resolve(violations, wireName: wireName).map(error)
             let first = errors.first ?? ResponseError(errorCode: "ValidationException", fieldName: "", message: "Validation failed")
             return body(.badRequest, first.errorCode, first.message, errors)
         case .service(.duplicate(let existing, _)):
@@ -36,12 +36,8 @@ enum CCCErrors {
         .json(status, ErrorResponse(responseStatus: ResponseStatus(errorCode: code, message: message, errors: errors)))
     }
 
-    static func error(_ violation: FieldViolation) -> ResponseError {
-        let name: String
-        switch violation.field {
-        case .wire(let wire): name = canonicalCase(wire)
-        case .canonical(let field): name = wireName(field)
-        }
+    static func error(_ violation: NamedViolation) -> ResponseError {
+        let name = violation.field == nil ? canonicalCase(violation.name) : violation.name
         let label = "'\(ServiceStack.label(name))'"
         switch violation.rule {
         case .required:

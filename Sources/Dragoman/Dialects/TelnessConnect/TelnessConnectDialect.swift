@@ -63,7 +63,7 @@ struct TelnessConnectDialect: UserDialect {
     func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse {
         switch failure {
         case .service(.invalid(let violations)):
-            let details = violations.map(Self.detail)
+            let details = NamedViolation.resolve(violations, wireName: Self.wireName).map(Self.detail)
             return .json(
                 .badRequest,
                 TelnessError(
@@ -109,12 +109,8 @@ struct TelnessConnectDialect: UserDialect {
         }
     }
 
-    static func detail(_ violation: FieldViolation) -> TelnessError.Detail {
-        let property: String
-        switch violation.field {
-        case .wire(let name): property = name
-        case .canonical(let field): property = wireName(field)
-        }
+    static func detail(_ violation: NamedViolation) -> TelnessError.Detail {
+        let property = violation.name
         let subject = property.capitalizedFirst
         switch violation.rule {
         case .required: return .init(message: "\(subject) is required", code: "FIELD_REQUIRED", property: property)

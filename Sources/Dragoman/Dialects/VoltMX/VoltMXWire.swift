@@ -52,18 +52,11 @@ enum VoltMX {
 
     /// A 400 listing every violation; the top-level message is the first one's.
     static func invalid(_ violations: [FieldViolation], wireName: (UserField) -> String) -> DialectResponse {
-        let errors = violations.map { violation -> VoltMXAttributeError in
-            let name: String
-            let isPhone: Bool
-            switch violation.field {
-            case .canonical(let field):
-                name = wireName(field)
-                isPhone = field == .phone
-            case .wire(let wire):
-                name = wire
-                isPhone = false
-            }
-            return VoltMXAttributeError(attribute: name, message: message(for: violation.rule, attribute: name, isPhone: isPhone))
+        let errors = NamedViolation.resolve(violations, wireName: wireName).map { violation in
+            VoltMXAttributeError(
+                attribute: violation.name,
+                message: message(for: violation.rule, attribute: violation.name, isPhone: violation.field == .phone)
+            )
         }
         return .json(.badRequest, VoltMXMessage(message: errors.first?.message ?? invalidAttributes, errors: errors))
     }
