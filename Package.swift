@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The canonical user model, its validation and the create/read service: no HTTP, no vendor field names.
@@ -64,7 +65,10 @@ let package = Package(
             dependencies: [
                 "Dragoman",
                 "DragomanCore",
+                // Built so that the crash test can run the real `dragoman` process.
+                "DragomanCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: testSwiftSettings

@@ -1,0 +1,151 @@
+import AsyncHTTPClient
+import DragomanCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import Dragoman
+
+/// A 200 means the user is on disk: it survives a restart and a crash, and concurrent creates
+/// of the same user store exactly one.
+@Suite struct DurabilityTests {
+    @Test func usersSurviveARestart() async throws {
+        let gateway = TestGateway()
+        try await gateway.run { client in
+            let reply1 = try await client.post("/users", Samples.telness)
+            #expect(reply1.status == .created)
+        }
+        try await gateway.run { client in
+            let read = try await client.get("/api/v1/audience/1")
+            #expect(read.status == .ok)
+            #expect(read.json["email"]?.string == "john.doe@example.com")
+            let next = try await client.post("/api/v1/audience", Samples.audience)
+            #expect(next.json["id"]?.string == "2")
+        }
+    }
+
+    @Test func concurrentDuplicateCreatesStoreExactlyOne() async throws {
+        try await TestGateway().run(setup: .ahc(.http)) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<24 {
+                    group.addTask { try await client.post("/api/v1/audience", Samples.audience).status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1)
+            #expect(statuses.filter { $0 == .badRequest }.count == 23)
+            let reply2 = try await client.get("/api/v1/audience/2")
+            #expect(reply2.status == .badRequest)
+        }
+    }
+
+    @Test func concurrentDistinctCreatesAllSucceed() async throws {
+        try await TestGateway().run(setup: .ahc(.http)) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<24 {
+                    group.addTask { try await client.post("/users", #"{"name":"User \#(index)","email":"u\#(index)@x.com"}"#).status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .created })
+            let reply3 = try await client.get("/api/v1/audience/24")
+            #expect(reply3.status == .ok)
+        }
+    }
+
+    @Test func passwordsAreStoredOnlyAsBcryptHashes() async throws {
+        let gateway = TestGateway()
+        try await gateway.run { client in
+            let reply4 = try await client.post("/api/v1/accessmgmt/users", Samples.accessManagement)
+            #expect(reply4.status == .ok)
+        }
+        let store = try await SQLiteUserStore.open(path: gateway.configuration.storePath, logger: .init(label: "test"))
+        let user = try #require(try await store.user(.serial(1)))
+        try await store.close()
+        #expect(user.passwordHash?.hasPrefix("$2b$04$") == true)
+        let files = try FileManager.default.contentsOfDirectory(atPath: gateway.directory.path)
+        for file in files {
+            let data = try Data(contentsOf: gateway.directory.appendingPathComponent(file))
+            #expect(data.range(of: Data("VoltMX@123".utf8)) == nil, "plain password found in \(file)")
+        }
+    }
+
+    @Test func usersSurviveAKilledProcess() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let storePath = directory.appendingPathComponent("store.sqlite").path
+        var first = try GatewayProcess(directory: directory, storePath: storePath)
+        let created = try await first.post("/users", Samples.telness)
+        #expect(created.status == 201)
+        first.kill()
+        var second = try GatewayProcess(directory: directory, storePath: storePath)
+        defer { second.kill() }
+        let read = try await second.get("/api/v1/audience/1")
+        #expect(read.status == 200)
+        #expect(read.body.contains("john.doe@example.com"))
+    }
+}
+
+/// The real `dragoman` executable, started in `directory` on a port it picks, killed with SIGKILL.
+struct GatewayProcess {
+    let process = Process()
+    let port: Int
+
+    init(directory: URL, storePath: String) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
+        process.executableURL = executable
+        process.arguments = ["serve", "--port", "0", "--store-path", storePath]
+        process.currentDirectoryURL = directory
+        process.environment = ["DRAGOMAN_SECURITY__BCRYPTCOST": "4", "PATH": "/usr/bin:/bin"]
+        let log = directory.appendingPathComponent("dragoman-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning {
+            seen = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = seen.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(seen[range].split(separator: ":").last ?? "") ?? 0
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.terminate()
+        throw GatewayProcessError(output: seen)
+    }
+
+    func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    func post(_ path: String, _ body: String) async throws -> (status: UInt, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+        return try await send(request)
+    }
+
+    func get(_ path: String) async throws -> (status: UInt, body: String) {
+        try await send(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"))
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws -> (status: UInt, body: String) {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, String(buffer: body))
+    }
+}
+
+struct GatewayProcessError: Error, CustomStringConvertible {
+    var output: String
+    var description: String { "dragoman did not start:\n\(output)" }
+}
