@@ -1,0 +1,105 @@
+import DragomanCore
+import Foundation
+import Testing
+
+@testable import Dragoman
+
+@Suite struct ConfigurationTests {
+    static func file(_ yaml: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static var shippedConfig: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config/dragoman.yaml").path
+    }
+
+    @Test func shippedDefaultsMountEveryDialectLocallyOnLoopback() throws {
+        let configuration = try GatewayConfiguration.load(path: Self.shippedConfig, environment: [:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.bodyLimit == 1_048_576)
+        #expect(configuration.storePath == "./data/dragoman.sqlite")
+        #expect(configuration.enabledDialects.map(\.id) == DialectID.allCases)
+        #expect(configuration.dialects.values.allSatisfy { $0.mode == .local })
+    }
+
+    @Test func environmentOverridesTheFileAndFlagsOverrideTheEnvironment() throws {
+        let path = try Self.file("server:\n  port: 9000\n")
+        let environment = ["DRAGOMAN_SERVER__PORT": "9100", "DRAGOMAN_SERVER__HOST": "0.0.0.0", "DRAGOMAN_SECURITY__BCRYPTCOST": "5"]
+        let fromEnvironment = try GatewayConfiguration.load(path: path, environment: environment)
+        #expect(fromEnvironment.port == 9100)
+        #expect(fromEnvironment.host == "0.0.0.0")
+        #expect(fromEnvironment.bcryptCost == 5)
+        let fromFlags = try GatewayConfiguration.load(path: path, environment: environment, overrides: ["server.port": "9200"])
+        #expect(fromFlags.port == 9200)
+    }
+
+    @Test func environmentReachesDialectSettings() throws {
+        let path = try Self.file("dialects:\n  voltmx-audience:\n    reconciliationKey: email\n")
+        let configuration = try GatewayConfiguration.load(
+            path: path,
+            environment: ["DRAGOMAN_DIALECTS__VOLTMX_AUDIENCE__RECONCILIATIONKEY": "mobileNumber", "DRAGOMAN_DIALECTS__TELNESS_CONNECT__ENABLED": "false"]
+        )
+        #expect(configuration.reconciliationKey == "mobileNumber")
+        #expect(!configuration.enabledDialects.contains { $0.id == .telnessConnect })
+    }
+
+    @Test func configEnvironmentVariableNamesTheFile() throws {
+        let path = try Self.file("server:\n  port: 7000\n")
+        #expect(try GatewayConfiguration.load(environment: ["DRAGOMAN_CONFIG": path]).port == 7000)
+    }
+
+    @Test(arguments: [
+        ("server:\n  port: eighty\n", "server.port"),
+        ("server:\n  port: 70000\n", "server.port"),
+        ("server:\n  prot: 80\n", "server.prot"),
+        ("dialects:\n  voltmx-audiense: {}\n", "dialects.voltmx-audiense"),
+        ("dialects:\n  voltmx-audience:\n    reconciliationKey: phone\n", "dialects.voltmx-audience.reconciliationKey"),
+        ("dialects:\n  telness-connect:\n    mode: forward\n", "dialects.telness-connect.mode"),
+        ("dialects:\n  telness-connect:\n    enabled: maybe\n", "dialects.telness-connect.enabled"),
+        ("dialects:\n  deliveryslip-ccc:\n    services:\n      not-a-guid: {}\n", "dialects.deliveryslip-ccc.services.not-a-guid"),
+        ("log:\n  level: loud\n", "log.level"),
+        ("store:\n  sqlite:\n    path: ''\n", "store.sqlite.path"),
+        ("server: [1, 2]\n", "server"),
+    ])
+    func badSettingsNameTheKey(yaml: String, key: String) throws {
+        let path = try Self.file(yaml)
+        #expect {
+            try GatewayConfiguration.load(path: path, environment: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == key
+        }
+    }
+
+    @Test func invalidYAMLNamesTheFile() throws {
+        let path = try Self.file("server: [unclosed\n")
+        #expect {
+            try GatewayConfiguration.load(path: path, environment: [:])
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.key == path && error.problem.contains("YAML")
+        }
+    }
+
+    @Test func missingNamedFileIsAnError() {
+        #expect(throws: ConfigurationError.self) {
+            try GatewayConfiguration.load(path: "/nonexistent/dragoman.yaml", environment: [:])
+        }
+    }
+
+    @Test func servicesAndGroupsAreRead() throws {
+        let yaml = """
+            dialects:
+              deliveryslip-ccc:
+                services:
+                  \(Samples.service):
+                    groups:
+                      \(Samples.guestGroup): Guest
+            """
+        let configuration = try GatewayConfiguration.load(path: try Self.file(yaml), environment: [:])
+        #expect(configuration.serviceDirectory.services == [Samples.service: [Samples.guestGroup: .guest]])
+    }
+}
