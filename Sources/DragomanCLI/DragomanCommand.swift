@@ -11,7 +11,7 @@ struct DragomanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dragoman",
         abstract: "A dialect-translating API gateway for create-user APIs.",
-        subcommands: [Serve.self, HashPassword.self],
+        subcommands: [Serve.self, HashPassword.self, NewAPIKey.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -59,6 +59,19 @@ struct HashPassword: ParsableCommand {
     func run() throws {
         guard (4...31).contains(cost) else { throw ValidationError("--cost must be from 4 to 31") }
         guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("no password on standard input") }
+        guard line.utf8.count <= 72 else { throw ValidationError("bcrypt reads at most 72 bytes; use a shorter password") }
         print(Bcrypt.hash(line, cost: cost))
+    }
+}
+
+/// `dragoman new-api-key`: makes a new API key. The key is shown once; its digest goes in the
+/// configuration.
+struct NewAPIKey: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Make a new API key and print it with the digest to store.")
+
+    func run() throws {
+        let (key, digest) = APIKey.generate()
+        print("API key (shown once, give it to the caller): \(key)")
+        print("SHA-256 digest (put it under principals.<name>.apiKeys): \(digest)")
     }
 }

@@ -90,6 +90,7 @@ import Testing
 
 /// The real `dragoman` executable, started in `directory` on a port it picks, killed with SIGKILL.
 struct GatewayProcess {
+    static let apiKey = "dgm_crash_test_key"
     let process = Process()
     let port: Int
 
@@ -98,7 +99,11 @@ struct GatewayProcess {
         process.executableURL = executable
         process.arguments = ["serve", "--port", "0", "--store-path", storePath]
         process.currentDirectoryURL = directory
-        process.environment = ["DRAGOMAN_SECURITY__BCRYPTCOST": "4", "PATH": "/usr/bin:/bin"]
+        // No config file in `directory`: the defaults, plus a principal whose key comes from the environment.
+        process.environment = [
+            "DRAGOMAN_SECURITY__BCRYPTCOST": "4", "PATH": "/usr/bin:/bin",
+            "DRAGOMAN_PRINCIPALS__CRASHTEST__APIKEYS": APIKey.digest(Self.apiKey),
+        ]
         let log = directory.appendingPathComponent("dragoman-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
@@ -130,12 +135,15 @@ struct GatewayProcess {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-API-Key", value: Self.apiKey)
         request.body = .bytes(ByteBuffer(string: body))
         return try await send(request)
     }
 
     func get(_ path: String) async throws -> (status: UInt, body: String) {
-        try await send(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"))
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.headers.add(name: "Authorization", value: "Basic " + Data("\(Self.apiKey):".utf8).base64EncodedString())
+        return try await send(request)
     }
 
     private func send(_ request: HTTPClientRequest) async throws -> (status: UInt, body: String) {

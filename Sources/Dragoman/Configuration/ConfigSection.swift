@@ -1,5 +1,7 @@
 /// One mapping of the configuration tree, read with its path so that every error names the full
 /// key. Reading a section also checks that it holds no key Dragoman does not know.
+import Foundation
+
 struct ConfigSection {
     let path: String
     let values: [String: ConfigTree]
@@ -31,6 +33,25 @@ struct ConfigSection {
         case nil: return nil
         case .scalar(let text): return text
         default: throw ConfigurationError(key: key(name), problem: "must be a single value")
+        }
+    }
+
+    /// A list of single values, or one value holding a comma-separated list (as environment
+    /// variables must).
+    func list(_ name: String) throws(ConfigurationError) -> [String]? {
+        switch values[name] {
+        case nil: return nil
+        case .scalar(let text):
+            return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        case .list(let items):
+            var result: [String] = []
+            for item in items {
+                guard case .scalar(let text) = item else { throw ConfigurationError(key: key(name), problem: "must be a list of single values") }
+                result.append(text)
+            }
+            return result
+        case .mapping:
+            throw ConfigurationError(key: key(name), problem: "must be a list of single values")
         }
     }
 

@@ -93,7 +93,8 @@ enum ConfigTree: Sendable, Equatable {
     private static func defaultSpelling(_ level: String) -> String {
         let known = [
             "bodyLimit", "bcryptCost", "reconciliationKey", "sqlite", "path", "host", "port", "level", "enabled", "mode", "services",
-            "groups", "server", "store", "security", "log", "dialects",
+            "groups", "server", "store", "security", "log", "dialects", "auth", "principals", "passwordHash", "apiKeys", "apiKeyHeader",
+            "sessionTTL", "rememberMeTTL", "credentialCacheTTL", "throttle", "maxFailures", "window", "realm",
         ]
         return known.first { $0.lowercased() == level.lowercased() } ?? level.lowercased()
     }

@@ -1,4 +1,6 @@
 import DragomanCore
+import HTTPTypes
+import HummingbirdBcrypt
 public import Foundation
 import Logging
 
@@ -29,14 +31,16 @@ extension GatewayConfiguration {
         for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
             tree.set(key.split(separator: ".").map(String.init), to: value)
         }
-        return try GatewayConfiguration(tree: tree)
+        let configuration = try GatewayConfiguration(tree: tree)
+        try configuration.checkDemoCredentials()
+        return configuration
     }
 
     /// Reads a merged configuration tree.
     init(tree: ConfigTree) throws(ConfigurationError) {
         self.init()
         let root = try ConfigSection(tree, path: "")
-        try root.allowOnly(["server", "store", "security", "log", "dialects"])
+        try root.allowOnly(["server", "store", "security", "log", "dialects", "auth", "principals"])
 
         let server = try root.section("server")
         try server.allowOnly(["host", "port", "bodyLimit"])
@@ -61,6 +65,9 @@ extension GatewayConfiguration {
         try log.allowOnly(["level"])
         if let level = try log.choice("level", Logger.Level.self) { self.logLevel = level }
 
+        try readAuth(try root.section("auth"))
+        principals = try Self.readPrincipals(try root.section("principals"))
+
         let dialects = try root.section("dialects")
         try dialects.allowOnly(Set(DialectID.allCases.map(\.rawValue)))
         for id in DialectID.allCases {
@@ -69,11 +76,11 @@ extension GatewayConfiguration {
     }
 
     private mutating func readDialect(_ id: DialectID, from section: ConfigSection) throws(ConfigurationError) {
-        var known: Set<String> = ["enabled", "mode"]
+        var known: Set<String> = ["enabled", "mode", "auth", "apiKeyHeader"]
         if id == .voltMXAudience { known.insert("reconciliationKey") }
         if id == .deliverySlipCCC { known.insert("services") }
         try section.allowOnly(known)
-        var settings = DialectSettings()
+        var settings = DialectSettings(auth: try Self.readPolicy(section, dialect: id))
         if let enabled = try section.bool("enabled") { settings.enabled = enabled }
         if let mode = try section.choice("mode", Mode.self) {
             guard mode == .local else {
@@ -88,6 +95,92 @@ extension GatewayConfiguration {
         if id == .deliverySlipCCC {
             serviceDirectory = try Self.readServices(try section.section("services"))
         }
+    }
+
+    private mutating func readAuth(_ section: ConfigSection) throws(ConfigurationError) {
+        try section.allowOnly(["realm", "sessionTTL", "rememberMeTTL", "credentialCacheTTL", "throttle"])
+        if let realm = try section.string("realm") { self.realm = realm }
+        if let ttl = try section.int("sessionTTL", in: 1...(365 * 86400)) { sessionTTL = TimeInterval(ttl) }
+        if let ttl = try section.int("rememberMeTTL", in: 1...(365 * 86400)) { rememberMeTTL = TimeInterval(ttl) }
+        if let ttl = try section.int("credentialCacheTTL", in: 0...3600) { credentialCacheTTL = TimeInterval(ttl) }
+        let throttle = try section.section("throttle")
+        try throttle.allowOnly(["maxFailures", "window"])
+        if let count = try throttle.int("maxFailures", in: 1...1_000_000) { throttleMaxFailures = count }
+        if let window = try throttle.int("window", in: 1...86400) { throttleWindow = TimeInterval(window) }
+    }
+
+    /// `auth: [basic, apiKey, bearer, session]` in order, or `auth: open`.
+    private static func readPolicy(_ section: ConfigSection, dialect: DialectID) throws(ConfigurationError) -> AuthPolicy {
+        var policy = AuthPolicy(schemes: dialect.defaultSchemes)
+        if let header = try section.string("apiKeyHeader") {
+            guard let name = HTTPField.Name(header) else {
+                throw ConfigurationError(key: section.key("apiKeyHeader"), problem: "is not a valid header name")
+            }
+            policy.apiKeyHeader = name
+        }
+        guard let names = try section.list("auth") else { return policy }
+        if names == ["open"] {
+            policy.schemes = []
+            return policy
+        }
+        var schemes: [AuthScheme] = []
+        for name in names {
+            guard let scheme = AuthScheme(rawValue: name) else {
+                let allowed = AuthScheme.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError(key: section.key("auth"), problem: "has '\(name)'; use 'open' alone, or a list of \(allowed)")
+            }
+            if schemes.contains(scheme) { throw ConfigurationError(key: section.key("auth"), problem: "names '\(name)' twice") }
+            schemes.append(scheme)
+        }
+        guard !schemes.isEmpty else {
+            throw ConfigurationError(key: section.key("auth"), problem: "is empty; a route is open only when it says 'open'")
+        }
+        policy.schemes = schemes
+        return policy
+    }
+
+    /// `principals: { <name>: { passwordHash: <bcrypt>, apiKeys: [<sha-256 hex>, …] } }`
+    private static func readPrincipals(_ section: ConfigSection) throws(ConfigurationError) -> [Principal] {
+        var principals: [Principal] = []
+        for name in section.values.keys.sorted() {
+            let entry = try section.section(name)
+            try entry.allowOnly(["passwordHash", "apiKeys"])
+            var principal = Principal(name: name)
+            if let hash = try entry.string("passwordHash"), !hash.isEmpty {
+                guard hash.count == 60, hash.hasPrefix("$2") else {
+                    throw ConfigurationError(key: entry.key("passwordHash"), problem: "must be a bcrypt hash ($2b$…, 60 characters); make one with 'dragoman hash-password'")
+                }
+                principal.passwordHash = hash
+            }
+            for digest in try entry.list("apiKeys") ?? [] {
+                guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
+                    throw ConfigurationError(key: entry.key("apiKeys"), problem: "must hold SHA-256 digests (64 hex digits); make one with 'dragoman new-api-key'")
+                }
+                principal.apiKeyHashes.append(digest.lowercased())
+            }
+            principals.append(principal)
+        }
+        return principals
+    }
+
+    /// Refuses the published demo credentials on any address other than loopback.
+    func checkDemoCredentials() throws(ConfigurationError) {
+        guard !Self.isLoopback(host) else { return }
+        let demoKey = SecretDigest.sha256Hex(DemoPrincipal.apiKey)
+        for principal in principals {
+            let usesDemoKey = principal.apiKeyHashes.contains(demoKey)
+            let usesDemoPassword = principal.passwordHash.map { Bcrypt.verify(DemoPrincipal.password, hash: $0) } ?? false
+            if usesDemoKey || usesDemoPassword {
+                throw ConfigurationError(
+                    key: "principals.\(principal.name)",
+                    problem: "uses the published demo credentials, which Dragoman accepts only on a loopback address (server.host is \(host))"
+                )
+            }
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// `services: { <service GUID>: { groups: { <group GUID>: Guest | Professional } } }`

@@ -1,5 +1,5 @@
 public import DragomanCore
-import Foundation
+public import Foundation
 public import Logging
 
 /// Everything Dragoman is configured with. Built from `config/dragoman.yaml`, then environment
@@ -17,6 +17,7 @@ public struct GatewayConfiguration: Sendable {
     public struct DialectSettings: Sendable, Equatable {
         public var enabled = true
         public var mode = Mode.local
+        public var auth: AuthPolicy
     }
 
     public var host = "127.0.0.1"
@@ -26,11 +27,30 @@ public struct GatewayConfiguration: Sendable {
     public var storePath = "./data/dragoman.sqlite"
     public var bcryptCost: UInt8 = 10
     public var logLevel: Logger.Level = .info
-    public var dialects: [DialectID: DialectSettings] = Dictionary(uniqueKeysWithValues: DialectID.allCases.map { ($0, DialectSettings()) })
+    public var dialects: [DialectID: DialectSettings] = Dictionary(
+        uniqueKeysWithValues: DialectID.allCases.map { ($0, DialectSettings(auth: AuthPolicy(schemes: $0.defaultSchemes))) }
+    )
     public var reconciliationKey = "email"
     public var serviceDirectory = ServiceDirectory()
+    /// The callers Dragoman knows.
+    public var principals: [Principal] = []
+    /// The realm named in `WWW-Authenticate` challenges.
+    public var realm = "dragoman"
+    /// How long a login session lasts, in seconds, and a ServiceStack "remember me" one.
+    public var sessionTTL: TimeInterval = 3600
+    public var rememberMeTTL: TimeInterval = 7 * 24 * 3600
+    /// How long a verified password is remembered, in seconds.
+    public var credentialCacheTTL: TimeInterval = 60
+    /// Failed authentications allowed per client and per principal within `throttleWindow` seconds.
+    public var throttleMaxFailures = 10
+    public var throttleWindow: TimeInterval = 60
 
     public init() {}
+
+    /// The auth policy of a dialect's routes.
+    func authPolicy(_ id: DialectID) -> AuthPolicy {
+        dialects[id]?.auth ?? AuthPolicy(schemes: id.defaultSchemes)
+    }
 
     /// The dialects to mount, in a fixed order.
     var enabledDialects: [any UserDialect] {
@@ -45,5 +65,17 @@ public struct GatewayConfiguration: Sendable {
             }
         }
         return result
+    }
+}
+
+extension DialectID {
+    /// Each vendor's own scheme: Basic for Volt MX's Gateway filter (and form login), the
+    /// `X-API-Key` header for Telness, ServiceStack sessions and API keys for CCC.
+    public var defaultSchemes: [AuthScheme] {
+        switch self {
+        case .voltMXAudience, .voltMXAccessManagement: [.basic, .session]
+        case .telnessConnect: [.apiKey]
+        case .deliverySlipCCC: [.session, .bearer, .basic]
+        }
     }
 }

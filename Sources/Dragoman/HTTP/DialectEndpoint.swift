@@ -1,4 +1,5 @@
 import DragomanCore
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -11,8 +12,10 @@ struct DialectEndpoint: Sendable {
     let route: DialectRoute
     let service: UserService
     let bodyLimit: Int
+    let auth: AuthChain
+    let policy: AuthPolicy
 
-    func respond(to request: Request, context: some RequestContext) async -> Response {
+    func respond(to request: Request, context: GatewayRequestContext) async -> Response {
         var logger = context.logger
         logger[metadataKey: "dragoman.dialect"] = .string(dialect.id.rawValue)
         var input = DialectRequest(
@@ -22,8 +25,10 @@ struct DialectEndpoint: Sendable {
             query: Self.queryItems(request.uri.query),
             headers: request.headers
         )
-        let response: DialectResponse
+        var response: DialectResponse
         do {
+            input.principal = try await auth.authenticate(request.headers, client: context.clientAddress, policy: policy, logger: logger)
+            if let principal = input.principal { logger[metadataKey: "dragoman.principal"] = .string(principal.name) }
             switch route.operation {
             case .create:
                 try await readBody(request, into: &input)
@@ -33,6 +38,7 @@ struct DialectEndpoint: Sendable {
             }
         } catch {
             response = dialect.failure(error, request: input)
+            Self.addAuthHeaders(for: error, to: &response)
             log(error, logger: logger)
         }
         return Response(
@@ -40,6 +46,18 @@ struct DialectEndpoint: Sendable {
             headers: response.headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body))
         )
+    }
+
+    /// `WWW-Authenticate` on a 401, `Retry-After` on a 429, whatever the dialect.
+    static func addAuthHeaders(for failure: GatewayFailure, to response: inout DialectResponse) {
+        switch failure {
+        case .unauthenticated(let challenges, _):
+            for challenge in challenges { response.headers.append(HTTPField(name: .wwwAuthenticate, value: challenge)) }
+        case .throttled(let seconds):
+            response.headers[.retryAfter] = String(seconds)
+        default:
+            break
+        }
     }
 
     private func create(_ input: DialectRequest) async throws(GatewayFailure) -> DialectResponse {
@@ -131,6 +149,8 @@ extension GatewayFailure {
         case .payloadTooLarge: "payloadTooLarge"
         case .notAcceptable: "notAcceptable"
         case .invalidParameter(let parameter, _): "invalidParameter(\(parameter))"
+        case .unauthenticated(_, let rejected): "unauthenticated(\(rejected?.rawValue ?? "none"))"
+        case .throttled: "throttled"
         case .internalError: "internalError"
         }
     }

@@ -12,6 +12,8 @@ struct DialectRequest: Sendable {
     var headers: HTTPFields
     var body: JSONValue?
     var bodyFormat: BodyFormat?
+    /// Who the auth chain authenticated; `nil` on an open route.
+    var principal: Principal?
 
     init(
         method: HTTPRequest.Method = .post,

@@ -17,6 +17,11 @@ public enum GatewayFailure: Error, Sendable, Equatable {
     case notAcceptable(String)
     /// A request parameter outside the body is wrong; `parameter` names it.
     case invalidParameter(parameter: String, reason: String)
+    /// No credential, or a wrong one; `challenges` name every scheme the route accepts and
+    /// `rejected` the scheme whose credential was refused (`nil` when none was presented).
+    case unauthenticated(challenges: [String], rejected: AuthScheme?)
+    /// Too many failed authentications; try again after this many seconds.
+    case throttled(retryAfter: Int)
     /// Something failed inside the gateway; details are logged, never sent.
     case internalError
 }

@@ -24,6 +24,15 @@ enum SQLiteSchema {
         CREATE INDEX users_realm_email ON users(realm, email_key);
         CREATE INDEX users_realm_user_name ON users(realm, user_name_key);
         CREATE INDEX users_realm_phone ON users(realm, phone);
+        """,
         """
+        CREATE TABLE sessions (
+            id_digest TEXT PRIMARY KEY,
+            principal TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX sessions_expiry ON sessions(expires_at);
+        """,
     ]
 }

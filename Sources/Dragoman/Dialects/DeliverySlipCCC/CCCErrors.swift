@@ -27,6 +27,10 @@ enum CCCErrors {
             return body(.notAcceptable, "NotAcceptable", detail, [])
         case .invalidParameter(let parameter, let reason):
             return body(.badRequest, "ArgumentException", reason, [ResponseError(errorCode: "ArgumentException", fieldName: parameter, message: reason)])
+        case .unauthenticated(_, let rejected):
+            return body(.unauthorized, "Unauthorized", ServiceStackAuth.message(rejected: rejected), [])
+        case .throttled(let seconds):
+            return body(.tooManyRequests, "TooManyRequests", "Too many failed authentication attempts; retry after \(seconds) seconds", [])
         case .internalError, .service(.storeFailure):
             return body(.internalServerError, "Exception", "Internal server error", [])
         }

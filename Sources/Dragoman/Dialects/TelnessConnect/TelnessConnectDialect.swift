@@ -104,6 +104,14 @@ struct TelnessConnectDialect: UserDialect {
                 .badRequest,
                 TelnessError(message: "Validation failed for the request", code: "VALIDATION_ERROR", details: [.init(message: reason, code: "INVALID_FORMAT", property: parameter)])
             )
+        case .unauthenticated(_, let rejected):
+            let message = rejected == nil ? "Missing API key" : "Invalid API key"
+            return .json(.unauthorized, TelnessError(message: message, code: "UNAUTHORIZED", hint: "Send a valid key in the X-API-Key header"))
+        case .throttled(let seconds):
+            return .json(
+                .tooManyRequests,
+                TelnessError(message: "Too many failed authentication attempts", code: "RATE_LIMITED", hint: "Retry after \(seconds) seconds")
+            )
         case .internalError, .service(.storeFailure):
             return .json(.internalServerError, TelnessError(message: "Internal server error", code: "INTERNAL_ERROR"))
         }

@@ -79,6 +79,10 @@ enum VoltMX {
             return .json(.notAcceptable, VoltMXMessage(message: detail))
         case .invalidParameter(let parameter, let reason):
             return .json(.badRequest, VoltMXMessage(message: "Invalid \(parameter): \(reason)"))
+        case .unauthenticated:
+            return .json(.unauthorized, VoltMXMessage(message: unauthorized))
+        case .throttled(let seconds):
+            return .json(.tooManyRequests, VoltMXMessage(message: "Too many failed authentication attempts; retry after \(seconds) seconds"))
         case .internalError, .service(.storeFailure):
             return .json(.internalServerError, VoltMXMessage(message: serverFailure))
         case .service:

@@ -1,0 +1,36 @@
+import Foundation
+import HTTPTypes
+import Logging
+
+/// The ordered authentication chain of a route. The first scheme that finds its credential in
+/// the request decides: a valid credential passes, an invalid one fails at once, with no fall
+/// through to a later scheme; a request with no credential for any scheme gets a 401 naming
+/// every scheme the route accepts. Repeated failures are throttled.
+struct AuthChain: Sendable {
+    let verifier: CredentialVerifier
+    let throttle: FailureThrottle
+    let realm: String
+
+    /// The principal the request authenticates as; `nil` only for an open route.
+    func authenticate(_ headers: HTTPFields, client: String, policy: AuthPolicy, logger: Logger) async throws(GatewayFailure) -> Principal? {
+        guard !policy.isOpen else { return nil }
+        for scheme in policy.schemes {
+            guard let credential = PresentedCredential.find(scheme, in: headers, apiKeyHeader: policy.apiKeyHeader) else { continue }
+            let claimed: String? = if case .password(let user, _) = credential { user } else { nil }
+            if let retryAfter = throttle.retryAfter(client: client, principal: claimed) {
+                logger.warning("Authentication throttled", metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client)"])
+                throw .throttled(retryAfter: retryAfter)
+            }
+            if let principal = await verifier.verify(credential) {
+                return principal
+            }
+            throttle.recordFailure(client: client, principal: claimed)
+            logger.notice(
+                "Authentication failed",
+                metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client)", "dragoman.auth.user": "\(claimed ?? "-")"]
+            )
+            throw .unauthenticated(challenges: policy.challenges(realm: realm), rejected: scheme)
+        }
+        throw .unauthenticated(challenges: policy.challenges(realm: realm), rejected: nil)
+    }
+}

@@ -1,0 +1,41 @@
+public import HTTPTypes
+
+/// An authentication scheme a route may accept.
+public enum AuthScheme: String, Sendable, CaseIterable, Codable {
+    /// `Authorization: Basic` with a principal's name and password (Volt MX's Gateway filter).
+    /// A Basic user name with an empty password is taken as an API key (ServiceStack's form).
+    case basic
+    /// An API key in a header, `X-API-Key` unless the route names another (Telness).
+    case apiKey
+    /// `Authorization: Bearer <API key>` (ServiceStack's API-key provider).
+    case bearer
+    /// A session from form login (`dragoman-session` cookie) or ServiceStack's credentials login
+    /// (`ss-id`/`ss-pid` cookies or `X-ss-id`/`X-ss-pid` headers).
+    case session
+}
+
+/// Which schemes a route accepts, in order, and where it reads API keys from.
+public struct AuthPolicy: Sendable, Equatable {
+    /// The ordered chain; empty means the route is open, which the configuration must say explicitly.
+    public var schemes: [AuthScheme]
+    public var apiKeyHeader: HTTPField.Name
+
+    public init(schemes: [AuthScheme], apiKeyHeader: HTTPField.Name = HTTPField.Name("X-API-Key")!) {
+        self.schemes = schemes
+        self.apiKeyHeader = apiKeyHeader
+    }
+
+    public var isOpen: Bool { schemes.isEmpty }
+
+    /// The `WWW-Authenticate` challenges naming every accepted scheme.
+    func challenges(realm: String) -> [String] {
+        schemes.map { scheme in
+            switch scheme {
+            case .basic: "Basic realm=\"\(realm)\", charset=\"UTF-8\""
+            case .apiKey: "ApiKey realm=\"\(realm)\", header=\"\(apiKeyHeader.canonicalName)\""
+            case .bearer: "Bearer realm=\"\(realm)\""
+            case .session: "Session realm=\"\(realm)\", login=\"/login\", credentials=\"/auth/credentials\""
+            }
+        }
+    }
+}
