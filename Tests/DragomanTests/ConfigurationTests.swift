@@ -103,3 +103,54 @@ import Testing
         #expect(configuration.serviceDirectory.services == [Samples.service: [Samples.guestGroup: .guest]])
     }
 }
+
+@Suite struct AuthConfigurationTests {
+    @Test func shippedDemoPrincipalWorksOnLoopbackOnly() throws {
+        let path = ConfigurationTests.shippedConfig
+        let configuration = try GatewayConfiguration.load(path: path, environment: [:])
+        let demo = try #require(configuration.principals.first { $0.name == DemoPrincipal.name })
+        #expect(demo.apiKeyHashes == [APIKey.digest(DemoPrincipal.apiKey)])
+        #expect(configuration.authPolicy(.telnessConnect).schemes == [.apiKey])
+        #expect {
+            try GatewayConfiguration.load(path: path, environment: ["DRAGOMAN_SERVER__HOST": "0.0.0.0"])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "principals.demo"
+        }
+    }
+
+    @Test func routesAreOpenOnlyWhenSaidSo() throws {
+        let open = try GatewayConfiguration.load(path: try ConfigurationTests.file("dialects:\n  telness-connect:\n    auth: open\n"), environment: [:])
+        #expect(open.authPolicy(.telnessConnect).isOpen)
+        #expect(!open.authPolicy(.voltMXAudience).isOpen)
+        for yaml in ["auth: []", "auth: [basic, nope]", "auth: [basic, basic]", "auth: [open, basic]"] {
+            let path = try ConfigurationTests.file("dialects:\n  telness-connect:\n    \(yaml)\n")
+            #expect {
+                try GatewayConfiguration.load(path: path, environment: [:])
+            } throws: { error in
+                (error as? ConfigurationError)?.key == "dialects.telness-connect.auth"
+            }
+        }
+    }
+
+    @Test func principalSecretsCanComeFromTheEnvironment() throws {
+        let digest = APIKey.digest("dgm_env")
+        let configuration = try GatewayConfiguration.load(
+            path: try ConfigurationTests.file("server:\n  port: 1\n"),
+            environment: ["DRAGOMAN_PRINCIPALS__OPS__APIKEYS": "\(digest),\(digest.uppercased())"]
+        )
+        #expect(configuration.principals == [Principal(name: "ops", apiKeyHashes: [digest, digest])])
+    }
+
+    @Test func badPrincipalHashesNameTheKey() throws {
+        for (yaml, key) in [
+            ("principals:\n  x:\n    passwordHash: plain\n", "principals.x.passwordHash"),
+            ("principals:\n  x:\n    apiKeys: [not-a-digest]\n", "principals.x.apiKeys"),
+        ] {
+            #expect {
+                try GatewayConfiguration.load(path: try ConfigurationTests.file(yaml), environment: [:])
+            } throws: { error in
+                (error as? ConfigurationError)?.key == key
+            }
+        }
+    }
+}

@@ -32,7 +32,7 @@ public struct AuthPolicy: Sendable, Equatable {
         schemes.map { scheme in
             switch scheme {
             case .basic: "Basic realm=\"\(realm)\", charset=\"UTF-8\""
-            case .apiKey: "ApiKey realm=\"\(realm)\", header=\"\(apiKeyHeader.canonicalName)\""
+            case .apiKey: "ApiKey realm=\"\(realm)\", header=\"\(apiKeyHeader.rawName)\""
             case .bearer: "Bearer realm=\"\(realm)\""
             case .session: "Session realm=\"\(realm)\", login=\"/login\", credentials=\"/auth/credentials\""
             }

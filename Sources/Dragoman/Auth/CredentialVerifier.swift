@@ -39,6 +39,9 @@ final class CredentialVerifier: Sendable {
         }
     }
 
+    /// The cache's keys: digests only (for tests).
+    var cachedKeys: [String] { cache.withLockedValue { Array($0.keys) } }
+
     func verifyPassword(user: String, password: String, now: Date = Date()) async -> Principal? {
         let key = SecretDigest.sha256Hex("password\u{0}\(user)\u{0}\(password)")
         if let cached = cache.withLockedValue({ $0[key] }), cached.expires > now {
