@@ -13,7 +13,8 @@ let package = Package(
     name: "dragoman",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "dragoman", targets: ["DragomanCLI"])
+        .executable(name: "dragoman", targets: ["DragomanCLI"]),
+        .executable(name: "dragoman-benchmark", targets: ["DragomanBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -56,6 +57,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
+        ),
+        // Throughput, latency and memory figures: `swift run -c release dragoman-benchmark`.
+        .executableTarget(
+            name: "DragomanBenchmark",
+            dependencies: [
+                "Dragoman",
+                "DragomanCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "DragomanCoreTests",

@@ -6,8 +6,13 @@ public import Logging
 /// chain and login routes, mounts every enabled dialect at its routes, and hands back an
 /// application ready to run or test.
 public func buildApplication(configuration: GatewayConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
-    var logger = logger ?? Logger(label: "dragoman")
-    if logger.logLevel > configuration.logLevel || logger.logLevel == .info { logger.logLevel = configuration.logLevel }
+    let logger =
+        logger
+        ?? {
+            var logger = Logger(label: "dragoman")
+            logger.logLevel = configuration.logLevel
+            return logger
+        }()
     let store = try await SQLiteUserStore.open(path: configuration.storePath, logger: logger)
     let service = UserService(
         store: store,

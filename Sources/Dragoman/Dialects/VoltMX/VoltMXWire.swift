@@ -101,6 +101,16 @@ enum VoltMX {
         return "\(two(c.month))/\(two(c.day))/\(c.year ?? 1970) \(two(hour12)):\(two(c.minute)):\(two(c.second)) \(hour24 < 12 ? "AM" : "PM") UTC"
     }
 
+    /// Create and read routes of a resource, at the root and under the `/kpns` web context.
+    static func routes(resource: String) -> [DialectRoute] {
+        ["", "/kpns"].flatMap { context in
+            [
+                DialectRoute(method: .post, path: "\(context)\(resource)", operation: .create),
+                DialectRoute(method: .get, path: "\(context)\(resource)/:id", operation: .read),
+            ]
+        }
+    }
+
     /// A Volt MX numeric id from a path segment.
     static func serial(_ text: String?) -> Int64? {
         guard let text, let value = Int64(text), value > 0 else { return nil }

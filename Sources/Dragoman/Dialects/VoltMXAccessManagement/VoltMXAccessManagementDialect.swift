@@ -6,14 +6,7 @@ import HTTPTypes
 struct VoltMXAccessManagementDialect: UserDialect {
     var id: DialectID { .voltMXAccessManagement }
 
-    var routes: [DialectRoute] {
-        ["", "/kpns"].flatMap { context in
-            [
-                DialectRoute(method: .post, path: "\(context)/api/v1/accessmgmt/users", operation: .create),
-                DialectRoute(method: .get, path: "\(context)/api/v1/accessmgmt/users/:id", operation: .read),
-            ]
-        }
-    }
+    var routes: [DialectRoute] { VoltMX.routes(resource: "/api/v1/accessmgmt/users") }
 
     var profile: ValidationProfile {
         ValidationProfile(

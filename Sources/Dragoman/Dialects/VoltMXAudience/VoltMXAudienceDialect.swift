@@ -14,14 +14,7 @@ struct VoltMXAudienceDialect: UserDialect {
 
     var id: DialectID { .voltMXAudience }
 
-    var routes: [DialectRoute] {
-        ["", "/kpns"].flatMap { context in
-            [
-                DialectRoute(method: .post, path: "\(context)/api/v1/audience", operation: .create),
-                DialectRoute(method: .get, path: "\(context)/api/v1/audience/:id", operation: .read),
-            ]
-        }
-    }
+    var routes: [DialectRoute] { VoltMX.routes(resource: "/api/v1/audience") }
 
     var profile: ValidationProfile {
         var required: Set<UserField> = [.givenName, .familyName, .country, .email]
