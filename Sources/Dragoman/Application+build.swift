@@ -1,6 +1,7 @@
 public import DragomanCore
 public import Hummingbird
 public import Logging
+import AsyncHTTPClient
 
 /// Builds the gateway application from its configuration: opens the store, sets up the auth
 /// chain and login routes, mounts every enabled dialect at its routes, and hands back an
@@ -19,18 +20,25 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
         validator: UserValidator(directory: configuration.serviceDirectory)
     )
-    let router = buildRouter(configuration: configuration, service: service, sessions: store)
+    let http = UpstreamHTTPClients(upstreams: configuration.upstreams)
+    let router = try buildRouter(configuration: configuration, service: service, sessions: store, idMap: store, http: http.clients)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dragoman"),
         logger: logger
     )
-    app.addServices(store, SessionJanitor(store: store, logger: logger))
+    app.addServices(store, SessionJanitor(store: store, logger: logger), http)
     return app
 }
 
 /// The router: the login routes, every enabled dialect's routes, and `GET /health`.
-func buildRouter(configuration: GatewayConfiguration, service: UserService, sessions: any SessionStore) -> Router<GatewayRequestContext> {
+func buildRouter(
+    configuration: GatewayConfiguration,
+    service: UserService,
+    sessions: any SessionStore,
+    idMap: any IDMapStore,
+    http: [String: HTTPClient]
+) throws -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     router.get("/health") { _, _ in "ok" }
     let verifier = CredentialVerifier(
@@ -43,12 +51,29 @@ func buildRouter(configuration: GatewayConfiguration, service: UserService, sess
     FormLoginController(verifier: verifier, throttle: throttle, sessions: issuer).addRoutes(to: router)
     ServiceStackAuthController(verifier: verifier, throttle: throttle, sessions: issuer).addRoutes(to: router)
     let chain = AuthChain(verifier: verifier, throttle: throttle, realm: configuration.realm)
+    var clients: [String: UpstreamClient] = [:]
+    for (name, upstream) in configuration.upstreams {
+        if let client = http[name] { clients[name] = UpstreamClient(configuration: upstream, http: client) }
+    }
     for dialect in configuration.enabledDialects {
+        let settings = configuration.dialects[dialect.id]
+        let backend: any UserBackend
+        if settings?.mode == .forward, let name = settings?.upstream, let client = clients[name] {
+            backend = ForwardingBackend(
+                upstream: client,
+                dialect: GatewayConfiguration.backendDialect(client.configuration.dialect),
+                validator: UserValidator(directory: configuration.serviceDirectory),
+                idMap: idMap,
+                lostFields: settings?.lostFields ?? .reject
+            )
+        } else {
+            backend = LocalBackend(service: service)
+        }
         for route in dialect.routes {
             let endpoint = DialectEndpoint(
                 dialect: dialect,
                 route: route,
-                service: service,
+                backend: backend,
                 bodyLimit: configuration.bodyLimit,
                 auth: chain,
                 policy: configuration.authPolicy(dialect.id)
@@ -57,6 +82,9 @@ func buildRouter(configuration: GatewayConfiguration, service: UserService, sess
                 await endpoint.respond(to: request, context: context)
             }
         }
+    }
+    if let name = configuration.proxyUpstream, let upstream = configuration.upstreams[name], let client = http[name] {
+        ReverseProxy(upstream: upstream, http: client).addRoutes(to: router)
     }
     return router
 }

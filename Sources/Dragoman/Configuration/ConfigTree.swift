@@ -94,7 +94,9 @@ enum ConfigTree: Sendable, Equatable {
         let known = [
             "bodyLimit", "bcryptCost", "reconciliationKey", "sqlite", "path", "host", "port", "level", "enabled", "mode", "services",
             "groups", "server", "store", "security", "log", "dialects", "auth", "principals", "passwordHash", "apiKeys", "apiKeyHeader",
-            "sessionTTL", "rememberMeTTL", "credentialCacheTTL", "throttle", "maxFailures", "window", "realm",
+            "sessionTTL", "rememberMeTTL", "credentialCacheTTL", "throttle", "maxFailures", "window", "realm", "upstreams", "upstream",
+            "baseURL", "dialect", "connectTimeout", "requestTimeout", "defaults", "breaker", "failures", "cooldown", "scheme", "user",
+            "password", "key", "header", "serviceGuid", "userName", "permissionIds", "country", "proxy", "lostFields",
         ]
         return known.first { $0.lowercased() == level.lowercased() } ?? level.lowercased()
     }

@@ -40,7 +40,7 @@ extension GatewayConfiguration {
     init(tree: ConfigTree) throws(ConfigurationError) {
         self.init()
         let root = try ConfigSection(tree, path: "")
-        try root.allowOnly(["server", "store", "security", "log", "dialects", "auth", "principals"])
+        try root.allowOnly(["server", "store", "security", "log", "dialects", "auth", "principals", "upstreams", "proxy"])
 
         let server = try root.section("server")
         try server.allowOnly(["host", "port", "bodyLimit"])
@@ -68,6 +68,14 @@ extension GatewayConfiguration {
         try readAuth(try root.section("auth"))
         principals = try Self.readPrincipals(try root.section("principals"))
 
+        upstreams = try Self.readUpstreams(try root.section("upstreams"))
+        let proxy = try root.section("proxy")
+        try proxy.allowOnly(["upstream"])
+        if let name = try proxy.string("upstream") {
+            guard upstreams[name] != nil else { throw ConfigurationError(key: proxy.key("upstream"), problem: "names '\(name)', which is not under upstreams") }
+            proxyUpstream = name
+        }
+
         let dialects = try root.section("dialects")
         try dialects.allowOnly(Set(DialectID.allCases.map(\.rawValue)))
         for id in DialectID.allCases {
@@ -76,17 +84,22 @@ extension GatewayConfiguration {
     }
 
     private mutating func readDialect(_ id: DialectID, from section: ConfigSection) throws(ConfigurationError) {
-        var known: Set<String> = ["enabled", "mode", "auth", "apiKeyHeader"]
+        var known: Set<String> = ["enabled", "mode", "auth", "apiKeyHeader", "upstream", "lostFields"]
         if id == .voltMXAudience { known.insert("reconciliationKey") }
         if id == .deliverySlipCCC { known.insert("services") }
         try section.allowOnly(known)
         var settings = DialectSettings(auth: try Self.readPolicy(section, dialect: id))
         if let enabled = try section.bool("enabled") { settings.enabled = enabled }
-        if let mode = try section.choice("mode", Mode.self) {
-            guard mode == .local else {
-                throw ConfigurationError(key: section.key("mode"), problem: "is 'forward', but forwarding to a backend is not available yet; use 'local'")
+        if let mode = try section.choice("mode", Mode.self) { settings.mode = mode }
+        settings.upstream = try section.string("upstream")
+        if let policy = try section.choice("lostFields", LostFieldPolicy.self) { settings.lostFields = policy }
+        if settings.mode == .forward {
+            guard let upstream = settings.upstream else {
+                throw ConfigurationError(key: section.key("upstream"), problem: "is required when mode is 'forward'")
             }
-            settings.mode = mode
+            guard upstreams[upstream] != nil else {
+                throw ConfigurationError(key: section.key("upstream"), problem: "names '\(upstream)', which is not under upstreams")
+            }
         }
         dialects[id] = settings
         if id == .voltMXAudience, let key = try section.choice("reconciliationKey", VoltMXAudienceDialect.ReconciliationKey.self) {

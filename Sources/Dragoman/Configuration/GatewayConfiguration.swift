@@ -9,7 +9,7 @@ public struct GatewayConfiguration: Sendable {
     public enum Mode: String, Sendable, CaseIterable {
         /// From Dragoman's own store.
         case local
-        /// By a backend (not yet available).
+        /// By a backend, translating both ways.
         case forward
     }
 
@@ -18,6 +18,9 @@ public struct GatewayConfiguration: Sendable {
         public var enabled = true
         public var mode = Mode.local
         public var auth: AuthPolicy
+        /// The upstream a forwarding dialect sends to.
+        public var upstream: String?
+        public var lostFields = LostFieldPolicy.reject
     }
 
     public var host = "127.0.0.1"
@@ -32,6 +35,10 @@ public struct GatewayConfiguration: Sendable {
     )
     public var reconciliationKey = "email"
     public var serviceDirectory = ServiceDirectory()
+    /// Backends, by name.
+    public var upstreams: [String: UpstreamConfiguration] = [:]
+    /// The upstream that paths no dialect route matches are proxied to, unchanged.
+    public var proxyUpstream: String?
     /// The callers Dragoman knows.
     public var principals: [Principal] = []
     /// The realm named in `WWW-Authenticate` challenges.
@@ -50,6 +57,16 @@ public struct GatewayConfiguration: Sendable {
     /// The auth policy of a dialect's routes.
     func authPolicy(_ id: DialectID) -> AuthPolicy {
         dialects[id]?.auth ?? AuthPolicy(schemes: id.defaultSchemes)
+    }
+
+    /// A dialect as a backend speaks it (its client side).
+    static func backendDialect(_ id: DialectID) -> any BackendDialect {
+        switch id {
+        case .voltMXAudience: VoltMXAudienceDialect()
+        case .voltMXAccessManagement: VoltMXAccessManagementDialect()
+        case .telnessConnect: TelnessConnectDialect()
+        case .deliverySlipCCC: DeliverySlipCCCDialect()
+        }
     }
 
     /// The dialects to mount, in a fixed order.

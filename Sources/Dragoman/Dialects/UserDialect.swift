@@ -58,6 +58,8 @@ protocol UserDialect: Sendable {
     func read(_ user: User, request: DialectRequest) -> DialectResponse
     /// The answer to a failure, in the vendor's error shape.
     func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse
+    /// The vendor's name for a canonical field.
+    func wireName(_ field: UserField) -> String
 }
 
 extension UserDialect {

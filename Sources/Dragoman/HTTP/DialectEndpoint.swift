@@ -10,7 +10,7 @@ import NIOCore
 struct DialectEndpoint: Sendable {
     let dialect: any UserDialect
     let route: DialectRoute
-    let service: UserService
+    let backend: any UserBackend
     let bodyLimit: Int
     let auth: AuthChain
     let policy: AuthPolicy
@@ -32,9 +32,9 @@ struct DialectEndpoint: Sendable {
             switch route.operation {
             case .create:
                 try await readBody(request, into: &input)
-                response = try await create(input)
+                response = try await create(input, logger: logger)
             case .read:
-                response = try await read(input)
+                response = try await read(input, logger: logger)
             }
         } catch {
             response = dialect.failure(error, request: input)
@@ -53,31 +53,30 @@ struct DialectEndpoint: Sendable {
         switch failure {
         case .unauthenticated(let challenges, _):
             for challenge in challenges { response.headers.append(HTTPField(name: .wwwAuthenticate, value: challenge)) }
-        case .throttled(let seconds):
+        case .throttled(let seconds), .serviceUnavailable(let seconds):
             response.headers[.retryAfter] = String(seconds)
         default:
             break
         }
     }
 
-    private func create(_ input: DialectRequest) async throws(GatewayFailure) -> DialectResponse {
+    private func create(_ input: DialectRequest, logger: Logger) async throws(GatewayFailure) -> DialectResponse {
         let decoded = try dialect.decodeCreate(input)
-        do {
-            let user = try await service.create(decoded.user, profile: dialect.profile, prior: decoded.violations)
-            return dialect.created(user, request: input)
-        } catch {
-            throw .service(error)
+        let created = try await backend.create(decoded, caller: dialect, logger: logger)
+        var response = dialect.created(created.user, request: input)
+        if !created.dropped.isEmpty {
+            let names = NamedViolation.resolve(created.dropped.map { FieldViolation($0, .unknownAttribute) }, wireName: dialect.wireName)
+            response.headers[Self.droppedFields] = names.map(\.name).joined(separator: ", ")
         }
+        return response
     }
 
-    private func read(_ input: DialectRequest) async throws(GatewayFailure) -> DialectResponse {
+    /// The response header naming fields a forwarding route dropped.
+    static let droppedFields = HTTPField.Name("Dragoman-Dropped-Fields")!
+
+    private func read(_ input: DialectRequest, logger: Logger) async throws(GatewayFailure) -> DialectResponse {
         let lookup = try dialect.lookup(input)
-        let user: User
-        do {
-            user = try await service.find(lookup)
-        } catch {
-            throw .service(error)
-        }
+        let user = try await backend.find(lookup, logger: logger)
         guard dialect.isVisible(user, to: input) else { throw .service(.notFound) }
         return dialect.read(user, request: input)
     }
@@ -140,7 +139,7 @@ extension GatewayFailure {
     var summary: String {
         switch self {
         case .service(.invalid(let violations)): "invalid(\(violations.map(\.field.logName).joined(separator: ",")))"
-        case .service(.duplicate(_, let key)): "duplicate(\(key.rawValue))"
+        case .service(.duplicate(let conflict)): "duplicate(\(conflict.key.rawValue))"
         case .service(.notFound): "notFound"
         case .service(.storeFailure): "storeFailure"
         case .malformedBody: "malformedBody"
@@ -151,6 +150,11 @@ extension GatewayFailure {
         case .invalidParameter(let parameter, _): "invalidParameter(\(parameter))"
         case .unauthenticated(_, let rejected): "unauthenticated(\(rejected?.rawValue ?? "none"))"
         case .throttled: "throttled"
+        case .badGateway: "badGateway"
+        case .gatewayTimeout: "gatewayTimeout"
+        case .serviceUnavailable: "serviceUnavailable"
+        case .backendFailed: "backendFailed"
+        case .backendRejected: "backendRejected"
         case .internalError: "internalError"
         }
     }

@@ -22,6 +22,16 @@ public enum GatewayFailure: Error, Sendable, Equatable {
     case unauthenticated(challenges: [String], rejected: AuthScheme?)
     /// Too many failed authentications; try again after this many seconds.
     case throttled(retryAfter: Int)
+    /// The backend could not be reached or answered outside its dialect's contract (502).
+    case badGateway(String)
+    /// The backend did not answer in time (504).
+    case gatewayTimeout
+    /// The backend's circuit breaker is open; try again after this many seconds (503).
+    case serviceUnavailable(retryAfter: Int)
+    /// The backend failed with a server error (answered as the caller's 500).
+    case backendFailed
+    /// The backend refused the request for a reason not tied to one field.
+    case backendRejected(String)
     /// Something failed inside the gateway; details are logged, never sent.
     case internalError
 }

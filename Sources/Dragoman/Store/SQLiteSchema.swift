@@ -34,5 +34,15 @@ enum SQLiteSchema {
         );
         CREATE INDEX sessions_expiry ON sessions(expires_at);
         """,
+        """
+        CREATE TABLE id_map (
+            serial INTEGER PRIMARY KEY AUTOINCREMENT,
+            uuid TEXT NOT NULL UNIQUE,
+            upstream TEXT NOT NULL,
+            backend_id TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX id_map_backend ON id_map(upstream, backend_id);
+        """,
     ]
 }

@@ -4,12 +4,37 @@ public import Foundation
 public enum ServiceError: Error, Sendable, Equatable {
     /// The request broke these rules; nothing was stored.
     case invalid([FieldViolation])
-    /// Another user already holds `key`; nothing was stored.
-    case duplicate(existing: User, key: UniqueKey)
+    /// Another user already holds a unique key; nothing was stored.
+    case duplicate(Conflict)
     /// No such user.
     case notFound
     /// The store failed; the message is for the log, not the caller.
     case storeFailure(String)
+}
+
+/// A create refused because another user already holds one of its unique keys.
+public struct Conflict: Sendable, Equatable {
+    public var key: UniqueKey
+    /// The existing user's ids, when known (a backend may not say).
+    public var existingID: UserID?
+    /// The value both share, e.g. the email address.
+    public var value: String?
+
+    public init(key: UniqueKey, existingID: UserID?, value: String?) {
+        self.key = key
+        self.existingID = existingID
+        self.value = value
+    }
+
+    public init(key: UniqueKey, existing: User) {
+        let value: String? =
+            switch key {
+            case .email: existing.profile.email
+            case .userName: existing.profile.userName
+            case .phone: existing.profile.phone
+            }
+        self.init(key: key, existingID: existing.id, value: value)
+    }
 }
 
 /// The canonical create and read: validation, password hashing, duplicate detection and storage,
@@ -47,7 +72,7 @@ public struct UserService: Sendable {
             let record = UserRecord(uuid: UUID(), realm: user.realm, profile: user.profile, passwordHash: hash, createdAt: now())
             switch try await store.insert(record, uniqueKeys: profile.uniqueKeys) {
             case .created(let stored): return stored
-            case .duplicate(let existing, let key): throw ServiceError.duplicate(existing: existing, key: key)
+            case .duplicate(let existing, let key): throw ServiceError.duplicate(Conflict(key: key, existing: existing))
             }
         } catch let error as ServiceError {
             throw error

@@ -28,6 +28,13 @@ public struct FieldViolation: Sendable, Equatable {
         case conflict(reason: String)
         /// The value refers to something that does not exist.
         case notFound
+        /// The backend this request is forwarded to requires the field, and neither the request
+        /// nor the gateway's defaults supply it.
+        case requiredByBackend(backend: String)
+        /// The backend's dialect has no place for the field, and the route refuses to drop it.
+        case notCarried(backend: String)
+        /// The backend refused the value; `reason` is its message.
+        case backendRejected(reason: String)
     }
 
     public var field: Field

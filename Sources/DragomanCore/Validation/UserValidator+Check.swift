@@ -128,7 +128,7 @@ struct Check {
 
 extension NewUser {
     /// Whether the create carries a value for `field`.
-    func has(_ field: UserField) -> Bool {
+    public func has(_ field: UserField) -> Bool {
         let p = profile
         switch field {
         case .givenName: return p.givenName != nil
@@ -162,6 +162,46 @@ extension NewUser {
         case .enableESignatures: return p.service?.enableESignatures != nil
         case .defaultSecure: return p.service?.defaultSecure != nil
         case .blacklistMode: return p.service?.blacklistMode != nil
+        }
+    }
+}
+
+extension NewUser {
+    /// Removes the value of `field` (used when a forwarding route drops a field its backend
+    /// cannot carry).
+    public mutating func remove(_ field: UserField) {
+        switch field {
+        case .givenName: profile.givenName = nil
+        case .familyName: profile.familyName = nil
+        case .displayName: profile.displayName = nil
+        case .userName: profile.userName = nil
+        case .email: profile.email = nil
+        case .phone: profile.phone = nil
+        case .password: password = nil
+        case .country: profile.country = nil
+        case .state: profile.state = nil
+        case .language: profile.language = nil
+        case .active: profile.active = nil
+        case .emailSubscription: profile.channels.email = nil
+        case .smsSubscription: profile.channels.sms = nil
+        case .voiceSubscription: profile.channels.voice = nil
+        case .whatsappSubscription: profile.channels.whatsapp = nil
+        case .permissionIDs: profile.permissionIDs = nil
+        case .groupIDs: profile.groupIDs = nil
+        case .appIDs: profile.appIDs = nil
+        case .allowAllApps: profile.allowAllApps = nil
+        case .identity: profile.identity = nil
+        case .metadata: profile.metadata = nil
+        case .lastActiveDate: profile.lastActiveDate = nil
+        case .serviceID: profile.service = nil
+        case .preRegister: profile.service?.preRegister = nil
+        case .skipRegistrationConfirmation: profile.service?.skipRegistrationConfirmation = nil
+        case .groupGUID: profile.service?.groupGUID = nil
+        case .groupType: profile.service?.groupType = nil
+        case .enableCampaigns: profile.service?.enableCampaigns = nil
+        case .enableESignatures: profile.service?.enableESignatures = nil
+        case .defaultSecure: profile.service?.defaultSecure = nil
+        case .blacklistMode: profile.service?.blacklistMode = nil
         }
     }
 }

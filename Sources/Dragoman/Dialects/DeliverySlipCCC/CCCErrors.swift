@@ -9,8 +9,8 @@ enum CCCErrors {
             let errors = NamedViolation.resolve(violations, wireName: wireName).map(error)
             let first = errors.first ?? ResponseError(errorCode: "ValidationException", fieldName: "", message: "Validation failed")
             return body(.badRequest, first.errorCode, first.message, errors)
-        case .service(.duplicate(let existing, _)):
-            let message = "A service user with EmailAddress '\(existing.profile.email ?? "")' already exists"
+        case .service(.duplicate(let conflict)):
+            let message = "A service user with EmailAddress '\(conflict.value ?? "")' already exists"
             return body(.conflict, "Conflict", message, [ResponseError(errorCode: "AlreadyExists", fieldName: CCCField.emailAddress, message: message)])
         case .service(.notFound):
             return body(.notFound, "NotFound", "Service user not found", [])
@@ -31,7 +31,15 @@ enum CCCErrors {
             return body(.unauthorized, "Unauthorized", ServiceStackAuth.message(rejected: rejected), [])
         case .throttled(let seconds):
             return body(.tooManyRequests, "TooManyRequests", "Too many failed authentication attempts; retry after \(seconds) seconds", [])
-        case .internalError, .service(.storeFailure):
+        case .badGateway:
+            return body(.badGateway, "BadGateway", "The backend service is unavailable", [])
+        case .gatewayTimeout:
+            return body(.gatewayTimeout, "GatewayTimeout", "The backend service did not answer in time", [])
+        case .serviceUnavailable(let seconds):
+            return body(.serviceUnavailable, "ServiceUnavailable", "The backend service is unavailable; retry after \(seconds) seconds", [])
+        case .backendRejected(let message):
+            return body(.badRequest, "ArgumentException", message, [])
+        case .internalError, .backendFailed, .service(.storeFailure):
             return body(.internalServerError, "Exception", "Internal server error", [])
         }
     }
@@ -65,6 +73,12 @@ enum CCCErrors {
             return ResponseError(errorCode: "ArgumentException", fieldName: name, message: "\(label) does not match: \(reason).")
         case .notFound:
             return ResponseError(errorCode: "NotFound", fieldName: name, message: "\(label) refers to nothing that exists.")
+        case .requiredByBackend(let backend):
+            return ResponseError(errorCode: "NotEmpty", fieldName: name, message: "\(label) is required by the backend (\(backend)) and has no value or default.")
+        case .notCarried(let backend):
+            return ResponseError(errorCode: "NotSupported", fieldName: name, message: "\(label) cannot be carried to the backend (\(backend)).")
+        case .backendRejected(let reason):
+            return ResponseError(errorCode: "Backend", fieldName: name, message: "\(label) was refused by the backend: \(reason)")
         }
     }
 

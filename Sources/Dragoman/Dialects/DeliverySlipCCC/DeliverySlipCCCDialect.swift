@@ -153,6 +153,8 @@ struct DeliverySlipCCCDialect: UserDialect {
         return jsonp(.json(.ok, GetServiceUserResponse(serviceUser: serviceUser)), request: request)
     }
 
+    func wireName(_ field: UserField) -> String { CCCErrors.wireName(field) }
+
     func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse {
         let response = CCCErrors.response(for: failure)
         if case .invalidParameter(parameter: "callback", _) = failure { return response }

@@ -60,6 +60,8 @@ struct TelnessConnectDialect: UserDialect {
         )
     }
 
+    func wireName(_ field: UserField) -> String { Self.wireName(field) }
+
     func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse {
         switch failure {
         case .service(.invalid(let violations)):
@@ -73,8 +75,8 @@ struct TelnessConnectDialect: UserDialect {
                     hint: "Ensure all required fields are provided with valid values"
                 )
             )
-        case .service(.duplicate(_, let key)):
-            let property = key == .phone ? TelnessField.msisdn : TelnessField.email
+        case .service(.duplicate(let conflict)):
+            let property = conflict.key == .phone ? TelnessField.msisdn : TelnessField.email
             return .json(
                 .conflict,
                 TelnessError(
@@ -112,7 +114,15 @@ struct TelnessConnectDialect: UserDialect {
                 .tooManyRequests,
                 TelnessError(message: "Too many failed authentication attempts", code: "RATE_LIMITED", hint: "Retry after \(seconds) seconds")
             )
-        case .internalError, .service(.storeFailure):
+        case .badGateway:
+            return .json(.badGateway, TelnessError(message: "Upstream service unavailable", code: "BAD_GATEWAY"))
+        case .gatewayTimeout:
+            return .json(.gatewayTimeout, TelnessError(message: "Upstream service timed out", code: "GATEWAY_TIMEOUT"))
+        case .serviceUnavailable(let seconds):
+            return .json(.serviceUnavailable, TelnessError(message: "Service temporarily unavailable", code: "SERVICE_UNAVAILABLE", hint: "Retry after \(seconds) seconds"))
+        case .backendRejected(let message):
+            return .json(.badRequest, TelnessError(message: message, code: "VALIDATION_ERROR"))
+        case .internalError, .backendFailed, .service(.storeFailure):
             return .json(.internalServerError, TelnessError(message: "Internal server error", code: "INTERNAL_ERROR"))
         }
     }
@@ -130,6 +140,12 @@ struct TelnessConnectDialect: UserDialect {
         case .unknownAttribute: return .init(message: "\(subject) is not a known property", code: "UNKNOWN_PROPERTY", property: property)
         case .conflict(let reason): return .init(message: "\(subject) is not valid: \(reason)", code: "INVALID_VALUE", property: property)
         case .notFound: return .init(message: "\(subject) refers to nothing that exists", code: "NOT_FOUND", property: property)
+        case .requiredByBackend(let backend):
+            return .init(message: "\(subject) is required by the backend (\(backend)) and has no value or default", code: "FIELD_REQUIRED", property: property)
+        case .notCarried(let backend):
+            return .init(message: "\(subject) cannot be carried to the backend (\(backend))", code: "FIELD_NOT_SUPPORTED", property: property)
+        case .backendRejected(let reason):
+            return .init(message: "\(subject) was refused by the backend: \(reason)", code: "INVALID_VALUE", property: property)
         }
     }
 

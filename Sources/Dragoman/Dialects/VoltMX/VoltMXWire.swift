@@ -47,6 +47,12 @@ enum VoltMX {
             return "Attribute ‘\(name)’ is not valid: \(reason)"
         case .notFound:
             return "Attribute ‘\(name)’ refers to nothing that exists"
+        case .requiredByBackend(let backend):
+            return "Attribute ‘\(name)’ is required by the backend (\(backend)) and has no value or default"
+        case .notCarried(let backend):
+            return "Attribute ‘\(name)’ cannot be carried to the backend (\(backend))"
+        case .backendRejected(let reason):
+            return "Attribute ‘\(name)’ was refused by the backend: \(reason)"
         }
     }
 
@@ -83,7 +89,15 @@ enum VoltMX {
             return .json(.unauthorized, VoltMXMessage(message: unauthorized))
         case .throttled(let seconds):
             return .json(.tooManyRequests, VoltMXMessage(message: "Too many failed authentication attempts; retry after \(seconds) seconds"))
-        case .internalError, .service(.storeFailure):
+        case .badGateway:
+            return .json(.badGateway, VoltMXMessage(message: "Backend unavailable"))
+        case .gatewayTimeout:
+            return .json(.gatewayTimeout, VoltMXMessage(message: "Backend did not answer in time"))
+        case .serviceUnavailable(let seconds):
+            return .json(.serviceUnavailable, VoltMXMessage(message: "Backend unavailable; retry after \(seconds) seconds"))
+        case .backendRejected(let message):
+            return .json(.badRequest, VoltMXMessage(message: message))
+        case .internalError, .backendFailed, .service(.storeFailure):
             return .json(.internalServerError, VoltMXMessage(message: serverFailure))
         case .service:
             return nil

@@ -75,6 +75,8 @@ struct VoltMXAccessManagementDialect: UserDialect {
     /// Who the read shape says created and last modified the user.
     static let actor = "dragoman"
 
+    func wireName(_ field: UserField) -> String { Self.wireName(field) }
+
     func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse {
         if let common = VoltMX.common(failure) { return common }
         switch failure {

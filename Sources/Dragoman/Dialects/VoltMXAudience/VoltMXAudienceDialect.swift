@@ -75,17 +75,19 @@ struct VoltMXAudienceDialect: UserDialect {
         return .json(.ok, member)
     }
 
+    func wireName(_ field: UserField) -> String { Self.wireName(field) }
+
     func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse {
         if let common = VoltMX.common(failure) { return common }
         switch failure {
         case .service(.invalid(let violations)):
             return VoltMX.invalid(violations, wireName: Self.wireName)
-        case .service(.duplicate(let existing, let key)):
+        case .service(.duplicate(let conflict)):
             let message =
-                key == .phone
+                conflict.key == .phone
                 ? "User already exists with this mobile number"
-                : "User already exists with this Email \(existing.profile.email ?? "")"
-            return .json(.badRequest, VoltMXMessage(id: String(existing.id.serial), message: message))
+                : "User already exists with this Email \(conflict.value ?? "")"
+            return .json(.badRequest, VoltMXMessage(id: conflict.existingID.map { String($0.serial) }, message: message))
         default:
             return .json(
                 .badRequest,

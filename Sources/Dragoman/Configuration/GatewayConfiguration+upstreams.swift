@@ -1,0 +1,66 @@
+import DragomanCore
+import Foundation
+
+extension GatewayConfiguration {
+    /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, defaults, breaker } }`
+    static func readUpstreams(_ section: ConfigSection) throws(ConfigurationError) -> [String: UpstreamConfiguration] {
+        var upstreams: [String: UpstreamConfiguration] = [:]
+        for name in section.values.keys.sorted() {
+            let entry = try section.section(name)
+            try entry.allowOnly(["baseURL", "dialect", "auth", "connectTimeout", "requestTimeout", "defaults", "breaker"])
+            guard let base = try entry.string("baseURL") else { throw ConfigurationError(key: entry.key("baseURL"), problem: "is required") }
+            guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError(key: entry.key("baseURL"), problem: "must be an http:// or https:// URL, not '\(base)'")
+            }
+            guard let dialect = try entry.choice("dialect", DialectID.self) else {
+                throw ConfigurationError(key: entry.key("dialect"), problem: "is required")
+            }
+            var upstream = UpstreamConfiguration(name: name, baseURL: base.hasSuffix("/") ? String(base.dropLast()) : base, dialect: dialect)
+            if let seconds = try entry.int("connectTimeout", in: 1...600) { upstream.connectTimeout = TimeInterval(seconds) }
+            if let seconds = try entry.int("requestTimeout", in: 1...3600) { upstream.requestTimeout = TimeInterval(seconds) }
+            upstream.authentication = try readUpstreamAuth(try entry.section("auth"))
+            let defaults = try entry.section("defaults")
+            try defaults.allowOnly(["serviceGuid", "password", "userName", "permissionIds", "country"])
+            if let guid = try defaults.string("serviceGuid") {
+                guard let normal = ServiceStack.guid(guid) else { throw ConfigurationError(key: defaults.key("serviceGuid"), problem: "must be a GUID") }
+                upstream.serviceGuid = normal
+            }
+            if let policy = try defaults.choice("password", UpstreamConfiguration.PasswordPolicy.self) { upstream.password = policy }
+            if let policy = try defaults.choice("userName", UpstreamConfiguration.UserNamePolicy.self) { upstream.userName = policy }
+            if let ids = try defaults.list("permissionIds") {
+                let numbers = ids.compactMap { Int64($0) }
+                guard numbers.count == ids.count, !numbers.isEmpty else {
+                    throw ConfigurationError(key: defaults.key("permissionIds"), problem: "must be a non-empty list of numbers")
+                }
+                upstream.permissionIDs = numbers
+            }
+            upstream.country = try defaults.string("country")
+            let breaker = try entry.section("breaker")
+            try breaker.allowOnly(["failures", "cooldown"])
+            if let failures = try breaker.int("failures", in: 1...1000) { upstream.breakerFailures = failures }
+            if let cooldown = try breaker.int("cooldown", in: 1...3600) { upstream.breakerCooldown = TimeInterval(cooldown) }
+            upstreams[name] = upstream
+        }
+        return upstreams
+    }
+
+    /// `auth: { scheme: none | basic | apiKey | bearer | serviceStackSession, user, password, key, header }`
+    private static func readUpstreamAuth(_ section: ConfigSection) throws(ConfigurationError) -> UpstreamConfiguration.Authentication {
+        try section.allowOnly(["scheme", "user", "password", "key", "header"])
+        func required(_ name: String) throws(ConfigurationError) -> String {
+            guard let value = try section.string(name), !value.isEmpty else {
+                throw ConfigurationError(key: section.key(name), problem: "is required for this scheme")
+            }
+            return value
+        }
+        switch try section.string("scheme") ?? "none" {
+        case "none": return .none
+        case "basic": return .basic(user: try required("user"), password: Secret(try required("password")))
+        case "apiKey": return .apiKey(header: try section.string("header") ?? "X-API-Key", key: Secret(try required("key")))
+        case "bearer": return .bearer(key: Secret(try required("key")))
+        case "serviceStackSession": return .serviceStackSession(user: try required("user"), password: Secret(try required("password")))
+        case let other:
+            throw ConfigurationError(key: section.key("scheme"), problem: "must be one of none, basic, apiKey, bearer, serviceStackSession, not '\(other)'")
+        }
+    }
+}

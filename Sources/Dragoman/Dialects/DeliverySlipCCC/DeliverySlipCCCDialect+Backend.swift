@@ -1,0 +1,78 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+
+extension DeliverySlipCCCDialect: BackendDialect {
+    var carriedFields: Set<UserField> {
+        [
+            .givenName, .familyName, .displayName, .email, .password, .language, .serviceID, .preRegister, .skipRegistrationConfirmation, .groupGUID,
+            .groupType, .enableCampaigns, .enableESignatures, .defaultSecure, .blacklistMode,
+        ]
+    }
+
+    func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+        let p = user.profile
+        let names = p.nameParts
+        let options = p.service
+        let service = serviceID ?? options?.serviceID ?? ""
+        return .json(
+            .post,
+            "/api/services/\(service)/users",
+            [
+                "emailAddress": .text(p.email), "password": .text(user.password?.exposedValue), "firstName": .text(names.given),
+                "lastName": .text(names.family), "preRegister": .flag(options?.preRegister),
+                "skipRegConfirmation": .flag(options?.skipRegistrationConfirmation), "serviceUserGroupGuid": .text(options?.groupGUID),
+                "serviceUserGroupType": .text(options?.groupType?.rawValue), "language": .text(p.language),
+                "enableCampaigns": .flag(options?.enableCampaigns), "enableESignatures": .flag(options?.enableESignatures),
+                "defaultSecure": .text(options?.defaultSecure?.rawValue), "blacklistMode": .text(options?.blacklistMode?.rawValue),
+            ]
+        )
+    }
+
+    /// The backend id of a CCC user is `<service GUID>/<user GUID>`: a read needs both.
+    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {
+        let guid = try BackendAnswer.interpret(response, success: [200, 201], parse: { $0.member("serviceUserGuid")?.textValue }, failure: backendFailure)
+        return "\(serviceID ?? "")/\(guid)"
+    }
+
+    func backendRead(id: String) -> BackendRequest {
+        let parts = id.split(separator: "/")
+        return .get("/api/services/\(parts.first ?? "")/users/single?ServiceUserGuid=\(parts.last ?? "")")
+    }
+
+    func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile {
+        try BackendAnswer.interpret(response, success: [200], parse: Self.profile(from:), failure: backendFailure)
+    }
+
+    static func profile(from body: JSONValue) -> UserProfile? {
+        guard let user = body.member("serviceUser"), user.member("serviceUserGuid") != nil else { return nil }
+        var profile = UserProfile()
+        profile.email = user.member("emailAddress")?.textValue
+        profile.givenName = user.member("firstName")?.textValue
+        profile.familyName = user.member("lastName")?.textValue
+        profile.language = user.member("language")?.textValue
+        profile.active = user.member("status")?.textValue.map { $0 == "Active" }
+        return profile
+    }
+
+    private func backendFailure(_ status: Int, _ body: JSONValue?) -> GatewayFailure {
+        let responseStatus = body?.member("responseStatus")
+        let message = responseStatus?.member("message")?.textValue ?? "The backend refused the request (\(status))"
+        switch status {
+        case 404: return .service(.notFound)
+        case 409: return .service(.duplicate(Conflict(key: .email, existingID: nil, value: nil)))
+        default: break
+        }
+        let violations = (responseStatus?.member("errors")?.arrayValue ?? []).compactMap { error -> FieldViolation? in
+            guard let name = error.member("fieldName")?.textValue else { return nil }
+            let text = error.member("message")?.textValue ?? message
+            let rule: FieldViolation.Rule = error.member("errorCode")?.textValue == "NotEmpty" ? .required : .backendRejected(reason: text)
+            return canonicalField(wire: name).map { FieldViolation($0, rule) } ?? FieldViolation(.wire(name), rule)
+        }
+        return violations.isEmpty ? .backendRejected(message) : .service(.invalid(violations))
+    }
+
+    func canonicalField(wire: String) -> UserField? {
+        BackendAnswer.field(wire: wire, wireName: CCCErrors.wireName)
+    }
+}

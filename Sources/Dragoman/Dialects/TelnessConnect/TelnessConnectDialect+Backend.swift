@@ -1,0 +1,67 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+
+extension TelnessConnectDialect: BackendDialect {
+    var carriedFields: Set<UserField> { [.givenName, .familyName, .displayName, .email, .phone, .identity, .metadata] }
+
+    func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+        let p = user.profile
+        return .json(
+            .post,
+            "/users",
+            [
+                TelnessField.name: .text(p.fullName), TelnessField.email: .text(p.email), TelnessField.msisdn: .text(p.phone),
+                TelnessField.identity: .text(p.identity), TelnessField.metadata: p.metadata.map(JSONValue.object),
+            ]
+        )
+    }
+
+    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {
+        try BackendAnswer.interpret(response, success: [200, 201], parse: { $0.member("userId")?.textValue }, failure: backendFailure)
+    }
+
+    func backendRead(id: String) -> BackendRequest {
+        .get("/users/\(id)")
+    }
+
+    func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile {
+        try BackendAnswer.interpret(response, success: [200], parse: Self.profile(from:), failure: backendFailure)
+    }
+
+    static func profile(from body: JSONValue) -> UserProfile? {
+        guard body.member("userId") != nil, let name = body.member(TelnessField.name)?.textValue else { return nil }
+        var profile = UserProfile()
+        profile.displayName = name
+        (profile.givenName, profile.familyName) = PersonName.split(name)
+        profile.email = body.member(TelnessField.email)?.textValue
+        profile.phone = body.member(TelnessField.msisdn)?.textValue
+        profile.identity = body.member(TelnessField.identity)?.textValue
+        if case .object(let metadata)? = body.member(TelnessField.metadata), !metadata.isEmpty { profile.metadata = metadata }
+        return profile
+    }
+
+    private func backendFailure(_ status: Int, _ body: JSONValue?) -> GatewayFailure {
+        let code = body?.member("code")?.textValue ?? ""
+        let message = body?.member("message")?.textValue ?? "The backend refused the request (\(status))"
+        switch (status, code) {
+        case (404, _): return .service(.notFound)
+        case (409, "USER_ALREADY_EXISTS"):
+            let property = body?.member("details")?.arrayValue?.first?.member("property")?.textValue
+            return .service(.duplicate(Conflict(key: property == TelnessField.msisdn ? .phone : .email, existingID: nil, value: nil)))
+        default:
+            break
+        }
+        let violations = (body?.member("details")?.arrayValue ?? []).compactMap { detail -> FieldViolation? in
+            guard let property = detail.member("property")?.textValue else { return nil }
+            let text = detail.member("message")?.textValue ?? message
+            let rule: FieldViolation.Rule = detail.member("code")?.textValue == "FIELD_REQUIRED" ? .required : .backendRejected(reason: text)
+            return canonicalField(wire: property).map { FieldViolation($0, rule) } ?? FieldViolation(.wire(property), rule)
+        }
+        return violations.isEmpty ? .backendRejected(message) : .service(.invalid(violations))
+    }
+
+    func canonicalField(wire: String) -> UserField? {
+        wire == TelnessField.name ? .displayName : BackendAnswer.field(wire: wire, wireName: Self.wireName)
+    }
+}

@@ -1,0 +1,61 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+
+extension VoltMX {
+    /// The failure a Volt MX 4xx answer means, read from its message texts and (from Dragoman
+    /// backends) its `errors[]`.
+    static func backendFailure(_ status: Int, _ body: JSONValue?, field: (String) -> UserField?, notFoundPrefix: String) -> GatewayFailure {
+        let message = body?.member("message")?.textValue ?? "The backend refused the request (\(status))"
+        if message.hasPrefix("User already exists with this Email") {
+            let email = message.dropFirst("User already exists with this Email".count).trimmingCharacters(in: .whitespaces)
+            return .service(.duplicate(Conflict(key: .email, existingID: nil, value: email.isEmpty ? nil : email)))
+        }
+        if message == "User already exists with this mobile number" {
+            return .service(.duplicate(Conflict(key: .phone, existingID: nil, value: nil)))
+        }
+        if message == "User already exists with this user ID" {
+            return .service(.duplicate(Conflict(key: .userName, existingID: nil, value: nil)))
+        }
+        if message.hasPrefix(notFoundPrefix) { return .service(.notFound) }
+        var violations: [FieldViolation] = []
+        for item in body?.member("errors")?.arrayValue ?? [] {
+            guard let attribute = item.member("attribute")?.textValue else { continue }
+            violations.append(violation(attribute: attribute, message: item.member("message")?.textValue ?? message, field: field))
+        }
+        if violations.isEmpty, let attribute = quotedAttribute(message) {
+            violations.append(violation(attribute: attribute, message: message, field: field))
+        }
+        if violations.isEmpty, message == mobileFormat {
+            violations.append(FieldViolation(.phone, .invalidFormat(expected: PhoneNumber.describe(.countryCodeAndTenDigits))))
+        }
+        return violations.isEmpty ? .backendRejected(message) : .service(.invalid(violations))
+    }
+
+    private static func violation(attribute: String, message: String, field: (String) -> UserField?) -> FieldViolation {
+        let rule: FieldViolation.Rule = message.contains("is a mandatory field") ? .required : .backendRejected(reason: message)
+        if message == mobileFormat { return FieldViolation(.phone, .invalidFormat(expected: PhoneNumber.describe(.countryCodeAndTenDigits))) }
+        guard let canonical = field(attribute) else { return FieldViolation(.wire(attribute), rule) }
+        return FieldViolation(canonical, rule)
+    }
+
+    /// The name in `Attribute ‘name’ …`.
+    private static func quotedAttribute(_ message: String) -> String? {
+        guard let open = message.firstIndex(where: { $0 == "‘" || $0 == "'" }),
+            let close = message[message.index(after: open)...].firstIndex(where: { $0 == "’" || $0 == "'" })
+        else { return nil }
+        return String(message[message.index(after: open)..<close])
+    }
+
+    /// The id in a Volt MX create answer, sent as a string or a number.
+    static func createdID(_ body: JSONValue) -> String? {
+        body.member("id")?.textValue
+    }
+}
+
+extension JSONValue {
+    var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+}

@@ -1,0 +1,62 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+
+extension VoltMXAudienceDialect: BackendDialect {
+    var carriedFields: Set<UserField> {
+        [.givenName, .familyName, .displayName, .email, .phone, .country, .state, .emailSubscription, .smsSubscription, .voiceSubscription, .lastActiveDate]
+    }
+
+    func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+        let p = user.profile
+        let names = p.nameParts
+        return .json(
+            .post,
+            "/api/v1/audience",
+            [
+                AudienceField.firstName: .text(names.given), AudienceField.lastName: .text(names.family),
+                AudienceField.country: .text(p.country), AudienceField.state: .text(p.state), AudienceField.email: .text(p.email),
+                AudienceField.mobileNumber: .text(p.phone), AudienceField.smsSubscription: .flag(p.channels.sms),
+                AudienceField.voiceSubscription: .flag(p.channels.voice), AudienceField.emailSubscription: .flag(p.channels.email),
+                AudienceField.lastActiveDate: .text(p.lastActiveDate),
+            ]
+        )
+    }
+
+    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {
+        try BackendAnswer.interpret(response, success: [200, 201], parse: VoltMX.createdID, failure: backendFailure)
+    }
+
+    func backendRead(id: String) -> BackendRequest {
+        .get("/api/v1/audience/\(id)")
+    }
+
+    func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile {
+        try BackendAnswer.interpret(response, success: [200], parse: Self.profile(from:), failure: backendFailure)
+    }
+
+    static func profile(from body: JSONValue) -> UserProfile? {
+        guard body.member("id") != nil else { return nil }
+        var profile = UserProfile()
+        profile.givenName = body.member(AudienceField.firstName)?.textValue
+        profile.familyName = body.member(AudienceField.lastName)?.textValue
+        profile.country = body.member(AudienceField.country)?.textValue
+        profile.state = body.member(AudienceField.state)?.textValue
+        profile.email = body.member(AudienceField.email)?.textValue
+        profile.phone = body.member(AudienceField.mobileNumber)?.textValue
+        profile.active = body.member("active")?.boolValue
+        profile.channels.sms = body.member(AudienceField.smsSubscription)?.boolValue
+        profile.channels.voice = body.member(AudienceField.voiceSubscription)?.boolValue
+        profile.channels.email = body.member(AudienceField.emailSubscription)?.boolValue
+        profile.lastActiveDate = body.member("lastActiveDateStr")?.textValue.map { String($0.prefix(10)) }
+        return profile
+    }
+
+    private func backendFailure(_ status: Int, _ body: JSONValue?) -> GatewayFailure {
+        VoltMX.backendFailure(status, body, field: canonicalField(wire:), notFoundPrefix: "Invalid Audience Member ID")
+    }
+
+    func canonicalField(wire: String) -> UserField? {
+        BackendAnswer.field(wire: wire, wireName: Self.wireName)
+    }
+}

@@ -1,0 +1,118 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+
+/// A request Dragoman sends to a backend, relative to the upstream's base URL.
+struct BackendRequest: Sendable, Equatable {
+    var method: HTTPRequest.Method
+    /// Path and query, starting with `/`.
+    var path: String
+    var body: [UInt8]?
+    var contentType: String?
+
+    static func json(_ method: HTTPRequest.Method, _ path: String, _ fields: [String: JSONValue?]) -> BackendRequest {
+        let present = fields.compactMapValues { $0 }
+        let body = (try? WireJSON.encoder.encode(present)).map { [UInt8]($0) } ?? Array("{}".utf8)
+        return BackendRequest(method: method, path: path, body: body, contentType: "application/json; charset=utf-8")
+    }
+
+    static func get(_ path: String) -> BackendRequest {
+        BackendRequest(method: .get, path: path)
+    }
+}
+
+/// What a backend answered.
+struct BackendResponse: Sendable {
+    var status: Int
+    var headers: HTTPFields
+    var body: [UInt8]
+
+    /// The body as neutral JSON, or `nil` if it is not JSON.
+    var json: JSONValue? {
+        guard !body.isEmpty else { return nil }
+        return try? StrictJSONParser.parse(body, maxDepth: 64)
+    }
+}
+
+/// The backend side of a dialect: how Dragoman, forwarding, speaks it to a real server.
+protocol BackendDialect: UserDialect {
+    /// The canonical fields this dialect's create can carry.
+    var carriedFields: Set<UserField> { get }
+    func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest
+    /// The backend's id for the created user, or the failure its answer means.
+    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String
+    func backendRead(id: String) -> BackendRequest
+    func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile
+    /// The canonical field a wire name of this dialect stands for.
+    func canonicalField(wire: String) -> UserField?
+}
+
+/// Shared reading of backend answers.
+enum BackendAnswer {
+    /// Interprets `response`: a status in `success` with a body `parse` accepts is a success;
+    /// 4xx goes to the dialect's `failure`; 5xx is the backend's failure; anything else breaks
+    /// the contract and is a 502.
+    static func interpret<T>(
+        _ response: BackendResponse,
+        success: Set<Int>,
+        parse: (JSONValue) -> T?,
+        failure: (Int, JSONValue?) -> GatewayFailure
+    ) throws(GatewayFailure) -> T {
+        if success.contains(response.status) {
+            guard let json = response.json, let value = parse(json) else {
+                throw .badGateway("the backend answered \(response.status) with a body its dialect does not define")
+            }
+            return value
+        }
+        switch response.status {
+        case 401, 403: throw .badGateway("the backend refused Dragoman's credentials (\(response.status))")
+        case 400..<500: throw failure(response.status, response.json)
+        case 500..<600: throw .backendFailed
+        default: throw .badGateway("the backend answered an unexpected status \(response.status)")
+        }
+    }
+
+    /// Reverse of a dialect's `wireName`: the first canonical field with that wire name.
+    static func field(wire: String, wireName: (UserField) -> String) -> UserField? {
+        UserField.allCases.first { wireName($0).lowercased() == wire.lowercased() }
+    }
+}
+
+extension JSONValue {
+    /// A JSON value from an optional string.
+    static func text(_ value: String?) -> JSONValue? { value.map(JSONValue.string) }
+    static func flag(_ value: Bool?) -> JSONValue? { value.map(JSONValue.bool) }
+
+    var textValue: String? {
+        switch self {
+        case .string(let text): text
+        case .integer(let number): String(number)
+        default: nil
+        }
+    }
+
+    var boolValue: Bool? {
+        switch self {
+        case .bool(let value): value
+        case .string(let text): text.lowercased() == "true" ? true : text.lowercased() == "false" ? false : nil
+        default: nil
+        }
+    }
+
+    var idsValue: [Int64]? {
+        guard case .array(let items) = self else { return nil }
+        return items.compactMap { item in
+            switch item {
+            case .integer(let number): number
+            case .string(let text): Int64(text)
+            default: nil
+            }
+        }
+    }
+
+    func member(_ key: String) -> JSONValue? {
+        guard case .object(let object) = self else { return nil }
+        if let value = object[key] { return value }
+        return object.first { $0.key.lowercased() == key.lowercased() }?.value
+    }
+}

@@ -1,0 +1,100 @@
+import DragomanCore
+import Foundation
+import Logging
+
+/// Answers a dialect by forwarding to a backend that speaks another (or the same) dialect:
+/// caller's dialect → canonical → backend's dialect, and back, with a durable id map so the
+/// caller keeps seeing ids in its own format.
+struct ForwardingBackend: UserBackend {
+    let upstream: UpstreamClient
+    let dialect: any BackendDialect
+    let validator: UserValidator
+    let idMap: any IDMapStore
+    let lostFields: LostFieldPolicy
+
+    var configuration: UpstreamConfiguration { upstream.configuration }
+
+    func create(_ decoded: DecodedCreate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
+        var user: NewUser
+        switch validator.validate(decoded.user, profile: caller.profile, prior: decoded.violations) {
+        case .success(let valid): user = valid
+        case .failure(let failure): throw .service(.invalid(failure.violations))
+        }
+        let serviceID = applyDefaults(to: &user)
+        let missing = dialect.profile.required.filter { !satisfies(user, $0, serviceID: serviceID) }
+        if !missing.isEmpty {
+            throw .service(.invalid(missing.sorted { $0.rawValue < $1.rawValue }.map { FieldViolation($0, .requiredByBackend(backend: dialect.id.rawValue)) }))
+        }
+        let lost = UserField.allCases.filter { $0 != .serviceID && user.has($0) && !dialect.carriedFields.contains($0) }
+        if !lost.isEmpty {
+            guard lostFields == .drop else {
+                throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) }))
+            }
+            for field in lost { user.remove(field) }
+            logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
+        }
+        let response = try await upstream.send(dialect.backendCreate(user, serviceID: serviceID), logger: logger)
+        let backendID = try dialect.backendCreated(response, serviceID: serviceID)
+        let mapped = try await map(backendID)
+        var profile = user.profile
+        if profile.service == nil, let serviceID, caller.id == .deliverySlipCCC { profile.service = ServiceOptions(serviceID: serviceID) }
+        let created = User(id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: user.realm, profile: profile, passwordHash: nil,
+                           createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
+        logger.info("Forwarded create", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
+        return CreatedUser(user: created, dropped: lost)
+    }
+
+    func find(_ lookup: UserLookup, logger: Logger) async throws(GatewayFailure) -> User {
+        let mapped: MappedID?
+        do {
+            switch lookup {
+            case .serial(let serial): mapped = try await idMap.mapped(upstream: configuration.name, serial: serial)
+            case .uuid(let uuid): mapped = try await idMap.mapped(upstream: configuration.name, uuid: uuid)
+            case .email: mapped = nil
+            }
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
+        guard let mapped else { throw .service(.notFound) }
+        let response = try await upstream.send(dialect.backendRead(id: mapped.backendID), logger: logger)
+        let profile = try dialect.backendUser(response)
+        return User(id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
+                    createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
+    }
+
+    private func map(_ backendID: String) async throws(GatewayFailure) -> MappedID {
+        do {
+            return try await idMap.map(upstream: configuration.name, backendID: backendID, now: Date())
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
+    }
+
+    /// Fills what the backend requires from the upstream's defaults; returns the service to
+    /// create CCC users in.
+    private func applyDefaults(to user: inout NewUser) -> String? {
+        let required = dialect.profile.required
+        if required.contains(.password), !user.has(.password), configuration.password == .generate {
+            user.password = Secret(SecretDigest.randomToken(bytes: 18))
+        }
+        if required.contains(.userName), !user.has(.userName), configuration.userName == .fromEmail, let email = user.profile.email {
+            user.profile.userName = String(email.prefix { $0 != "@" })
+        }
+        if required.contains(.permissionIDs), !user.has(.permissionIDs) { user.profile.permissionIDs = configuration.permissionIDs }
+        if required.contains(.country), !user.has(.country) { user.profile.country = configuration.country }
+        guard required.contains(.serviceID) else { return nil }
+        return user.profile.service?.serviceID.isEmpty == false ? user.profile.service?.serviceID : configuration.serviceGuid
+    }
+
+    /// Whether `user` gives the backend `field`, names counting as given when they can be split
+    /// from or joined into the other form.
+    private func satisfies(_ user: NewUser, _ field: UserField, serviceID: String?) -> Bool {
+        switch field {
+        case .givenName: user.profile.nameParts.given != nil
+        case .familyName: user.profile.nameParts.family != nil
+        case .displayName: user.profile.fullName != nil
+        case .serviceID: serviceID != nil
+        default: user.has(field)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Proxies every path no other route matches to one upstream, unchanged: method, path, query,
+/// headers and body, streamed both ways without buffering. Hop-by-hop headers are removed and
+/// `X-Forwarded-For`, `X-Forwarded-Proto` and `X-Request-Id` set. Dragoman does not
+/// authenticate proxied requests; the backend sees the caller's own credentials.
+struct ReverseProxy: Sendable {
+    let upstream: UpstreamConfiguration
+    let http: HTTPClient
+
+    /// Headers that describe one connection, not the message (RFC 9110 §7.6.1).
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding",
+        "upgrade", "host",
+    ]
+
+    func addRoutes(to router: Router<GatewayRequestContext>) {
+        let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head, .options]
+        for method in methods {
+            router.on("**", method: method) { request, context in await self.forward(request, context: context) }
+            router.on("/", method: method) { request, context in await self.forward(request, context: context) }
+        }
+    }
+
+    func forward(_ request: Request, context: GatewayRequestContext) async -> Response {
+        let target = upstream.baseURL + request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
+        var outgoing = HTTPClientRequest(url: target)
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        let dropped = Self.connectionHeaders(request.headers)
+        for field in request.headers where !dropped.contains(field.name.canonicalName) {
+            if ["x-forwarded-for", "x-forwarded-proto", "x-request-id"].contains(field.name.canonicalName) { continue }
+            outgoing.headers.add(name: field.name.rawName, value: field.value)
+        }
+        let forwardedFor = [request.headers[HTTPField.Name("X-Forwarded-For")!], context.remoteAddress?.ipAddress].compactMap { $0 }
+        outgoing.headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
+        outgoing.headers.add(name: "X-Forwarded-Proto", value: request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http")
+        outgoing.headers.add(name: "X-Request-Id", value: request.headers[HTTPField.Name("X-Request-Id")!] ?? context.id)
+        if request.method != .get, request.method != .head {
+            let length = request.headers[.contentLength].flatMap(Int64.init)
+            outgoing.body = .stream(request.body, length: length.map { .known($0) } ?? .unknown)
+        }
+        do {
+            let response = try await http.execute(outgoing, timeout: .seconds(Int64(upstream.requestTimeout)))
+            var headers = HTTPFields()
+            let droppedBack = Self.connectionHeaders(response.headers)
+            for header in response.headers where !droppedBack.contains(header.name.lowercased()) {
+                if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+            }
+            return Response(status: .init(code: Int(response.status.code)), headers: headers, body: ResponseBody(asyncSequence: response.body))
+        } catch {
+            let fault = TransportFault(error)
+            context.logger.warning("Proxy request failed", metadata: ["dragoman.upstream": "\(upstream.name)", "dragoman.fault": "\(fault)"])
+            let status: HTTPResponse.Status = if case .timeout = fault { .gatewayTimeout } else { .badGateway }
+            return Response(
+                status: status,
+                headers: [.contentType: "application/json; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"message":"The upstream \#(upstream.name) is unavailable"}"#))
+            )
+        }
+    }
+
+    /// Hop-by-hop names plus any the `Connection` header lists, lowercased.
+    static func connectionHeaders(_ headers: HTTPFields) -> Set<String> {
+        let listed = headers[values: .connection].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return hopByHop.union(listed)
+    }
+
+    static func connectionHeaders(_ headers: HTTPHeaders) -> Set<String> {
+        let listed = headers["connection"].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return hopByHop.union(listed)
+    }
+}

@@ -1,0 +1,162 @@
+import AsyncHTTPClient
+import DragomanCore
+import Foundation
+import HTTPTypes
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Sends requests to one backend: signs them in the configured way, applies the timeouts and
+/// the circuit breaker, and turns transport faults into 502, 504 and 503.
+///
+/// A request is retried only when it cannot have reached the backend (the connection was
+/// refused or never made), or after a ServiceStack session expired (401 means not processed).
+final class UpstreamClient: Sendable {
+    let configuration: UpstreamConfiguration
+    let http: HTTPClient
+    let breaker: CircuitBreaker
+    private let session = NIOLockedValueBox<String?>(nil)
+
+    init(configuration: UpstreamConfiguration, http: HTTPClient) {
+        self.configuration = configuration
+        self.http = http
+        self.breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, cooldown: configuration.breakerCooldown)
+    }
+
+    func send(_ request: BackendRequest, logger: Logger) async throws(GatewayFailure) -> BackendResponse {
+        if case .rejected(let retryAfter) = breaker.permit() {
+            logger.warning("Circuit open; failing fast", metadata: ["dragoman.upstream": "\(configuration.name)"])
+            throw .serviceUnavailable(retryAfter: retryAfter)
+        }
+        do {
+            var response = try await attempt(request, logger: logger)
+            if response.status == 401, case .serviceStackSession = configuration.authentication {
+                session.withLockedValue { $0 = nil }
+                response = try await attempt(request, logger: logger)
+            }
+            if response.status >= 500 { breaker.recordFailure() } else { breaker.recordSuccess() }
+            return response
+        } catch {
+            breaker.recordFailure()
+            logger.warning("Backend request failed", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.fault": "\(error)"])
+            throw error
+        }
+    }
+
+    /// One exchange, retried once if the connection could not be made.
+    private func attempt(_ request: BackendRequest, logger: Logger) async throws(GatewayFailure) -> BackendResponse {
+        do {
+            return try await exchange(request, logger: logger)
+        } catch .unreachable {
+            try? await Task.sleep(for: .milliseconds(100))
+            do {
+                return try await exchange(request, logger: logger)
+            } catch {
+                throw error.gatewayFailure
+            }
+        } catch {
+            throw error.gatewayFailure
+        }
+    }
+
+    private func exchange(_ request: BackendRequest, logger: Logger) async throws(TransportFault) -> BackendResponse {
+        var outgoing = HTTPClientRequest(url: configuration.baseURL + request.path)
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        outgoing.headers.add(name: "Accept", value: "application/json")
+        if let contentType = request.contentType { outgoing.headers.add(name: "Content-Type", value: contentType) }
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        try await sign(&outgoing, logger: logger)
+        do {
+            let response = try await http.execute(outgoing, timeout: .seconds(Int64(configuration.requestTimeout)))
+            let body = try await response.body.collect(upTo: 4 << 20)
+            var headers = HTTPFields()
+            for header in response.headers {
+                if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+            }
+            return BackendResponse(status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView))
+        } catch {
+            throw TransportFault(error)
+        }
+    }
+
+    private func sign(_ request: inout HTTPClientRequest, logger: Logger) async throws(TransportFault) {
+        switch configuration.authentication {
+        case .none:
+            break
+        case .basic(let user, let password):
+            request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password.exposedValue)".utf8).base64EncodedString())
+        case .apiKey(let header, let key):
+            request.headers.add(name: header, value: key.exposedValue)
+        case .bearer(let key):
+            request.headers.add(name: "Authorization", value: "Bearer \(key.exposedValue)")
+        case .serviceStackSession(let user, let password):
+            request.headers.add(name: "X-ss-id", value: try await sessionID(user: user, password: password, logger: logger))
+        }
+    }
+
+    /// The current ServiceStack session, signing in when there is none.
+    private func sessionID(user: String, password: Secret, logger: Logger) async throws(TransportFault) -> String {
+        if let id = session.withLockedValue({ $0 }) { return id }
+        var login = HTTPClientRequest(url: configuration.baseURL + "/auth/credentials")
+        login.method = .POST
+        login.headers.add(name: "Content-Type", value: "application/json")
+        login.headers.add(name: "Accept", value: "application/json")
+        let body = try? WireJSON.encoder.encode(["UserName": user, "Password": password.exposedValue])
+        login.body = .bytes(ByteBuffer(bytes: body ?? Data()))
+        do {
+            let response = try await http.execute(login, timeout: .seconds(Int64(configuration.requestTimeout)))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            guard response.status == .ok, let json = try? StrictJSONParser.parse(Array(bytes.readableBytesView), maxDepth: 16),
+                let id = json.member("sessionId")?.textValue
+            else {
+                logger.error("Backend login failed", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.status": "\(response.status.code)"])
+                throw TransportFault.refusedLogin
+            }
+            session.withLockedValue { $0 = id }
+            return id
+        } catch let fault as TransportFault {
+            throw fault
+        } catch {
+            throw TransportFault(error)
+        }
+    }
+}
+
+/// Why an exchange with a backend produced no answer.
+enum TransportFault: Error {
+    /// The connection could not be made: nothing was sent.
+    case unreachable(String)
+    /// The backend did not answer in time.
+    case timeout
+    /// The connection broke after the request may have been sent.
+    case broken(String)
+    /// The backend refused Dragoman's own login.
+    case refusedLogin
+
+    init(_ error: any Error) {
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .deadlineExceeded, .readTimeout, .writeTimeout: self = .timeout
+            case .connectTimeout: self = .unreachable("connect timeout")
+            default: self = .broken(client.shortDescription)
+            }
+        } else if error is NIOConnectionError {
+            self = .unreachable("connection refused")
+        } else if case .connectTimeout? = error as? ChannelError {
+            self = .unreachable("connect timeout")
+        } else {
+            self = .broken("\(type(of: error))")
+        }
+    }
+
+    var gatewayFailure: GatewayFailure {
+        switch self {
+        case .unreachable(let reason): .badGateway("the backend is unreachable: \(reason)")
+        case .timeout: .gatewayTimeout
+        case .broken(let reason): .badGateway("the connection to the backend broke: \(reason)")
+        case .refusedLogin: .badGateway("the backend refused Dragoman's login")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// One HTTP client per upstream, each with that upstream's connect timeout, owned as a service
+/// so they shut down with the gateway. Redirects are never followed: a gateway passes a 3xx back,
+/// it does not chase it.
+struct UpstreamHTTPClients: Service {
+    let clients: [String: HTTPClient]
+
+    init(upstreams: [String: UpstreamConfiguration]) {
+        clients = upstreams.mapValues { upstream in
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            configuration.timeout = .init(connect: .milliseconds(Int64(upstream.connectTimeout * 1000)), read: .seconds(Int64(upstream.requestTimeout)))
+            configuration.decompression = .disabled
+            return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        }
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        for client in clients.values { try await client.shutdown() }
+    }
+}

@@ -1,0 +1,35 @@
+import DragomanCore
+import Logging
+
+/// A create's outcome: the user as the caller will see it, and any fields dropped on the way.
+struct CreatedUser: Sendable {
+    var user: User
+    var dropped: [UserField] = []
+}
+
+/// Where a dialect's creates and reads are answered: the local store or a backend.
+protocol UserBackend: Sendable {
+    func create(_ decoded: DecodedCreate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> CreatedUser
+    func find(_ lookup: UserLookup, logger: Logger) async throws(GatewayFailure) -> User
+}
+
+/// Answers from Dragoman's own store through the canonical service.
+struct LocalBackend: UserBackend {
+    let service: UserService
+
+    func create(_ decoded: DecodedCreate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
+        do {
+            return CreatedUser(user: try await service.create(decoded.user, profile: caller.profile, prior: decoded.violations))
+        } catch {
+            throw .service(error)
+        }
+    }
+
+    func find(_ lookup: UserLookup, logger: Logger) async throws(GatewayFailure) -> User {
+        do {
+            return try await service.find(lookup)
+        } catch {
+            throw .service(error)
+        }
+    }
+}
