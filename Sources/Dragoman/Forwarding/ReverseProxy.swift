@@ -20,12 +20,10 @@ struct ReverseProxy: Sendable {
         "upgrade", "host",
     ]
 
+    /// Installs the proxy as the router's fallback: added after every route, the middleware sees
+    /// only requests no route matched (Hummingbird's not-found path), whatever the method.
     func addRoutes(to router: Router<GatewayRequestContext>) {
-        let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head, .options]
-        for method in methods {
-            router.on("**", method: method) { request, context in await self.forward(request, context: context) }
-            router.on("/", method: method) { request, context in await self.forward(request, context: context) }
-        }
+        router.add(middleware: ProxyFallbackMiddleware(proxy: self))
     }
 
     func forward(_ request: Request, context: GatewayRequestContext) async -> Response {
@@ -74,5 +72,19 @@ struct ReverseProxy: Sendable {
     static func connectionHeaders(_ headers: HTTPHeaders) -> Set<String> {
         let listed = headers["connection"].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         return hopByHop.union(listed)
+    }
+}
+
+/// Sends requests that no route matched to the reverse proxy instead of answering 404.
+struct ProxyFallbackMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    let proxy: ReverseProxy
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            return await proxy.forward(request, context: context)
+        }
     }
 }

@@ -1,0 +1,205 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import Dragoman
+
+/// Backend faults are answered in the caller's dialect: down 502, slow 504, broken 502, 5xx the
+/// caller's 500, and after repeated failures the breaker's 503 with Retry-After.
+@Suite struct UpstreamFaultTests {
+    /// A stand-in backend whose every route answers with `respond`.
+    static func withBackend(
+        _ respond: @escaping @Sendable (Request) async throws -> Response,
+        _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
+        let router = Router()
+        for method in [HTTPRequest.Method.get, .post, .put] {
+            router.on("**", method: method) { request, _ in try await respond(request) }
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in try await body(client.port!) }
+    }
+
+    static func front(port: Int, _ adjust: @escaping (inout UpstreamConfiguration) -> Void = { _ in }) -> TestGateway {
+        var upstream = ForwardingTests.upstream(port: port, dialect: .voltMXAudience)
+        upstream.requestTimeout = 1
+        adjust(&upstream)
+        return ForwardingTests.front(.telnessConnect, upstream)
+    }
+
+    static let create = #"{"name":"Ada Lovelace","email":"a@x.com"}"#
+
+    @Test func unreachableBackendIs502() async throws {
+        try await Self.front(port: 1).run { client in
+            let reply = try await client.post("/users", Self.create)
+            #expect(reply.status == .badGateway)
+            #expect(reply.json["code"]?.string == "BAD_GATEWAY")
+        }
+    }
+
+    @Test func slowBackendIs504() async throws {
+        try await Self.withBackend({ _ in
+            try await Task.sleep(for: .seconds(3))
+            return Response(status: .ok)
+        }) { port in
+            try await Self.front(port: port).run { client in
+                let reply = try await client.post("/users", Self.create)
+                #expect(reply.status == .gatewayTimeout)
+                #expect(reply.json["code"]?.string == "GATEWAY_TIMEOUT")
+            }
+        }
+    }
+
+    @Test func answerOutsideTheContractIs502NotSuccess() async throws {
+        try await Self.withBackend({ _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "<html>hello</html>"))) }) { port in
+            try await Self.front(port: port).run { client in
+                let reply = try await client.post("/users", Self.create)
+                #expect(reply.status == .badGateway)
+            }
+        }
+    }
+
+    @Test func unexpectedStatusIs502() async throws {
+        try await Self.withBackend({ _ in Response(status: .init(code: 302), headers: [.location: "http://127.0.0.1:1/elsewhere"]) }) { port in
+            try await Self.front(port: port).run { client in
+                let result1 = try await client.post("/users", Self.create)
+                #expect(result1.status == .badGateway)
+            }
+        }
+    }
+
+    @Test func backendServerErrorIsTheCallersServerError() async throws {
+        try await Self.withBackend({ _ in Response(status: .internalServerError) }) { port in
+            try await ForwardingTests.front(.deliverySlipCCC, ForwardingTests.upstream(port: port, dialect: .telnessConnect)).run { client in
+                let reply = try await client.post(Samples.cccPath, Samples.ccc)
+                #expect(reply.status == .internalServerError)
+                #expect(reply.json["responseStatus"]?["errorCode"]?.string == "Exception")
+            }
+        }
+    }
+
+    @Test func breakerOpensAfterRepeatedFailuresAndFailsFast() async throws {
+        try await Self.front(port: 1, { $0.breakerFailures = 2; $0.breakerCooldown = 30 }).run { client in
+            let result2 = try await client.post("/users", Self.create)
+            #expect(result2.status == .badGateway)
+            let result3 = try await client.post("/users", Self.create)
+            #expect(result3.status == .badGateway)
+            let open = try await client.post("/users", Self.create)
+            #expect(open.status == .serviceUnavailable)
+            #expect(open.json["code"]?.string == "SERVICE_UNAVAILABLE")
+            #expect(Int(open.headers[.retryAfter] ?? "") ?? 0 > 0)
+        }
+    }
+
+    @Test func breakerProbesAndClosesWhenTheBackendRecovers() {
+        let breaker = CircuitBreaker(failureThreshold: 2, cooldown: 5)
+        let start = Date()
+        breaker.recordFailure(now: start)
+        breaker.recordFailure(now: start)
+        #expect(breaker.permit(now: start.addingTimeInterval(1)) == .rejected(retryAfter: 4))
+        #expect(breaker.permit(now: start.addingTimeInterval(6)) == .allowed)
+        #expect(breaker.permit(now: start.addingTimeInterval(6)) == .rejected(retryAfter: 1))
+        breaker.recordSuccess()
+        #expect(breaker.current == .closed(failures: 0))
+        breaker.recordFailure(now: start.addingTimeInterval(7))
+        #expect(breaker.permit(now: start.addingTimeInterval(7)) == .allowed)
+    }
+
+    @Test func failedProbeOpensTheBreakerAgain() {
+        let breaker = CircuitBreaker(failureThreshold: 1, cooldown: 5)
+        let start = Date()
+        breaker.recordFailure(now: start)
+        #expect(breaker.permit(now: start.addingTimeInterval(5)) == .allowed)
+        breaker.recordFailure(now: start.addingTimeInterval(5))
+        #expect(breaker.permit(now: start.addingTimeInterval(6)) == .rejected(retryAfter: 4))
+    }
+}
+
+/// The reverse proxy carries what no dialect route matches to the upstream, unchanged.
+@Suite struct ReverseProxyTests {
+    /// An echo backend: returns the request body and reports what it received in headers.
+    static func withEcho(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+        try await UpstreamFaultTests.withBackend({ request in
+            var headers: HTTPFields = [
+                HTTPField.Name("X-Echo-Method")!: request.method.rawValue,
+                HTTPField.Name("X-Echo-Path")!: request.uri.path,
+                HTTPField.Name("X-Echo-Query")!: request.uri.query ?? "",
+                HTTPField.Name("X-Echo-Forwarded-For")!: request.headers[HTTPField.Name("X-Forwarded-For")!] ?? "",
+                HTTPField.Name("X-Echo-Request-Id")!: request.headers[HTTPField.Name("X-Request-Id")!] ?? "",
+                HTTPField.Name("X-Echo-Custom")!: request.headers[HTTPField.Name("X-Custom")!] ?? "",
+                HTTPField.Name("X-Echo-Hop")!: request.headers[HTTPField.Name("Proxy-Authorization")!] ?? "absent",
+                HTTPField.Name("X-Echo-Authorization")!: request.headers[.authorization] ?? "",
+            ]
+            headers[.contentType] = request.headers[.contentType] ?? "application/octet-stream"
+            // Read the whole body before answering: an echo that answers while the client is still
+            // sending can deadlock a client that reads only after writing.
+            let body = try await request.body.collect(upTo: 64 << 20)
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        }, body)
+    }
+
+    static func proxied(port: Int) -> TestGateway {
+        TestGateway { configuration in
+            configuration.upstreams = ["legacy": UpstreamConfiguration(name: "legacy", baseURL: "http://127.0.0.1:\(port)/ctx", dialect: .telnessConnect)]
+            configuration.proxyUpstream = "legacy"
+        }
+    }
+
+    @Test func multiMegabyteBodiesAndArbitraryHeadersPassIntact() async throws {
+        try await Self.withEcho { port in
+            try await Self.proxied(port: port).run { client in
+                var bytes = [UInt8](repeating: 0, count: 5 << 20)
+                for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 31 &+ 7) }
+                let headers: HTTPFields = [
+                    .contentType: "application/x-custom", HTTPField.Name("X-Custom")!: "value with spaces; and=symbols",
+                    .authorization: "Bearer legacy-token", HTTPField.Name("X-Request-Id")!: "req-42",
+                    HTTPField.Name("Proxy-Authorization")!: "Basic bXVzdDpub3QgcGFzcw==",
+                ]
+                let reply = try await client.execute(uri: "/legacy/upload?a=1&b=two", method: .put, headers: headers, body: ByteBuffer(bytes: bytes)) { $0 }
+                #expect(reply.status == .ok)
+                let echoed = Array(reply.body.readableBytesView)
+                #expect(echoed.count == bytes.count)
+                #expect(echoed.elementsEqual(bytes), "the echoed body differs")
+                #expect(reply.headers[HTTPField.Name("X-Echo-Method")!] == "PUT")
+                #expect(reply.headers[HTTPField.Name("X-Echo-Path")!] == "/ctx/legacy/upload")
+                #expect(reply.headers[HTTPField.Name("X-Echo-Query")!] == "a=1&b=two")
+                #expect(reply.headers[HTTPField.Name("X-Echo-Custom")!] == "value with spaces; and=symbols")
+                #expect(reply.headers[HTTPField.Name("X-Echo-Authorization")!] == "Bearer legacy-token")
+                #expect(reply.headers[HTTPField.Name("X-Echo-Request-Id")!] == "req-42")
+                #expect(reply.headers[HTTPField.Name("X-Echo-Forwarded-For")!] == "127.0.0.1")
+                #expect(reply.headers[HTTPField.Name("X-Echo-Hop")!] == "absent")
+                #expect(reply.headers[.contentType] == "application/x-custom")
+            }
+        }
+    }
+
+    @Test func dialectRoutesAreNotProxied() async throws {
+        try await Self.withEcho { port in
+            try await Self.proxied(port: port).run { client in
+                let reply = try await client.post("/users", Samples.telness)
+                #expect(reply.status == .created)
+                #expect(reply.headers[HTTPField.Name("X-Echo-Method")!] == nil)
+                let other = try await client.get("/users/a/b/c")
+                #expect(other.headers[HTTPField.Name("X-Echo-Path")!] == "/ctx/users/a/b/c")
+            }
+        }
+    }
+
+    @Test func unreachableProxyUpstreamIs502() async throws {
+        try await Self.proxied(port: 1).run { client in
+            let result4 = try await client.get("/anything")
+            #expect(result4.status == .badGateway)
+        }
+    }
+
+    @Test func withoutAProxyUnknownPathsAre404() async throws {
+        try await TestGateway().run { client in
+            let result5 = try await client.get("/anything")
+            #expect(result5.status == .notFound)
+        }
+    }
+}
