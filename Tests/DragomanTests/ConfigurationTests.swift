@@ -58,7 +58,14 @@ import Testing
         ("server:\n  prot: 80\n", "server.prot"),
         ("dialects:\n  voltmx-audiense: {}\n", "dialects.voltmx-audiense"),
         ("dialects:\n  voltmx-audience:\n    reconciliationKey: phone\n", "dialects.voltmx-audience.reconciliationKey"),
-        ("dialects:\n  telness-connect:\n    mode: forward\n", "dialects.telness-connect.mode"),
+        ("dialects:\n  telness-connect:\n    mode: forward\n", "dialects.telness-connect.upstream"),
+        ("dialects:\n  telness-connect:\n    mode: forward\n    upstream: nowhere\n", "dialects.telness-connect.upstream"),
+        ("upstreams:\n  a:\n    dialect: telness-connect\n", "upstreams.a.baseURL"),
+        ("upstreams:\n  a:\n    baseURL: ftp://x\n    dialect: telness-connect\n", "upstreams.a.baseURL"),
+        ("upstreams:\n  a:\n    baseURL: http://x\n    dialect: soap\n", "upstreams.a.dialect"),
+        ("upstreams:\n  a:\n    baseURL: http://x\n    dialect: telness-connect\n    auth:\n      scheme: basic\n", "upstreams.a.auth.user"),
+        ("upstreams:\n  a:\n    baseURL: http://x\n    dialect: telness-connect\n    defaults:\n      permissionIds: [x]\n", "upstreams.a.defaults.permissionIds"),
+        ("proxy:\n  upstream: nowhere\n", "proxy.upstream"),
         ("dialects:\n  telness-connect:\n    enabled: maybe\n", "dialects.telness-connect.enabled"),
         ("dialects:\n  deliveryslip-ccc:\n    services:\n      not-a-guid: {}\n", "dialects.deliveryslip-ccc.services.not-a-guid"),
         ("log:\n  level: loud\n", "log.level"),
@@ -152,5 +159,50 @@ import Testing
                 (error as? ConfigurationError)?.key == key
             }
         }
+    }
+}
+
+@Suite struct UpstreamConfigurationTests {
+    @Test func migrationBridgeConfigurationIsRead() throws {
+        let yaml = """
+            upstreams:
+              legacy:
+                baseURL: http://10.0.0.5:8080/kpns/
+                dialect: voltmx-accessmgmt
+                auth:
+                  scheme: basic
+                  user: gateway
+                  password: from-the-file
+                connectTimeout: 3
+                requestTimeout: 20
+                defaults:
+                  password: generate
+                  userName: fromEmail
+                  permissionIds: [3, 4]
+                breaker:
+                  failures: 7
+                  cooldown: 30
+            proxy:
+              upstream: legacy
+            dialects:
+              telness-connect:
+                mode: forward
+                upstream: legacy
+                lostFields: drop
+            """
+        let configuration = try GatewayConfiguration.load(
+            path: try ConfigurationTests.file(yaml),
+            environment: ["DRAGOMAN_UPSTREAMS__LEGACY__AUTH__PASSWORD": "from-the-environment"]
+        )
+        let legacy = try #require(configuration.upstreams["legacy"])
+        #expect(legacy.baseURL == "http://10.0.0.5:8080/kpns")
+        #expect(legacy.dialect == .voltMXAccessManagement)
+        #expect(legacy.authentication == .basic(user: "gateway", password: Secret("from-the-environment")))
+        #expect(legacy.connectTimeout == 3 && legacy.requestTimeout == 20)
+        #expect(legacy.password == .generate && legacy.userName == .fromEmail && legacy.permissionIDs == [3, 4])
+        #expect(legacy.breakerFailures == 7 && legacy.breakerCooldown == 30)
+        #expect(configuration.proxyUpstream == "legacy")
+        #expect(configuration.dialects[.telnessConnect]?.mode == .forward)
+        #expect(configuration.dialects[.telnessConnect]?.lostFields == .drop)
     }
 }
