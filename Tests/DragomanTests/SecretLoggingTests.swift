@@ -37,3 +37,24 @@ import Testing
         #expect(String(reflecting: secret) == "<redacted>")
     }
 }
+
+@Suite struct APIKeyTests {
+    @Test func newKeysAreRandomAndStoredAsTheirDigest() {
+        let first = APIKey.generate()
+        let second = APIKey.generate()
+        #expect(first.key.hasPrefix("dgm_") && first.key.count == 36)
+        #expect(first.key != second.key)
+        #expect(first.digest == APIKey.digest(first.key))
+        #expect(first.digest.count == 64 && !first.digest.contains(first.key))
+    }
+
+    @Test func keysAreFoundByDigestAndComparedInFull() {
+        let directory = PrincipalDirectory([Principal(name: "ops", apiKeyHashes: [APIKey.digest("dgm_right")])])
+        #expect(directory.principal(apiKey: "dgm_right")?.name == "ops")
+        #expect(directory.principal(apiKey: "dgm_righ") == nil)
+        #expect(directory.principal(apiKey: "dgm_right ") == nil)
+        #expect(SecretDigest.constantTimeEquals("abc", "abc"))
+        #expect(!SecretDigest.constantTimeEquals("abc", "abd"))
+        #expect(!SecretDigest.constantTimeEquals("abc", "abcd"))
+    }
+}
