@@ -14,20 +14,20 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
             logger.logLevel = configuration.logLevel
             return logger
         }()
-    let store = try await SQLiteUserStore.open(path: configuration.storePath, logger: logger)
+    let store = try await configuration.storeLocation.open(logger: logger)
     let service = UserService(
         store: store,
         hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
         validator: UserValidator(directory: configuration.serviceDirectory)
     )
     let http = UpstreamHTTPClients(upstreams: configuration.upstreams)
-    let router = try buildRouter(configuration: configuration, service: service, sessions: store, idMap: store, http: http.clients)
+    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dragoman"),
         logger: logger
     )
-    app.addServices(store, SessionJanitor(store: store, logger: logger), http)
+    app.addServices(store, StoreJanitor(store: store, logger: logger), http)
     return app
 }
 
@@ -35,11 +35,12 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
 func buildRouter(
     configuration: GatewayConfiguration,
     service: UserService,
-    sessions: any SessionStore,
-    idMap: any IDMapStore,
+    store: any GatewayStore,
     http: [String: HTTPClient]
 ) throws -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
+    let sessions: any SessionStore = store
+    let idempotency = IdempotentCreate(store: store, retention: configuration.idempotencyTTL, lease: configuration.idempotencyLease)
     router.get("/health") { _, _ in "ok" }
     let verifier = CredentialVerifier(
         directory: PrincipalDirectory(configuration.principals),
@@ -63,7 +64,7 @@ func buildRouter(
                 upstream: client,
                 dialect: GatewayConfiguration.backendDialect(client.configuration.dialect),
                 validator: UserValidator(directory: configuration.serviceDirectory),
-                idMap: idMap,
+                idMap: store,
                 lostFields: settings?.lostFields ?? .reject
             )
         } else {
@@ -76,7 +77,8 @@ func buildRouter(
                 backend: backend,
                 bodyLimit: configuration.bodyLimit,
                 auth: chain,
-                policy: configuration.authPolicy(dialect.id)
+                policy: configuration.authPolicy(dialect.id),
+                idempotency: idempotency
             )
             router.on(RouterPath(route.path), method: route.method) { request, context in
                 await endpoint.respond(to: request, context: context)

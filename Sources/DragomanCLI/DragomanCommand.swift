@@ -32,11 +32,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "The SQLite file to store users in.")
     var storePath: String?
 
+    @Option(name: .long, help: "A postgres:// URL: store in PostgreSQL instead, shared with other instances.")
+    var storeURL: String?
+
     func run() async throws {
         var overrides: [String: String] = [:]
         if let host { overrides["server.host"] = host }
         if let port { overrides["server.port"] = String(port) }
         if let storePath { overrides["store.sqlite.path"] = storePath }
+        if let storeURL { overrides["store.url"] = storeURL }
         let configuration: GatewayConfiguration
         do {
             configuration = try GatewayConfiguration.load(path: config, overrides: overrides)

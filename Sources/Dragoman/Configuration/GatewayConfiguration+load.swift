@@ -40,7 +40,7 @@ extension GatewayConfiguration {
     init(tree: ConfigTree) throws(ConfigurationError) {
         self.init()
         let root = try ConfigSection(tree, path: "")
-        try root.allowOnly(["server", "store", "security", "log", "dialects", "auth", "principals", "upstreams", "proxy"])
+        try root.allowOnly(["server", "store", "idempotency", "security", "log", "dialects", "auth", "principals", "upstreams", "proxy"])
 
         let server = try root.section("server")
         try server.allowOnly(["host", "port", "bodyLimit"])
@@ -49,13 +49,25 @@ extension GatewayConfiguration {
         if let limit = try server.int("bodyLimit", in: 1...(1 << 30)) { self.bodyLimit = limit }
 
         let store = try root.section("store")
-        try store.allowOnly(["sqlite"])
+        try store.allowOnly(["url", "sqlite"])
+        if let url = try store.string("url"), !url.isEmpty {
+            do {
+                self.storeURL = try PostgresLocation(url: url)
+            } catch {
+                throw ConfigurationError(key: store.key("url"), problem: error.problem)
+            }
+        }
         let sqlite = try store.section("sqlite")
         try sqlite.allowOnly(["path"])
         if let path = try sqlite.string("path") {
             guard !path.isEmpty else { throw ConfigurationError(key: sqlite.key("path"), problem: "must not be empty") }
             self.storePath = path
         }
+
+        let idempotency = try root.section("idempotency")
+        try idempotency.allowOnly(["ttl", "lease"])
+        if let ttl = try idempotency.int("ttl", in: 1...(30 * 24 * 3600)) { self.idempotencyTTL = TimeInterval(ttl) }
+        if let lease = try idempotency.int("lease", in: 1...3600) { self.idempotencyLease = TimeInterval(lease) }
 
         let security = try root.section("security")
         try security.allowOnly(["bcryptCost"])

@@ -28,6 +28,13 @@ public struct GatewayConfiguration: Sendable {
     /// The largest request body accepted, in bytes.
     public var bodyLimit = 1_048_576
     public var storePath = "./data/dragoman.sqlite"
+    /// The shared PostgreSQL store, when `store.url` names one; it wins over `storePath`.
+    public var storeURL: PostgresLocation?
+    /// How long an idempotent create's response is replayed, in seconds (24 hours).
+    public var idempotencyTTL: TimeInterval = 24 * 3600
+    /// How long a running keyed request holds its key if it never finishes (a crashed
+    /// instance), in seconds.
+    public var idempotencyLease: TimeInterval = 60
     public var bcryptCost: UInt8 = 10
     public var logLevel: Logger.Level = .info
     public var dialects: [DialectID: DialectSettings] = Dictionary(
@@ -53,6 +60,12 @@ public struct GatewayConfiguration: Sendable {
     public var throttleWindow: TimeInterval = 60
 
     public init() {}
+
+    /// The store to open: PostgreSQL when `store.url` is set, else the SQLite file.
+    public var storeLocation: StoreLocation {
+        if let storeURL { return .postgres(storeURL) }
+        return .sqlite(path: storePath)
+    }
 
     /// The auth policy of a dialect's routes.
     func authPolicy(_ id: DialectID) -> AuthPolicy {

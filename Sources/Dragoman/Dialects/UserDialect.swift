@@ -60,6 +60,9 @@ protocol UserDialect: Sendable {
     func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse
     /// The vendor's name for a canonical field.
     func wireName(_ field: UserField) -> String
+    /// How the dialect carries idempotency keys; the IETF `Idempotency-Key` unless the vendor
+    /// has its own.
+    var idempotency: IdempotencyConvention { get }
 }
 
 extension UserDialect {
@@ -69,4 +72,6 @@ extension UserDialect {
     }
 
     func isVisible(_ user: User, to request: DialectRequest) -> Bool { true }
+
+    var idempotency: IdempotencyConvention { .ietf }
 }

@@ -9,6 +9,14 @@ struct BackendRequest: Sendable, Equatable {
     var path: String
     var body: [UInt8]?
     var contentType: String?
+    /// Further header fields, such as an idempotency key.
+    var headers: HTTPFields = [:]
+
+    /// Whether `headers` carry an idempotency key the backend honours.
+    var carriesIdempotencyKey = false
+
+    /// Whether sending the request twice is harmless: a read, or a create under an idempotency key.
+    var isRetrySafe: Bool { method == .get || carriesIdempotencyKey }
 
     static func json(_ method: HTTPRequest.Method, _ path: String, _ fields: [String: JSONValue?]) -> BackendRequest {
         let present = fields.compactMapValues { $0 }

@@ -1,5 +1,6 @@
 import DragomanCore
 import Foundation
+import HTTPTypes
 import Logging
 
 /// Answers a dialect by forwarding to a backend that speaks another (or the same) dialect:
@@ -14,7 +15,7 @@ struct ForwardingBackend: UserBackend {
 
     var configuration: UpstreamConfiguration { upstream.configuration }
 
-    func create(_ decoded: DecodedCreate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
+    func create(_ decoded: DecodedCreate, caller: any UserDialect, idempotencyKey: String?, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
         var user: NewUser
         switch validator.validate(decoded.user, profile: caller.profile, prior: decoded.violations) {
         case .success(let valid): user = valid
@@ -33,7 +34,13 @@ struct ForwardingBackend: UserBackend {
             for field in lost { user.remove(field) }
             logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
         }
-        let response = try await upstream.send(dialect.backendCreate(user, serviceID: serviceID), logger: logger)
+        // Every forwarded create carries a key of Dragoman's own, so a retry after a broken
+        // connection cannot make a second user at the backend.
+        var request = dialect.backendCreate(user, serviceID: serviceID)
+        let convention = dialect.idempotency
+        request.headers[convention.header] = convention.value(for: idempotencyKey ?? "dgm-" + UUID().uuidString.lowercased())
+        request.carriesIdempotencyKey = true
+        let response = try await upstream.send(request, logger: logger)
         let backendID = try dialect.backendCreated(response, serviceID: serviceID)
         let mapped = try await map(backendID)
         var profile = user.profile

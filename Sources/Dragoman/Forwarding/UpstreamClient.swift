@@ -11,8 +11,10 @@ import NIOPosix
 /// Sends requests to one backend: signs them in the configured way, applies the timeouts and
 /// the circuit breaker, and turns transport faults into 502, 504 and 503.
 ///
-/// A request is retried only when it cannot have reached the backend (the connection was
-/// refused or never made), or after a ServiceStack session expired (401 means not processed).
+/// A request is retried once when it cannot have reached the backend (the connection was
+/// refused or never made), when the connection broke and the request is safe to repeat (a read,
+/// or a create carrying an idempotency key), or after a ServiceStack session expired (401 means
+/// not processed). A timed-out request is not retried: the caller's deadline is already spent.
 final class UpstreamClient: Sendable {
     let configuration: UpstreamConfiguration
     let http: HTTPClient
@@ -45,17 +47,22 @@ final class UpstreamClient: Sendable {
         }
     }
 
-    /// One exchange, retried once if the connection could not be made.
+    /// One exchange, retried once if the connection could not be made, or broke under a
+    /// request that is safe to repeat.
     private func attempt(_ request: BackendRequest, logger: Logger) async throws(GatewayFailure) -> BackendResponse {
         do {
             return try await exchange(request, logger: logger)
-        } catch .unreachable {
-            try? await Task.sleep(for: .milliseconds(100))
-            do {
-                return try await exchange(request, logger: logger)
-            } catch {
-                throw error.gatewayFailure
+        } catch {
+            switch error {
+            case .unreachable: break
+            case .broken where request.isRetrySafe:
+                logger.notice("Connection to the backend broke; retrying a request that is safe to repeat", metadata: ["dragoman.upstream": "\(configuration.name)"])
+            default: throw error.gatewayFailure
             }
+        }
+        try? await Task.sleep(for: .milliseconds(100))
+        do {
+            return try await exchange(request, logger: logger)
         } catch {
             throw error.gatewayFailure
         }
@@ -67,6 +74,7 @@ final class UpstreamClient: Sendable {
         outgoing.headers.add(name: "Accept", value: "application/json")
         if let contentType = request.contentType { outgoing.headers.add(name: "Content-Type", value: contentType) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        for field in request.headers { outgoing.headers.add(name: field.name.rawName, value: field.value) }
         try await sign(&outgoing, logger: logger)
         do {
             let response = try await http.execute(outgoing, timeout: .seconds(Int64(configuration.requestTimeout)))

@@ -9,7 +9,9 @@ struct CreatedUser: Sendable {
 
 /// Where a dialect's creates and reads are answered: the local store or a backend.
 protocol UserBackend: Sendable {
-    func create(_ decoded: DecodedCreate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> CreatedUser
+    /// Creates the user; `idempotencyKey`, when given, is the key a backend is sent, so that
+    /// a retried create (by Dragoman or by the caller) makes no second user there.
+    func create(_ decoded: DecodedCreate, caller: any UserDialect, idempotencyKey: String?, logger: Logger) async throws(GatewayFailure) -> CreatedUser
     func find(_ lookup: UserLookup, logger: Logger) async throws(GatewayFailure) -> User
 }
 
@@ -17,7 +19,7 @@ protocol UserBackend: Sendable {
 struct LocalBackend: UserBackend {
     let service: UserService
 
-    func create(_ decoded: DecodedCreate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
+    func create(_ decoded: DecodedCreate, caller: any UserDialect, idempotencyKey: String?, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
         do {
             return CreatedUser(user: try await service.create(decoded.user, profile: caller.profile, prior: decoded.violations))
         } catch {

@@ -14,6 +14,8 @@ struct DialectEndpoint: Sendable {
     let bodyLimit: Int
     let auth: AuthChain
     let policy: AuthPolicy
+    /// Where keyed creates are recorded.
+    let idempotency: IdempotentCreate
 
     func respond(to request: Request, context: GatewayRequestContext) async -> Response {
         var logger = context.logger
@@ -55,14 +57,35 @@ struct DialectEndpoint: Sendable {
             for challenge in challenges { response.headers.append(HTTPField(name: .wwwAuthenticate, value: challenge)) }
         case .throttled(let seconds), .serviceUnavailable(let seconds):
             response.headers[.retryAfter] = String(seconds)
+        case .idempotencyKeyInFlight:
+            response.headers[.retryAfter] = "1"
         default:
             break
         }
     }
 
+    /// A create: decoded, then run once per idempotency key when the request carries one.
     private func create(_ input: DialectRequest, logger: Logger) async throws(GatewayFailure) -> DialectResponse {
+        let convention = dialect.idempotency
+        let key = try convention.key(in: input.headers)
         let decoded = try dialect.decodeCreate(input)
-        let created = try await backend.create(decoded, caller: dialect, logger: logger)
+        guard let key else { return try await create(decoded, input: input, backendKey: nil, logger: logger) }
+        let scope = input.principal?.name ?? ""
+        let fingerprint = RequestFingerprint.of(dialect: dialect.id, path: input.path, query: input.query, create: decoded)
+        return try await idempotency.run(key: key, scope: scope, fingerprint: fingerprint, convention: convention, logger: logger) {
+            do throws(GatewayFailure) {
+                return try await create(decoded, input: input, backendKey: IdempotentCreate.backendKey(scope: scope, key: key), logger: logger)
+            } catch {
+                var response = dialect.failure(error, request: input)
+                Self.addAuthHeaders(for: error, to: &response)
+                log(error, logger: logger)
+                return response
+            }
+        }
+    }
+
+    private func create(_ decoded: DecodedCreate, input: DialectRequest, backendKey: String?, logger: Logger) async throws(GatewayFailure) -> DialectResponse {
+        let created = try await backend.create(decoded, caller: dialect, idempotencyKey: backendKey, logger: logger)
         var response = dialect.created(created.user, request: input)
         if !created.dropped.isEmpty {
             let names = NamedViolation.resolve(created.dropped.map { FieldViolation($0, .unknownAttribute) }, wireName: dialect.wireName)
@@ -155,6 +178,8 @@ extension GatewayFailure {
         case .serviceUnavailable: "serviceUnavailable"
         case .backendFailed: "backendFailed"
         case .backendRejected: "backendRejected"
+        case .idempotencyKeyMismatch: "idempotencyKeyMismatch"
+        case .idempotencyKeyInFlight: "idempotencyKeyInFlight"
         case .internalError: "internalError"
         }
     }

@@ -32,6 +32,10 @@ public enum GatewayFailure: Error, Sendable, Equatable {
     case backendFailed
     /// The backend refused the request for a reason not tied to one field.
     case backendRejected(String)
+    /// The idempotency key in `header` was used before with a different request.
+    case idempotencyKeyMismatch(header: String)
+    /// A request with the idempotency key in `header` is still running.
+    case idempotencyKeyInFlight(header: String)
     /// Something failed inside the gateway; details are logged, never sent.
     case internalError
 }

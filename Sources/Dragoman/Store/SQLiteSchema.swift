@@ -44,5 +44,21 @@ enum SQLiteSchema {
         );
         CREATE UNIQUE INDEX id_map_backend ON id_map(upstream, backend_id);
         """,
+        """
+        CREATE TABLE idempotency (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            token TEXT NOT NULL,
+            lease_until REAL NOT NULL,
+            status INTEGER,
+            headers TEXT,
+            body BLOB,
+            created_at REAL NOT NULL,
+            expires_at REAL,
+            PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX idempotency_expiry ON idempotency(expires_at);
+        """,
     ]
 }

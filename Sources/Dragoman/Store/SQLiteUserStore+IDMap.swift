@@ -18,12 +18,14 @@ public protocol IDMapStore: Sendable {
     func mapped(upstream: String, uuid: UUID) async throws -> MappedID?
 }
 
-extension SQLiteUserStore: IDMapStore {
+extension SQLiteUserStore {
     public func map(upstream: String, backendID: String, now: Date) async throws -> MappedID {
-        _ = try await connection.query(
-            "INSERT INTO id_map (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (upstream, backend_id) DO NOTHING",
-            [.text(UUID().uuidString), .text(upstream), .text(backendID), .float(now.timeIntervalSince1970)]
-        )
+        _ = try await transaction {
+            try await connection.query(
+                "INSERT INTO id_map (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (upstream, backend_id) DO NOTHING",
+                [.text(UUID().uuidString), .text(upstream), .text(backendID), .float(now.timeIntervalSince1970)]
+            )
+        }
         let rows = try await connection.query(
             "SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND backend_id = ?",
             [.text(upstream), .text(backendID)]

@@ -1,12 +1,16 @@
 public import Foundation
 import SQLiteNIO
 
-extension SQLiteUserStore: SessionStore {
+/// Sessions in SQLite; every write goes through the store's write lock and transaction, so it
+/// never lands inside another task's transaction on the shared connection.
+extension SQLiteUserStore {
     public func createSession(digest: String, record: SessionRecord) async throws {
-        _ = try await connection.query(
+        _ = try await transaction {
+            try await connection.query(
             "INSERT INTO sessions (id_digest, principal, created_at, expires_at) VALUES (?, ?, ?, ?)",
             [.text(digest), .text(record.principal), .float(Date().timeIntervalSince1970), .float(record.expiresAt.timeIntervalSince1970)]
-        )
+            )
+        }
     }
 
     public func session(digest: String, now: Date) async throws -> SessionRecord? {
@@ -21,15 +25,17 @@ extension SQLiteUserStore: SessionStore {
     }
 
     public func deleteSession(digest: String) async throws {
-        _ = try await connection.query("DELETE FROM sessions WHERE id_digest = ?", [.text(digest)])
+        _ = try await transaction { try await connection.query("DELETE FROM sessions WHERE id_digest = ?", [.text(digest)]) }
     }
 
     @discardableResult
     public func deleteExpiredSessions(now: Date) async throws -> Int {
-        let rows = try await connection.query(
-            "DELETE FROM sessions WHERE expires_at <= ? RETURNING id_digest",
-            [.float(now.timeIntervalSince1970)]
-        )
-        return rows.count
+        try await transaction {
+            let rows = try await connection.query(
+                "DELETE FROM sessions WHERE expires_at <= ? RETURNING id_digest",
+                [.float(now.timeIntervalSince1970)]
+            )
+            return rows.count
+        }
     }
 }

@@ -10,7 +10,8 @@ public import ServiceLifecycle
 /// Writes go through one connection under an ``AsyncLock`` and an `IMMEDIATE` transaction, so the
 /// duplicate check and the insert are one step, also against other processes using the same file.
 /// The document column holds the canonical user as JSON; the key columns index it.
-public final class SQLiteUserStore: UserStore, Service {
+public final class SQLiteUserStore: GatewayStore {
+    public var engine: String { "sqlite" }
     let connection: SQLiteConnection
     private let writeLock = AsyncLock()
     private let logger: Logger
@@ -54,7 +55,7 @@ public final class SQLiteUserStore: UserStore, Service {
         }
     }
 
-    private func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await writeLock.withLock {
             _ = try await connection.query("BEGIN IMMEDIATE")
             do {
@@ -69,20 +70,13 @@ public final class SQLiteUserStore: UserStore, Service {
     }
 
     public func insert(_ record: UserRecord, uniqueKeys: [UniqueKey]) async throws -> InsertOutcome {
-        let document = try String(decoding: JSONEncoder().encode(StoredDocument(record)), as: UTF8.self)
-        let emailKey = record.profile.email.map(EmailAddress.key)
-        let userNameKey = record.profile.userName?.lowercased()
+        let document = try StoredDocument(record).json()
+        let keys = record.keyColumns
         return try await transaction {
             for key in uniqueKeys {
-                let (column, value): (String, String?) =
-                    switch key {
-                    case .email: ("email_key", emailKey)
-                    case .userName: ("user_name_key", userNameKey)
-                    case .phone: ("phone", record.profile.phone)
-                    }
-                guard let value else { continue }
+                guard let value = record.keyValue(key) else { continue }
                 let rows = try await connection.query(
-                    "SELECT \(Self.columns) FROM users WHERE realm = ? AND \(column) = ? ORDER BY serial LIMIT 1",
+                    "SELECT \(Self.columns) FROM users WHERE realm = ? AND \(key.column) = ? ORDER BY serial LIMIT 1",
                     [.text(record.realm), .text(value)]
                 )
                 if let row = rows.first { return .duplicate(existing: try Self.user(from: row), key: key) }
@@ -93,22 +87,13 @@ public final class SQLiteUserStore: UserStore, Service {
                 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING serial
                 """,
                 [
-                    .text(record.uuid.uuidString), .text(record.realm), emailKey.map(SQLiteData.text) ?? .null,
-                    userNameKey.map(SQLiteData.text) ?? .null, record.profile.phone.map(SQLiteData.text) ?? .null,
+                    .text(record.uuid.uuidString), .text(record.realm), keys.email.map(SQLiteData.text) ?? .null,
+                    keys.userName.map(SQLiteData.text) ?? .null, keys.phone.map(SQLiteData.text) ?? .null,
                     .text(document), .float(record.createdAt.timeIntervalSince1970),
                 ]
             )
             guard let serial = rows.first?.column("serial")?.integer else { throw StoreError.noSerial }
-            return .created(
-                User(
-                    id: UserID(serial: Int64(serial), uuid: record.uuid),
-                    realm: record.realm,
-                    profile: record.profile,
-                    passwordHash: record.passwordHash,
-                    createdAt: record.createdAt,
-                    updatedAt: record.createdAt
-                )
-            )
+            return .created(record.stored(serial: Int64(serial)))
         }
     }
 
@@ -136,15 +121,7 @@ public final class SQLiteUserStore: UserStore, Service {
             let realm = row.column("realm")?.string,
             let document = row.column("document")?.string
         else { throw StoreError.corruptRow }
-        let stored = try JSONDecoder().decode(StoredDocument.self, from: Data(document.utf8))
-        return User(
-            id: UserID(serial: Int64(serial), uuid: uuid),
-            realm: realm,
-            profile: stored.profile,
-            passwordHash: stored.passwordHash,
-            createdAt: stored.createdAt,
-            updatedAt: stored.updatedAt
-        )
+        return try StoredDocument.user(serial: Int64(serial), uuid: uuid, realm: realm, document: document)
     }
 
     /// Runs until shutdown, then closes the connection.
@@ -159,22 +136,7 @@ public final class SQLiteUserStore: UserStore, Service {
     }
 }
 
-/// The JSON document a user row holds.
-struct StoredDocument: Codable {
-    var profile: UserProfile
-    var passwordHash: String?
-    var createdAt: Date
-    var updatedAt: Date
-
-    init(_ record: UserRecord) {
-        profile = record.profile
-        passwordHash = record.passwordHash
-        createdAt = record.createdAt
-        updatedAt = record.createdAt
-    }
-}
-
-/// Store failures that are not SQLite's own.
+/// Store failures that are not the database's own.
 enum StoreError: Error {
     case noSerial
     case corruptRow

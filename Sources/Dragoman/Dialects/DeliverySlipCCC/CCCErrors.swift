@@ -39,6 +39,11 @@ enum CCCErrors {
             return body(.serviceUnavailable, "ServiceUnavailable", "The backend service is unavailable; retry after \(seconds) seconds", [])
         case .backendRejected(let message):
             return body(.badRequest, "ArgumentException", message, [])
+        case .idempotencyKeyMismatch(let header):
+            let message = "\(header) was already used with a different request; use a new key"
+            return body(.unprocessableContent, "IdempotencyKeyMismatch", message, [ResponseError(errorCode: "IdempotencyKeyMismatch", fieldName: header, message: message)])
+        case .idempotencyKeyInFlight(let header):
+            return body(.conflict, "IdempotencyKeyInFlight", "A request with this \(header) is still being processed; retry shortly", [])
         case .internalError, .backendFailed, .service(.storeFailure):
             return body(.internalServerError, "Exception", "Internal server error", [])
         }

@@ -17,6 +17,12 @@ struct TelnessConnectDialect: UserDialect {
         ValidationProfile(required: [.displayName], phoneRule: .e164, uniqueKeys: [.email])
     }
 
+    /// Telness's own `X-Idempotency-Key`: a plain value of up to 256 characters; a replay is the
+    /// first response exactly, with no marker added (the vendor documents none).
+    var idempotency: IdempotencyConvention {
+        IdempotencyConvention(header: HTTPField.Name("X-Idempotency-Key")!, structured: false, marksReplays: false)
+    }
+
     func decodeCreate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedCreate {
         var body = try WireObject(request.body)
         var profile = UserProfile()
@@ -122,6 +128,24 @@ struct TelnessConnectDialect: UserDialect {
             return .json(.serviceUnavailable, TelnessError(message: "Service temporarily unavailable", code: "SERVICE_UNAVAILABLE", hint: "Retry after \(seconds) seconds"))
         case .backendRejected(let message):
             return .json(.badRequest, TelnessError(message: message, code: "VALIDATION_ERROR"))
+        case .idempotencyKeyMismatch:
+            return .json(
+                .conflict,
+                TelnessError(
+                    message: "Idempotency key was already used with a different request",
+                    code: "idempotency_key_mismatch",
+                    hint: "Use a new X-Idempotency-Key for a different request; do not retry this one"
+                )
+            )
+        case .idempotencyKeyInFlight:
+            return .json(
+                .conflict,
+                TelnessError(
+                    message: "A request with this idempotency key is currently being processed",
+                    code: "idempotency_key_locked",
+                    hint: "Retry after 100-500 ms"
+                )
+            )
         case .internalError, .backendFailed, .service(.storeFailure):
             return .json(.internalServerError, TelnessError(message: "Internal server error", code: "INTERNAL_ERROR"))
         }

@@ -97,6 +97,10 @@ enum VoltMX {
             return .json(.serviceUnavailable, VoltMXMessage(message: "Backend unavailable; retry after \(seconds) seconds"))
         case .backendRejected(let message):
             return .json(.badRequest, VoltMXMessage(message: message))
+        case .idempotencyKeyMismatch(let header):
+            return .json(.unprocessableContent, VoltMXMessage(message: "\(header) was already used with a different request; use a new key"))
+        case .idempotencyKeyInFlight(let header):
+            return .json(.conflict, VoltMXMessage(message: "A request with this \(header) is still being processed; retry shortly"))
         case .internalError, .backendFailed, .service(.storeFailure):
             return .json(.internalServerError, VoltMXMessage(message: serverFailure))
         case .service:

@@ -1,0 +1,109 @@
+public import Foundation
+
+/// A response as recorded for replay: exactly what the first caller was answered.
+public struct RecordedResponse: Sendable, Equatable, Codable {
+    public var status: Int
+    /// Header fields in order, as name and value pairs.
+    public var headers: [HeaderField]
+    public var body: [UInt8]
+
+    /// One recorded header field.
+    public struct HeaderField: Sendable, Equatable, Codable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(status: Int, headers: [HeaderField], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The header fields as JSON text, the form both engines store them in.
+    var headersJSON: String {
+        (try? JSONEncoder().encode(headers)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+
+    static func headers(fromJSON text: String) -> [HeaderField] {
+        (try? JSONDecoder().decode([HeaderField].self, from: Data(text.utf8))) ?? []
+    }
+}
+
+/// A request that carries an idempotency key, as the store sees it.
+public struct IdempotencyRequest: Sendable, Equatable {
+    /// Whose key it is: keys are scoped per authenticated principal.
+    public var scope: String
+    /// The key the client chose.
+    public var key: String
+    /// The SHA-256 fingerprint of the canonical request.
+    public var fingerprint: String
+    /// When the claim lapses if its request never finishes (a crashed instance), so the key is
+    /// not locked forever.
+    public var leaseUntil: Date
+
+    public init(scope: String, key: String, fingerprint: String, leaseUntil: Date) {
+        self.scope = scope
+        self.key = key
+        self.fingerprint = fingerprint
+        self.leaseUntil = leaseUntil
+    }
+}
+
+/// The right to run a keyed request; only its holder may record the response.
+public struct IdempotencyClaim: Sendable, Equatable {
+    public var scope: String
+    public var key: String
+    /// Unique to this claim, so a holder whose lease lapsed cannot overwrite a newer claim.
+    public var token: String
+}
+
+/// What claiming a key found.
+public enum IdempotencyOutcome: Sendable, Equatable {
+    /// The key is new (or its earlier claim lapsed): run the request, then complete or release.
+    case claimed(IdempotencyClaim)
+    /// The same request already finished: answer this.
+    case replay(RecordedResponse)
+    /// The key was used with a different request.
+    case mismatch
+    /// The same request is still running somewhere.
+    case inFlight
+}
+
+/// A stored idempotency record, as both engines read it back.
+struct IdempotencyRecord: Sendable {
+    var fingerprint: String
+    var token: String
+    /// `nil` while the request runs.
+    var response: RecordedResponse?
+    var leaseUntil: Date
+    var expiresAt: Date?
+
+    /// What a new request for the same key gets, given this record; `nil` means the record is
+    /// dead (expired, or a lapsed claim) and the request may take the key over.
+    func outcome(for request: IdempotencyRequest, now: Date) -> IdempotencyOutcome? {
+        if let response {
+            if let expiresAt, expiresAt <= now { return nil }
+            return fingerprint == request.fingerprint ? .replay(response) : .mismatch
+        }
+        if leaseUntil <= now { return nil }
+        return fingerprint == request.fingerprint ? .inFlight : .mismatch
+    }
+}
+
+/// Durable idempotency records, shared by every instance using the same store.
+///
+/// `claim` is atomic: of concurrent claims of one key, from any process, exactly one wins.
+public protocol IdempotencyStore: Sendable {
+    func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome
+    /// Records the response of a claimed request, kept for replay until `expiresAt`.
+    func complete(_ claim: IdempotencyClaim, response: RecordedResponse, expiresAt: Date) async throws
+    /// Gives a claimed key up without a response (the request failed in a way worth retrying).
+    func release(_ claim: IdempotencyClaim) async throws
+    /// Removes records that expired before `now`, and claims whose lease lapsed; returns how many.
+    @discardableResult func deleteExpiredIdempotencyRecords(now: Date) async throws -> Int
+}

@@ -1,0 +1,38 @@
+import Crypto
+import DragomanCore
+import Foundation
+
+/// The fingerprint a keyed request is compared by: SHA-256 over the canonical request, so two
+/// requests that differ only in whitespace, key order, letter case of field names or body format
+/// count as the same, while any change of a value, the password, the path or the query counts.
+///
+/// The password enters only through the digest; the fingerprint cannot be turned back into it
+/// without guessing every other field as well.
+enum RequestFingerprint {
+    static func of(dialect: DialectID, path: String, query: [(name: String, value: String)], create: DecodedCreate) -> String {
+        var hash = SHA256()
+        func add(_ text: String) {
+            // Length-prefixed, so no two different sequences of parts hash alike.
+            hash.update(data: Data("\(text.utf8.count):".utf8))
+            hash.update(data: Data(text.utf8))
+        }
+        add(dialect.rawValue)
+        add(path)
+        for item in query.sorted(by: { ($0.name, $0.value) < ($1.name, $1.value) }) {
+            add(item.name)
+            add(item.value)
+        }
+        add(create.user.realm)
+        add(Self.profileJSON(create.user.profile))
+        add(create.user.password == nil ? "-" : "+")
+        add(create.user.password?.exposedValue ?? "")
+        for violation in create.violations { add(String(reflecting: violation.field) + String(reflecting: violation.rule)) }
+        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func profileJSON(_ profile: UserProfile) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(profile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+}

@@ -1,0 +1,54 @@
+public import DragomanCore
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    public func insert(_ record: UserRecord, uniqueKeys: [UniqueKey]) async throws -> InsertOutcome {
+        let document = try StoredDocument(record).json()
+        let keys = record.keyColumns
+        return try await client.withTransaction(logger: logger) { connection in
+            // One create per realm at a time, across every instance sharing the database.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("dragoman.users:" + record.realm)))", logger: logger)
+            for key in uniqueKeys {
+                guard let value = record.keyValue(key) else { continue }
+                let query: PostgresQuery =
+                    "SELECT \(unescaped: Self.columns) FROM users WHERE realm = \(record.realm) AND \(unescaped: key.column) = \(value) ORDER BY serial LIMIT 1"
+                if let existing = try await users(query, on: connection).first { return .duplicate(existing: existing, key: key) }
+            }
+            let serial = try await first(
+                """
+                INSERT INTO users (uuid, realm, email_key, user_name_key, phone, document, created_at)
+                VALUES (\(record.uuid.uuidString), \(record.realm), \(keys.email), \(keys.userName), \(keys.phone), \(document),
+                    \(record.createdAt.timeIntervalSince1970))
+                RETURNING serial
+                """,
+                as: Int64.self,
+                on: connection
+            )
+            guard let serial else { throw StoreError.noSerial }
+            return .created(record.stored(serial: serial))
+        }
+    }
+
+    public func user(_ lookup: UserLookup) async throws -> User? {
+        let query: PostgresQuery =
+            switch lookup {
+            case .serial(let serial): "SELECT \(unescaped: Self.columns) FROM users WHERE serial = \(serial)"
+            case .uuid(let uuid): "SELECT \(unescaped: Self.columns) FROM users WHERE uuid = \(uuid.uuidString)"
+            case .email(let realm, let address):
+                "SELECT \(unescaped: Self.columns) FROM users WHERE realm = \(realm) AND email_key = \(EmailAddress.key(address)) ORDER BY serial LIMIT 1"
+            }
+        return try await client.withConnection { connection in try await users(query, on: connection).first }
+    }
+
+    static let columns = "serial, uuid, realm, document"
+
+    private func users(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [User] {
+        var users: [User] = []
+        for try await (serial, uuid, realm, document) in try await connection.query(query, logger: logger).decode((Int64, String, String, String).self) {
+            guard let uuid = UUID(uuidString: uuid) else { throw StoreError.corruptRow }
+            users.append(try StoredDocument.user(serial: serial, uuid: uuid, realm: realm, document: document))
+        }
+        return users
+    }
+}

@@ -1,0 +1,109 @@
+public import DragomanCore
+import Foundation
+public import Logging
+import NIOSSL
+import PostgresNIO
+public import ServiceLifecycle
+
+/// The shared store: PostgreSQL through a postgres-nio connection pool, for several Dragoman
+/// instances that must behave as one.
+///
+/// Creates of one realm are serialised across every instance by a transaction-scoped advisory
+/// lock, so the duplicate check and the insert are one step; a claim of an idempotency key is
+/// serialised the same way per key. Commits are durable before the caller hears of them
+/// (PostgreSQL's default `synchronous_commit`).
+public final class PostgresStore: GatewayStore {
+    public var engine: String { "postgres" }
+    let client: PostgresClient
+    let logger: Logger
+    let location: PostgresLocation
+    /// The pool's run loop, started at once so migrations can run before the service group
+    /// starts; cancelled by ``close()``.
+    private let pool: Task<Void, Never>
+
+    init(client: PostgresClient, location: PostgresLocation, logger: Logger) {
+        self.client = client
+        self.location = location
+        self.logger = logger
+        self.pool = Task { await client.run() }
+    }
+
+    /// Connects to `location`, creating the schema and bringing it up to date.
+    public static func open(_ location: PostgresLocation, logger: Logger) async throws -> PostgresStore {
+        var configuration = PostgresClient.Configuration(
+            host: location.host,
+            port: location.port,
+            username: location.user,
+            password: location.password,
+            database: location.database,
+            tls: location.tls.clientTLS
+        )
+        configuration.options.additionalStartupParameters = [("search_path", location.schema)]
+        configuration.options.connectTimeout = .seconds(5)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let store = PostgresStore(client: client, location: location, logger: logger)
+        do {
+            try await store.migrate()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        logger.info("Opened PostgreSQL store", metadata: ["dragoman.store": "\(location.redacted)"])
+        return store
+    }
+
+    private func migrate() async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: location.schema)", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)",
+                logger: logger
+            )
+            var current = 0
+            for try await version in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger)
+                .decode(Int.self)
+            {
+                current = version
+            }
+            for (index, migration) in PostgresSchema.migrations.enumerated() where index + 1 > current {
+                for statement in migration.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                    try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(index + 1), \(Date().timeIntervalSince1970))",
+                    logger: logger
+                )
+                logger.info("Applied PostgreSQL migration", metadata: ["dragoman.migration": "\(index + 1)"])
+            }
+        }
+    }
+
+    /// Runs until shutdown, then closes the pool.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
+    /// Closes every connection.
+    public func close() async throws {
+        pool.cancel()
+        await pool.value
+    }
+
+    /// The first row of `query` decoded as `T`, or `nil`.
+    func first<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type, on connection: PostgresConnection) async throws -> T? {
+        for try await value in try await connection.query(query, logger: logger).decode(T.self) { return value }
+        return nil
+    }
+}
+
+extension PostgresLocation.TLSMode {
+    var clientTLS: PostgresClient.Configuration.TLS {
+        switch self {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+}

@@ -1,0 +1,82 @@
+public import Foundation
+import NIOCore
+import SQLiteNIO
+
+extension SQLiteUserStore {
+    public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
+        try await transaction {
+            let rows = try await connection.query(
+                "SELECT fingerprint, token, lease_until, status, headers, body, expires_at FROM idempotency WHERE scope = ? AND key = ?",
+                [.text(request.scope), .text(request.key)]
+            )
+            if let row = rows.first {
+                if let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now) { return outcome }
+            }
+            let token = UUID().uuidString
+            _ = try await connection.query(
+                """
+                INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, status, headers, body, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL)
+                ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, token = excluded.token,
+                    lease_until = excluded.lease_until, status = NULL, headers = NULL, body = NULL,
+                    created_at = excluded.created_at, expires_at = NULL
+                """,
+                [
+                    .text(request.scope), .text(request.key), .text(request.fingerprint), .text(token),
+                    .float(request.leaseUntil.timeIntervalSince1970), .float(now.timeIntervalSince1970),
+                ]
+            )
+            return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))
+        }
+    }
+
+    public func complete(_ claim: IdempotencyClaim, response: RecordedResponse, expiresAt: Date) async throws {
+        _ = try await transaction {
+            try await connection.query(
+                "UPDATE idempotency SET status = ?, headers = ?, body = ?, expires_at = ? WHERE scope = ? AND key = ? AND token = ?",
+                [
+                    .integer(response.status), .text(response.headersJSON), .blob(ByteBuffer(bytes: response.body)),
+                    .float(expiresAt.timeIntervalSince1970), .text(claim.scope), .text(claim.key), .text(claim.token),
+                ]
+            )
+        }
+    }
+
+    public func release(_ claim: IdempotencyClaim) async throws {
+        _ = try await transaction {
+            try await connection.query(
+                "DELETE FROM idempotency WHERE scope = ? AND key = ? AND token = ? AND status IS NULL",
+                [.text(claim.scope), .text(claim.key), .text(claim.token)]
+            )
+        }
+    }
+
+    @discardableResult
+    public func deleteExpiredIdempotencyRecords(now: Date) async throws -> Int {
+        try await transaction {
+            let rows = try await connection.query(
+                "DELETE FROM idempotency WHERE (status IS NOT NULL AND expires_at <= ?) OR (status IS NULL AND lease_until <= ?) RETURNING key",
+                [.float(now.timeIntervalSince1970), .float(now.timeIntervalSince1970)]
+            )
+            return rows.count
+        }
+    }
+
+    static func idempotencyRecord(_ row: SQLiteRow) throws -> IdempotencyRecord {
+        guard let fingerprint = row.column("fingerprint")?.string, let token = row.column("token")?.string,
+            let lease = row.column("lease_until")?.double
+        else { throw StoreError.corruptRow }
+        var response: RecordedResponse?
+        if let status = row.column("status")?.integer {
+            let body = row.column("body")?.blob.map { Array($0.readableBytesView) } ?? []
+            response = RecordedResponse(status: status, headers: RecordedResponse.headers(fromJSON: row.column("headers")?.string ?? "[]"), body: body)
+        }
+        return IdempotencyRecord(
+            fingerprint: fingerprint,
+            token: token,
+            response: response,
+            leaseUntil: Date(timeIntervalSince1970: lease),
+            expiresAt: row.column("expires_at")?.double.map(Date.init(timeIntervalSince1970:))
+        )
+    }
+}
