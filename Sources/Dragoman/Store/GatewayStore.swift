@@ -11,6 +11,8 @@ public import ServiceLifecycle
 public protocol GatewayStore: UserStore, SessionStore, IDMapStore, IdempotencyStore, Service {
     /// Which engine, for logs: `sqlite` or `postgres`.
     var engine: String { get }
+    /// Closes the store's connections; ``run()`` does this at shutdown.
+    func close() async throws
 }
 
 /// Which store to open: the configuration's `store.url`, when set, chooses PostgreSQL.

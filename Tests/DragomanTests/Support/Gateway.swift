@@ -10,17 +10,19 @@ import Testing
 
 @testable import Dragoman
 
-/// A gateway under test: a configuration on a fresh temporary SQLite file, bound to port 0.
+/// A gateway under test: a configuration on a fresh store (a temporary SQLite file, or a fresh
+/// PostgreSQL schema), bound to port 0.
 struct TestGateway {
     var configuration: GatewayConfiguration
     let directory: URL
 
-    init(_ adjust: (inout GatewayConfiguration) -> Void = { _ in }) {
+    init(engine: StoreEngine = .default, _ adjust: (inout GatewayConfiguration) -> Void = { _ in }) {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-test-\(UUID().uuidString)")
         var configuration = GatewayConfiguration()
         configuration.port = 0
         configuration.bcryptCost = 4
         configuration.storePath = directory.appendingPathComponent("dragoman.sqlite").path
+        if engine == .postgres { configuration.storeURL = TestPostgres.freshLocation() }
         // Dialect suites test the dialects; AuthenticationTests closes the routes again.
         for id in DialectID.allCases { configuration.dialects[id]?.auth.schemes = [] }
         adjust(&configuration)

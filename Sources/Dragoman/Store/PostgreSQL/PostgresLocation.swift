@@ -1,10 +1,11 @@
 public import Foundation
 
 /// Where a PostgreSQL store lives, read from a `postgres://` URL:
-/// `postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|prefer|require&schema=NAME`.
+/// `postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|prefer|require&schema=NAME&maxConnections=N`.
 ///
 /// The port defaults to 5432, the database to the user's name, `sslmode` to `prefer` (as libpq
-/// does) and the schema to `public`. User and password are percent-decoded.
+/// does), the schema to `public` and the pool to 20 connections per instance. User and password
+/// are percent-decoded.
 public struct PostgresLocation: Sendable, Equatable {
     public enum TLSMode: String, Sendable, CaseIterable {
         case disable, prefer, require
@@ -18,6 +19,8 @@ public struct PostgresLocation: Sendable, Equatable {
     public var tls: TLSMode
     /// The schema Dragoman's tables live in; created when missing.
     public var schema: String
+    /// The most connections this instance's pool opens.
+    public var maxConnections: Int
 
     /// Parses `url`; the error says what is wrong, never echoing the password.
     public init(url: String) throws(PostgresLocationError) {
@@ -40,6 +43,7 @@ public struct PostgresLocation: Sendable, Equatable {
         self.database = path.isEmpty ? user : path
         self.tls = .prefer
         self.schema = "public"
+        self.maxConnections = 20
         for item in components.queryItems ?? [] {
             switch item.name {
             case "sslmode":
@@ -52,8 +56,13 @@ public struct PostgresLocation: Sendable, Equatable {
                     throw PostgresLocationError("has schema=\(item.value ?? ""); use letters, digits and _ only, not starting with a digit")
                 }
                 schema = value
+            case "maxConnections":
+                guard let value = item.value.flatMap(Int.init), (1...1000).contains(value) else {
+                    throw PostgresLocationError("has maxConnections=\(item.value ?? ""); use a number from 1 to 1000")
+                }
+                maxConnections = value
             default:
-                throw PostgresLocationError("has unknown parameter \(item.name); known: sslmode, schema")
+                throw PostgresLocationError("has unknown parameter \(item.name); known: sslmode, schema, maxConnections")
             }
         }
     }

@@ -40,6 +40,7 @@ public final class PostgresStore: GatewayStore {
         )
         configuration.options.additionalStartupParameters = [("search_path", location.schema)]
         configuration.options.connectTimeout = .seconds(5)
+        configuration.options.maximumConnections = location.maxConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let store = PostgresStore(client: client, location: location, logger: logger)
         do {
