@@ -56,7 +56,8 @@ import Testing
     }
 
     @Test func passwordsAreStoredOnlyAsBcryptHashes() async throws {
-        let gateway = TestGateway()
+        // Reads the SQLite file itself; StoreConformanceTests covers hashes on PostgreSQL.
+        let gateway = TestGateway(engine: .sqlite)
         try await gateway.run { client in
             let reply4 = try await client.post("/api/v1/accessmgmt/users", Samples.accessManagement)
             #expect(reply4.status == .ok)
