@@ -1,0 +1,92 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+@testable import Dragoman
+
+/// The real `dragoman` executable, started in `directory` on a port it picks, killed with SIGKILL.
+struct GatewayProcess {
+    static let apiKey = "dgm_crash_test_key"
+    static let password = "process-Pa55word"
+    let process = Process()
+    let port: Int
+
+    init(directory: URL, storePath: String) throws {
+        try self.init(directory: directory, arguments: ["--store-path", storePath])
+    }
+
+    /// Starts `dragoman serve` with `arguments` and, beside the defaults, a principal
+    /// `crashtest` whose API key and password hash come from the environment.
+    init(directory: URL, arguments: [String], environment: [String: String] = [:]) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
+        process.executableURL = executable
+        process.arguments = ["serve", "--port", "0"] + arguments
+        process.currentDirectoryURL = directory
+        // No config file in `directory`: the defaults, plus a principal whose key comes from the environment.
+        process.environment = [
+            "DRAGOMAN_SECURITY__BCRYPTCOST": "4", "PATH": "/usr/bin:/bin",
+            "DRAGOMAN_PRINCIPALS__CRASHTEST__APIKEYS": APIKey.digest(Self.apiKey),
+        ].merging(environment) { _, new in new }
+        let log = directory.appendingPathComponent("dragoman-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning {
+            seen = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = seen.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(seen[range].split(separator: ":").last ?? "") ?? 0
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.terminate()
+        throw GatewayProcessError(output: seen)
+    }
+
+    func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// A Telness-style create, signed with the process principal's API key.
+    func post(_ path: String, _ body: String, headers: [String: String] = [:]) async throws -> ProcessReply {
+        try await send("POST", path, body: body, headers: ["X-API-Key": Self.apiKey].merging(headers) { _, new in new })
+    }
+
+    func get(_ path: String) async throws -> ProcessReply {
+        try await send("GET", path, headers: ["Authorization": "Basic " + Data("\(Self.apiKey):".utf8).base64EncodedString()])
+    }
+
+    func send(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) async throws -> ProcessReply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .RAW(value: method)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let text = try await response.body.collect(upTo: 1 << 20)
+        return ProcessReply(status: response.status.code, headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: text))
+    }
+}
+
+/// What a ``GatewayProcess`` answered.
+struct ProcessReply: Sendable {
+    var status: UInt
+    var headers: [(String, String)]
+    var body: String
+
+    func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+}
+
+struct GatewayProcessError: Error, CustomStringConvertible {
+    var output: String
+    var description: String { "dragoman did not start:\n\(output)" }
+}
