@@ -47,6 +47,28 @@ import Testing
         #expect(!configuration.enabledDialects.contains { $0.id == .telnessConnect })
     }
 
+    @Test func aPostgresURLFromTheEnvironmentChoosesPostgreSQL() throws {
+        let path = try Self.file("store:\n  sqlite:\n    path: ./x.sqlite\n")
+        #expect(try GatewayConfiguration.load(path: path, environment: [:]).storeLocation == .sqlite(path: "./x.sqlite"))
+        let environment = ["DRAGOMAN_STORE__URL": "postgres://gw:secret@db:5433/users?schema=gw"]
+        let configuration = try GatewayConfiguration.load(path: path, environment: environment)
+        guard case .postgres(let location) = configuration.storeLocation else {
+            Issue.record("not PostgreSQL")
+            return
+        }
+        #expect(location.host == "db")
+        #expect(location.port == 5433)
+        #expect(location.schema == "gw")
+    }
+
+    @Test func idempotencyRetentionAndLeaseAreConfigurable() throws {
+        let path = try Self.file("idempotency:\n  ttl: 3600\n  lease: 30\n")
+        let configuration = try GatewayConfiguration.load(path: path, environment: [:])
+        #expect(configuration.idempotencyTTL == 3600)
+        #expect(configuration.idempotencyLease == 30)
+        #expect(GatewayConfiguration().idempotencyTTL == 24 * 3600)
+    }
+
     @Test func configEnvironmentVariableNamesTheFile() throws {
         let path = try Self.file("server:\n  port: 7000\n")
         #expect(try GatewayConfiguration.load(environment: ["DRAGOMAN_CONFIG": path]).port == 7000)
@@ -70,6 +92,10 @@ import Testing
         ("dialects:\n  deliveryslip-ccc:\n    services:\n      not-a-guid: {}\n", "dialects.deliveryslip-ccc.services.not-a-guid"),
         ("log:\n  level: loud\n", "log.level"),
         ("store:\n  sqlite:\n    path: ''\n", "store.sqlite.path"),
+        ("store:\n  url: mysql://a@b/c\n", "store.url"),
+        ("store:\n  url: postgres://a@b/c?sslmode=sometimes\n", "store.url"),
+        ("idempotency:\n  ttl: 0\n", "idempotency.ttl"),
+        ("idempotency:\n  lease: forever\n", "idempotency.lease"),
         ("server: [1, 2]\n", "server"),
     ])
     func badSettingsNameTheKey(yaml: String, key: String) throws {
