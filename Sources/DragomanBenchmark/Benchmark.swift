@@ -9,8 +9,9 @@ import NIOCore
 import ServiceLifecycle
 
 /// `swift run -c release dragoman-benchmark [requests] [concurrency]`: runs the gateway in this
-/// process on a fresh SQLite file and drives it over loopback HTTP, printing throughput, latency
-/// percentiles and peak memory for creates and reads in each dialect.
+/// process on a fresh SQLite file (or, with `DRAGOMAN_BENCH_STORE_URL=postgres://…`, a fresh
+/// PostgreSQL schema) and drives it over loopback HTTP, printing throughput, latency percentiles
+/// and peak memory for creates, idempotent creates and replays, and reads in each dialect.
 @main
 struct DragomanBenchmark {
     static let port = 18_181
@@ -24,6 +25,10 @@ struct DragomanBenchmark {
         var configuration = GatewayConfiguration()
         configuration.port = port
         configuration.storePath = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-bench-\(UUID()).sqlite").path
+        if let url = ProcessInfo.processInfo.environment["DRAGOMAN_BENCH_STORE_URL"] {
+            let schema = "bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            configuration.storeURL = try PostgresLocation(url: url + (url.contains("?") ? "&" : "?") + "schema=\(schema)")
+        }
         configuration.principals = [Principal(name: "bench", passwordHash: Bcrypt.hash(password, cost: 10), apiKeyHashes: [APIKey.digest(apiKey)])]
         var logger = Logger(label: "dragoman-benchmark")
         logger.logLevel = .error
@@ -32,11 +37,26 @@ struct DragomanBenchmark {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await serviceGroup.run() }
             try await Task.sleep(for: .milliseconds(500))
-            print("Dragoman benchmark: \(requests) requests per scenario, \(concurrency) concurrent, loopback HTTP/1.1")
+            let store = configuration.storeURL.map { "PostgreSQL \($0.redacted)" } ?? "SQLite"
+            print("Dragoman benchmark: \(requests) requests per scenario, \(concurrency) concurrent, loopback HTTP/1.1, \(store)")
             print("scenario                               req/s    p50 ms   p99 ms")
             let basic = "Basic " + Data("bench:\(password)".utf8).base64EncodedString()
             try await run("telness create (API key)", requests, concurrency) { index in
                 request("/users", body: #"{"name":"User \#(index)","email":"t\#(index)@bench.example"}"#, headers: ["X-API-Key": apiKey])
+            }
+            try await run("telness create, X-Idempotency-Key", requests, concurrency) { index in
+                request(
+                    "/users",
+                    body: #"{"name":"User \#(index)","email":"k\#(index)@bench.example"}"#,
+                    headers: ["X-API-Key": apiKey, "X-Idempotency-Key": "bench-\(index)"]
+                )
+            }
+            try await run("telness replay, X-Idempotency-Key", requests, concurrency) { index in
+                request(
+                    "/users",
+                    body: #"{"name":"User \#(index)","email":"k\#(index)@bench.example"}"#,
+                    headers: ["X-API-Key": apiKey, "X-Idempotency-Key": "bench-\(index)"]
+                )
             }
             try await run("voltmx-audience create (Basic, cached)", requests, concurrency) { index in
                 request(

@@ -47,6 +47,24 @@ import Testing
         #expect(!configuration.enabledDialects.contains { $0.id == .telnessConnect })
     }
 
+    @Test func environmentSetsCamelCaseKeysTheFileLeavesOut() throws {
+        let path = try Self.file("server:\n  port: 9000\n")
+        let environment = ["DRAGOMAN_SERVER__BODYLIMIT": "2048", "DRAGOMAN_IDEMPOTENCY__TTL": "60", "DRAGOMAN_AUTH__THROTTLE__MAXFAILURES": "3"]
+        let configuration = try GatewayConfiguration.load(path: path, environment: environment)
+        #expect(configuration.bodyLimit == 2048)
+        #expect(configuration.idempotencyTTL == 60)
+        #expect(configuration.throttleMaxFailures == 3)
+    }
+
+    @Test func keysDifferingOnlyInCaseAreRefused() throws {
+        let path = try Self.file("server:\n  bodyLimit: 10\n  bodylimit: 20\n")
+        #expect {
+            try GatewayConfiguration.load(path: path, environment: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "server.bodylimit"
+        }
+    }
+
     @Test func aPostgresURLFromTheEnvironmentChoosesPostgreSQL() throws {
         let path = try Self.file("store:\n  sqlite:\n    path: ./x.sqlite\n")
         #expect(try GatewayConfiguration.load(path: path, environment: [:]).storeLocation == .sqlite(path: "./x.sqlite"))

@@ -1,5 +1,7 @@
 /// One mapping of the configuration tree, read with its path so that every error names the full
-/// key. Reading a section also checks that it holds no key Dragoman does not know.
+/// key. Reading a section also checks that it holds no key Dragoman does not know. Keys match
+/// regardless of case (`bodyLimit`, `bodylimit`), so an environment variable, which cannot keep
+/// camelCase reliably, reaches every setting; two keys differing only in case are refused.
 import Foundation
 
 struct ConfigSection {
@@ -10,26 +12,42 @@ struct ConfigSection {
         self.path = path
         switch tree {
         case nil: values = [:]
-        case .mapping(let values): self.values = values
+        case .mapping(let values):
+            self.values = values
+            var seen: [String: String] = [:]
+            for name in values.keys.sorted() {
+                if let other = seen.updateValue(name, forKey: name.lowercased()) {
+                    let key = path.isEmpty ? name : "\(path).\(name)"
+                    throw ConfigurationError(key: key, problem: "is given twice (also as '\(other)')")
+                }
+            }
         default: throw ConfigurationError(key: path.isEmpty ? "(top level)" : path, problem: "must be a mapping of keys to values")
         }
     }
 
     func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
 
+    /// The value under `name`, spelled in any case.
+    func value(_ name: String) -> ConfigTree? {
+        if let exact = values[name] { return exact }
+        let lowered = name.lowercased()
+        return values.first { $0.key.lowercased() == lowered }?.value
+    }
+
     /// Refuses keys outside `known`, which usually are typos.
     func allowOnly(_ known: Set<String>) throws(ConfigurationError) {
-        if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
+        let lowered = Set(known.map { $0.lowercased() })
+        if let unknown = values.keys.sorted().first(where: { !lowered.contains($0.lowercased()) }) {
             throw ConfigurationError(key: key(unknown), problem: "is not a known setting; expected one of \(known.sorted().joined(separator: ", "))")
         }
     }
 
     func section(_ name: String) throws(ConfigurationError) -> ConfigSection {
-        try ConfigSection(values[name], path: key(name))
+        try ConfigSection(value(name), path: key(name))
     }
 
     func string(_ name: String) throws(ConfigurationError) -> String? {
-        switch values[name] {
+        switch value(name) {
         case nil: return nil
         case .scalar(let text): return text
         default: throw ConfigurationError(key: key(name), problem: "must be a single value")
@@ -39,7 +57,7 @@ struct ConfigSection {
     /// A list of single values, or one value holding a comma-separated list (as environment
     /// variables must).
     func list(_ name: String) throws(ConfigurationError) -> [String]? {
-        switch values[name] {
+        switch value(name) {
         case nil: return nil
         case .scalar(let text):
             return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

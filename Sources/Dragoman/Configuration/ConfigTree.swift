@@ -71,7 +71,8 @@ enum ConfigTree: Sendable, Equatable {
         }
     }
 
-    /// The path with each level spelled as the existing key it matches, if any.
+    /// The path with each level spelled as the existing key it matches, if any, else in lower
+    /// case (``ConfigSection`` reads keys in any case).
     private func resolve(_ levels: [String]) -> [String] {
         var node: ConfigTree? = self
         var path: [String] = []
@@ -82,23 +83,11 @@ enum ConfigTree: Sendable, Equatable {
                 path.append(match)
                 node = children[match]
             } else {
-                path.append(Self.defaultSpelling(level))
+                path.append(level.lowercased())
                 node = nil
             }
         }
         return path
-    }
-
-    /// Known camelCase keys, so an environment variable can set a key the file leaves out.
-    private static func defaultSpelling(_ level: String) -> String {
-        let known = [
-            "bodyLimit", "bcryptCost", "reconciliationKey", "sqlite", "path", "host", "port", "level", "enabled", "mode", "services",
-            "groups", "server", "store", "security", "log", "dialects", "auth", "principals", "passwordHash", "apiKeys", "apiKeyHeader",
-            "sessionTTL", "rememberMeTTL", "credentialCacheTTL", "throttle", "maxFailures", "window", "realm", "upstreams", "upstream",
-            "baseURL", "dialect", "connectTimeout", "requestTimeout", "defaults", "breaker", "failures", "cooldown", "scheme", "user",
-            "password", "key", "header", "serviceGuid", "userName", "permissionIds", "country", "proxy", "lostFields",
-        ]
-        return known.first { $0.lowercased() == level.lowercased() } ?? level.lowercased()
     }
 }
 

@@ -21,11 +21,12 @@ struct DialectResponse: Sendable {
     }
 }
 
-/// The JSON encoder every dialect writes with.
+/// The JSON encoder every dialect writes with: built once and shared, since encoding reads its
+/// options and keeps no state between calls.
 enum WireJSON {
-    static var encoder: JSONEncoder {
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
-    }
+    }()
 }
