@@ -48,7 +48,13 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("dragoman: \(error)\n".utf8))
             throw ExitCode(78)
         }
-        let app = try await buildApplication(configuration: configuration)
+        let app: any ApplicationProtocol
+        do {
+            app = try await buildApplication(configuration: configuration)
+        } catch let error as StoreUnavailable {
+            FileHandle.standardError.write(Data("dragoman: \(error)\n".utf8))
+            throw ExitCode(69)  // EX_UNAVAILABLE
+        }
         try await app.runService()
     }
 }

@@ -202,6 +202,16 @@ import Testing
         for store in stores { try await store.close() }
     }
 
+    @Test func anUnreachablePostgresFailsStartUpClearly() async throws {
+        let location = try PostgresLocation(url: "postgres://nobody:pw@127.0.0.1:1/none?sslmode=disable")
+        await #expect {
+            try await PostgresStore.open(location, timeout: .seconds(1), logger: .init(label: "test"))
+        } throws: { error in
+            let text = String(describing: error)
+            return error is StoreUnavailable && text.contains("127.0.0.1:1") && !text.contains("pw")
+        }
+    }
+
     @Test func sqliteStoreKeepsUsersAcrossReopening() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-reopen-\(UUID().uuidString)/s.sqlite").path
         let first = try await SQLiteUserStore.open(path: path, logger: .init(label: "test"))

@@ -29,7 +29,9 @@ public final class PostgresStore: GatewayStore {
     }
 
     /// Connects to `location`, creating the schema and bringing it up to date.
-    public static func open(_ location: PostgresLocation, logger: Logger) async throws -> PostgresStore {
+    /// - Throws: ``StoreUnavailable`` when the server does not accept a connection within
+    ///   `timeout` (the pool logs each failed attempt with its reason).
+    public static func open(_ location: PostgresLocation, timeout: Duration = .seconds(15), logger: Logger) async throws -> PostgresStore {
         var configuration = PostgresClient.Configuration(
             host: location.host,
             port: location.port,
@@ -44,7 +46,17 @@ public final class PostgresStore: GatewayStore {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let store = PostgresStore(client: client, location: location, logger: logger)
         do {
-            try await store.migrate()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.migrate() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw StoreUnavailable(
+                        description: "PostgreSQL at \(location.redacted) did not accept a connection within \(timeout.components.seconds) s; the log says why"
+                    )
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             try? await store.close()
             throw error
@@ -107,4 +119,9 @@ extension PostgresLocation.TLSMode {
         case .require: .require(.makeClientConfiguration())
         }
     }
+}
+
+/// The store could not be opened; the description says where and why, never a password.
+public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
+    public var description: String
 }
