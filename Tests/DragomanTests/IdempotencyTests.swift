@@ -119,6 +119,17 @@ import Testing
         }
     }
 
+    @Test func aDifferentPasswordIsADifferentRequest() async throws {
+        try await TestGateway().run { client in
+            let first = try await client.post("/api/v1/accessmgmt/users", Samples.accessManagement, headers: Self.ietf("p-1"))
+            #expect(first.status == .ok)
+            let changed = Samples.accessManagement.replacingOccurrences(of: "VoltMX@123", with: "VoltMX@124")
+            let reply = try await client.post("/api/v1/accessmgmt/users", changed, headers: Self.ietf("p-1"))
+            #expect(reply.status == .unprocessableContent)
+            #expect(!reply.text.contains("VoltMX@12"))
+        }
+    }
+
     @Test func cccFormAndJSONOfOneRequestAreTheSameRequest() async throws {
         try await TestGateway().run { client in
             let json = #"{"EmailAddress":"ada@example.com","Password":"pw with space","FirstName":"Ada","LastName":"Lovelace"}"#

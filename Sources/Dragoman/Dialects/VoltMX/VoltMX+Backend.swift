@@ -2,6 +2,39 @@ import DragomanCore
 import Foundation
 import HTTPTypes
 
+/// What both Volt MX dialects share as backends: the create and read answers, the failure
+/// reading and field lookup. Each names its resource path, its not-found message and how it
+/// reads a user.
+protocol VoltMXBackend: BackendDialect {
+    static var resourcePath: String { get }
+    /// How the backend's 404-like 400 message begins.
+    static var notFoundPrefix: String { get }
+    static func profile(from body: JSONValue) -> UserProfile?
+    static func wireName(_ field: UserField) -> String
+}
+
+extension VoltMXBackend {
+    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {
+        try BackendAnswer.interpret(response, success: [200, 201], parse: VoltMX.createdID, failure: voltMXFailure)
+    }
+
+    func backendRead(id: String) -> BackendRequest {
+        .get("\(Self.resourcePath)/\(id)")
+    }
+
+    func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile {
+        try BackendAnswer.interpret(response, success: [200], parse: Self.profile(from:), failure: voltMXFailure)
+    }
+
+    func canonicalField(wire: String) -> UserField? {
+        BackendAnswer.field(wire: wire, wireName: Self.wireName)
+    }
+
+    private func voltMXFailure(_ status: Int, _ body: JSONValue?) -> GatewayFailure {
+        VoltMX.backendFailure(status, body, field: canonicalField(wire:), notFoundPrefix: Self.notFoundPrefix)
+    }
+}
+
 extension VoltMX {
     /// The failure a Volt MX 4xx answer means, read from its message texts and (from Dragoman
     /// backends) its `errors[]`.

@@ -2,7 +2,10 @@ import DragomanCore
 import Foundation
 import HTTPTypes
 
-extension VoltMXAccessManagementDialect: BackendDialect {
+extension VoltMXAccessManagementDialect: VoltMXBackend {
+    static let resourcePath = "/api/v1/accessmgmt/users"
+    static let notFoundPrefix = "Invalid user ID"
+
     var carriedFields: Set<UserField> {
         [
             .givenName, .familyName, .displayName, .userName, .email, .password, .active, .phone, .permissionIDs, .groupIDs, .appIDs, .allowAllApps,
@@ -15,7 +18,7 @@ extension VoltMXAccessManagementDialect: BackendDialect {
         func ids(_ values: [Int64]?) -> JSONValue? { values.map { .array($0.map { .string(String($0)) }) } }
         return .json(
             .post,
-            "/api/v1/accessmgmt/users",
+            Self.resourcePath,
             [
                 AccessField.userName: .text(p.userName), AccessField.email: .text(p.email), AccessField.password: .text(user.password?.exposedValue),
                 AccessField.displayName: .text(p.fullName), AccessField.activeFlag: .flag(p.active), AccessField.mobileNo: .text(p.phone),
@@ -25,18 +28,6 @@ extension VoltMXAccessManagementDialect: BackendDialect {
                 AccessField.voiceSubscription: .flag(p.channels.voice), AccessField.whatsappSubscription: .flag(p.channels.whatsapp),
             ]
         )
-    }
-
-    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {
-        try BackendAnswer.interpret(response, success: [200, 201], parse: VoltMX.createdID, failure: backendFailure)
-    }
-
-    func backendRead(id: String) -> BackendRequest {
-        .get("/api/v1/accessmgmt/users/\(id)")
-    }
-
-    func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile {
-        try BackendAnswer.interpret(response, success: [200], parse: Self.profile(from:), failure: backendFailure)
     }
 
     static func profile(from body: JSONValue) -> UserProfile? {
@@ -56,13 +47,5 @@ extension VoltMXAccessManagementDialect: BackendDialect {
         profile.channels.voice = body.member(AccessField.voiceSubscription)?.boolValue
         profile.channels.whatsapp = body.member(AccessField.whatsappSubscription)?.boolValue
         return profile
-    }
-
-    private func backendFailure(_ status: Int, _ body: JSONValue?) -> GatewayFailure {
-        VoltMX.backendFailure(status, body, field: canonicalField(wire:), notFoundPrefix: "Invalid user ID")
-    }
-
-    func canonicalField(wire: String) -> UserField? {
-        BackendAnswer.field(wire: wire, wireName: Self.wireName)
     }
 }

@@ -2,7 +2,10 @@ import DragomanCore
 import Foundation
 import HTTPTypes
 
-extension VoltMXAudienceDialect: BackendDialect {
+extension VoltMXAudienceDialect: VoltMXBackend {
+    static let resourcePath = "/api/v1/audience"
+    static let notFoundPrefix = "Invalid Audience Member ID"
+
     var carriedFields: Set<UserField> {
         [.givenName, .familyName, .displayName, .email, .phone, .country, .state, .emailSubscription, .smsSubscription, .voiceSubscription, .lastActiveDate]
     }
@@ -12,7 +15,7 @@ extension VoltMXAudienceDialect: BackendDialect {
         let names = p.nameParts
         return .json(
             .post,
-            "/api/v1/audience",
+            Self.resourcePath,
             [
                 AudienceField.firstName: .text(names.given), AudienceField.lastName: .text(names.family),
                 AudienceField.country: .text(p.country), AudienceField.state: .text(p.state), AudienceField.email: .text(p.email),
@@ -21,18 +24,6 @@ extension VoltMXAudienceDialect: BackendDialect {
                 AudienceField.lastActiveDate: .text(p.lastActiveDate),
             ]
         )
-    }
-
-    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {
-        try BackendAnswer.interpret(response, success: [200, 201], parse: VoltMX.createdID, failure: backendFailure)
-    }
-
-    func backendRead(id: String) -> BackendRequest {
-        .get("/api/v1/audience/\(id)")
-    }
-
-    func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile {
-        try BackendAnswer.interpret(response, success: [200], parse: Self.profile(from:), failure: backendFailure)
     }
 
     static func profile(from body: JSONValue) -> UserProfile? {
@@ -50,13 +41,5 @@ extension VoltMXAudienceDialect: BackendDialect {
         profile.channels.email = body.member(AudienceField.emailSubscription)?.boolValue
         profile.lastActiveDate = body.member("lastActiveDateStr")?.textValue.map { String($0.prefix(10)) }
         return profile
-    }
-
-    private func backendFailure(_ status: Int, _ body: JSONValue?) -> GatewayFailure {
-        VoltMX.backendFailure(status, body, field: canonicalField(wire:), notFoundPrefix: "Invalid Audience Member ID")
-    }
-
-    func canonicalField(wire: String) -> UserField? {
-        BackendAnswer.field(wire: wire, wireName: Self.wireName)
     }
 }
