@@ -39,6 +39,25 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreEngine.allCases)
+    func theCreatingPrincipalIsRecordedAndShownInAccessManagementReads(engine: StoreEngine) async throws {
+        let gateway = TestGateway(engine: engine) { configuration in
+            for id in DialectID.allCases { configuration.dialects[id]?.auth.schemes = id.defaultSchemes }
+            configuration.principals = [Principal(name: "alice", passwordHash: Self.aliceHash, apiKeyHashes: [APIKey.digest(Self.aliceKey)])]
+        }
+        try await gateway.run { client in
+            let created = try await client.post("/api/v1/accessmgmt/users", Samples.accessManagement, headers: Self.basic("alice", Self.alicePassword))
+            #expect(created.status == .ok)
+            let id = created.json["id"]?.string ?? ""
+            var headers = Self.basic("alice", Self.alicePassword)
+            headers[.accept] = "application/json"
+            let read = try await client.send("/api/v1/accessmgmt/users/\(id)", method: .get, headers: headers, body: nil)
+            #expect(read.status == .ok)
+            #expect(read.json["createdBy"]?.string == "alice")
+            #expect(read.json["lastModifiedBy"]?.string == "alice")
+        }
+    }
+
     @Test func missingCredentialsGetTheVoltMX401() async throws {
         try await Self.gateway().run { client in
             let reply = try await client.post("/api/v1/accessmgmt/users", Samples.accessManagement)

@@ -60,7 +60,8 @@ import Testing
         upstream.permissionIDs = [1]
         upstream.country = "Sweden"
         upstream.serviceGuid = Samples.service
-        upstream.requestTimeout = 2
+        // Generous: the whole suite runs in parallel; timeouts are tested with their own setting.
+        upstream.requestTimeout = 10
         return upstream
     }
 

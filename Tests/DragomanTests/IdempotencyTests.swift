@@ -208,13 +208,14 @@ import Testing
         let calls = NIOLockedValueBox(0)
         try await UpstreamFaultTests.withBackend({ _ in
             calls.withLockedValue { $0 += 1 }
-            try await Task.sleep(for: .milliseconds(800))
+            try await Task.sleep(for: .seconds(2))
             return Response(status: .internalServerError)
         }) { port in
             // Two connections, so the second request arrives while the first is still running.
             try await UpstreamFaultTests.front(port: port) { $0.requestTimeout = 5 }.run(setup: .ahc(.http)) { client in
                 async let first = client.post("/users", UpstreamFaultTests.create, headers: Self.telness("slow"))
-                try await Task.sleep(for: .milliseconds(300))
+                // Once the backend has the first request, its key is claimed.
+                for _ in 0..<100 where calls.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
                 let locked = try await client.post("/users", UpstreamFaultTests.create, headers: Self.telness("slow"))
                 #expect(locked.status == .conflict)
                 #expect(locked.json["code"]?.string == "idempotency_key_locked")

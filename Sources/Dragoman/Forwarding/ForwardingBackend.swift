@@ -15,7 +15,7 @@ struct ForwardingBackend: UserBackend {
 
     var configuration: UpstreamConfiguration { upstream.configuration }
 
-    func create(_ decoded: DecodedCreate, caller: any UserDialect, idempotencyKey: String?, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
+    func create(_ decoded: DecodedCreate, caller: any UserDialect, context: CreateContext, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
         var user: NewUser
         switch validator.validate(decoded.user, profile: caller.profile, prior: decoded.violations) {
         case .success(let valid): user = valid
@@ -38,7 +38,7 @@ struct ForwardingBackend: UserBackend {
         // connection cannot make a second user at the backend.
         var request = dialect.backendCreate(user, serviceID: serviceID)
         let convention = dialect.idempotency
-        request.headers[convention.header] = convention.value(for: idempotencyKey ?? "dgm-" + UUID().uuidString.lowercased())
+        request.headers[convention.header] = convention.value(for: context.idempotencyKey ?? "dgm-" + UUID().uuidString.lowercased())
         request.carriesIdempotencyKey = true
         let response = try await upstream.send(request, logger: logger)
         let backendID = try dialect.backendCreated(response, serviceID: serviceID)

@@ -7,11 +7,18 @@ struct CreatedUser: Sendable {
     var dropped: [UserField] = []
 }
 
+/// Who asks for a create, and under which key.
+struct CreateContext: Sendable {
+    /// The authenticated principal's name; `nil` on an open route.
+    var principal: String?
+    /// The key a backend is sent, so that a retried create (by Dragoman or by the caller) makes
+    /// no second user there; `nil` lets a forwarding backend choose one.
+    var idempotencyKey: String?
+}
+
 /// Where a dialect's creates and reads are answered: the local store or a backend.
 protocol UserBackend: Sendable {
-    /// Creates the user; `idempotencyKey`, when given, is the key a backend is sent, so that
-    /// a retried create (by Dragoman or by the caller) makes no second user there.
-    func create(_ decoded: DecodedCreate, caller: any UserDialect, idempotencyKey: String?, logger: Logger) async throws(GatewayFailure) -> CreatedUser
+    func create(_ decoded: DecodedCreate, caller: any UserDialect, context: CreateContext, logger: Logger) async throws(GatewayFailure) -> CreatedUser
     func find(_ lookup: UserLookup, logger: Logger) async throws(GatewayFailure) -> User
 }
 
@@ -19,9 +26,10 @@ protocol UserBackend: Sendable {
 struct LocalBackend: UserBackend {
     let service: UserService
 
-    func create(_ decoded: DecodedCreate, caller: any UserDialect, idempotencyKey: String?, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
+    func create(_ decoded: DecodedCreate, caller: any UserDialect, context: CreateContext, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
         do {
-            return CreatedUser(user: try await service.create(decoded.user, profile: caller.profile, prior: decoded.violations))
+            let user = try await service.create(decoded.user, profile: caller.profile, prior: decoded.violations, by: context.principal)
+            return CreatedUser(user: user)
         } catch {
             throw .service(error)
         }

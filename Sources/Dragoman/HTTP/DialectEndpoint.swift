@@ -85,7 +85,8 @@ struct DialectEndpoint: Sendable {
     }
 
     private func create(_ decoded: DecodedCreate, input: DialectRequest, backendKey: String?, logger: Logger) async throws(GatewayFailure) -> DialectResponse {
-        let created = try await backend.create(decoded, caller: dialect, idempotencyKey: backendKey, logger: logger)
+        let context = CreateContext(principal: input.principal?.name, idempotencyKey: backendKey)
+        let created = try await backend.create(decoded, caller: dialect, context: context, logger: logger)
         var response = dialect.created(created.user, request: input)
         if !created.dropped.isEmpty {
             let names = NamedViolation.resolve(created.dropped.map { FieldViolation($0, .unknownAttribute) }, wireName: dialect.wireName)

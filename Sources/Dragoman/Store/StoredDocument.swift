@@ -8,12 +8,15 @@ struct StoredDocument: Codable {
     var passwordHash: String?
     var createdAt: Date
     var updatedAt: Date
+    /// Absent in documents written before it was recorded.
+    var createdBy: String?
 
     init(_ record: UserRecord) {
         profile = record.profile
         passwordHash = record.passwordHash
         createdAt = record.createdAt
         updatedAt = record.createdAt
+        createdBy = record.createdBy
     }
 
     func json() throws -> String {
@@ -28,7 +31,8 @@ struct StoredDocument: Codable {
             profile: stored.profile,
             passwordHash: stored.passwordHash,
             createdAt: stored.createdAt,
-            updatedAt: stored.updatedAt
+            updatedAt: stored.updatedAt,
+            createdBy: stored.createdBy
         )
     }
 }
@@ -36,7 +40,8 @@ struct StoredDocument: Codable {
 extension UserRecord {
     /// The user this record became under `serial`.
     func stored(serial: Int64) -> User {
-        User(id: UserID(serial: serial, uuid: uuid), realm: realm, profile: profile, passwordHash: passwordHash, createdAt: createdAt, updatedAt: createdAt)
+        User(id: UserID(serial: serial, uuid: uuid), realm: realm, profile: profile, passwordHash: passwordHash, createdAt: createdAt, updatedAt: createdAt,
+             createdBy: createdBy)
     }
 
     /// The values of the key columns: the email and user name folded for comparison, the phone as is.

@@ -30,14 +30,25 @@ public struct User: Sendable, Equatable, Codable {
     public var passwordHash: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The principal that created the user, when one was authenticated.
+    public var createdBy: String?
 
-    public init(id: UserID, realm: String, profile: UserProfile, passwordHash: String?, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: UserID,
+        realm: String,
+        profile: UserProfile,
+        passwordHash: String?,
+        createdAt: Date,
+        updatedAt: Date,
+        createdBy: String? = nil
+    ) {
         self.id = id
         self.realm = realm
         self.profile = profile
         self.passwordHash = passwordHash
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.createdBy = createdBy
     }
 }
 

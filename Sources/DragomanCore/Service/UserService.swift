@@ -58,9 +58,11 @@ public struct UserService: Sendable {
     }
 
     /// Validates `draft` against `profile` and stores it.
-    /// - Parameter prior: violations the dialect found while decoding; they are reported together
-    ///   with the validator's own.
-    public func create(_ draft: NewUser, profile: ValidationProfile, prior: [FieldViolation] = []) async throws(ServiceError) -> User {
+    /// - Parameters:
+    ///   - prior: violations the dialect found while decoding; they are reported together with
+    ///     the validator's own.
+    ///   - creator: the principal creating the user, recorded with it.
+    public func create(_ draft: NewUser, profile: ValidationProfile, prior: [FieldViolation] = [], by creator: String? = nil) async throws(ServiceError) -> User {
         let user: NewUser
         switch validator.validate(draft, profile: profile, prior: prior) {
         case .success(let valid): user = valid
@@ -69,7 +71,7 @@ public struct UserService: Sendable {
         do {
             var hash: String? = nil
             if let password = user.password { hash = try await hasher.hash(password) }
-            let record = UserRecord(uuid: UUID(), realm: user.realm, profile: user.profile, passwordHash: hash, createdAt: now())
+            let record = UserRecord(uuid: UUID(), realm: user.realm, profile: user.profile, passwordHash: hash, createdAt: now(), createdBy: creator)
             switch try await store.insert(record, uniqueKeys: profile.uniqueKeys) {
             case .created(let stored): return stored
             case .duplicate(let existing, let key): throw ServiceError.duplicate(Conflict(key: key, existing: existing))

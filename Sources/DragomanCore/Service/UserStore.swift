@@ -15,13 +15,16 @@ public struct UserRecord: Sendable, Equatable {
     public var profile: UserProfile
     public var passwordHash: String?
     public var createdAt: Date
+    /// The principal creating the user, when one was authenticated.
+    public var createdBy: String?
 
-    public init(uuid: UUID, realm: String, profile: UserProfile, passwordHash: String?, createdAt: Date) {
+    public init(uuid: UUID, realm: String, profile: UserProfile, passwordHash: String?, createdAt: Date, createdBy: String? = nil) {
         self.uuid = uuid
         self.realm = realm
         self.profile = profile
         self.passwordHash = passwordHash
         self.createdAt = createdAt
+        self.createdBy = createdBy
     }
 }
 

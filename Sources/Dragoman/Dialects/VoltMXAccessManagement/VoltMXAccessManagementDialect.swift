@@ -55,10 +55,10 @@ struct VoltMXAccessManagementDialect: UserDialect {
             displayName: p.fullName,
             mobileNo: p.phone,
             activeFlag: p.active ?? true,
-            lastModifiedBy: Self.actor,
+            lastModifiedBy: user.createdBy ?? Self.actor,
             lastModifiedDate: VoltMX.dateTime(user.updatedAt),
             createdDate: VoltMX.dateTime(user.createdAt),
-            createdBy: Self.actor,
+            createdBy: user.createdBy ?? Self.actor,
             allowAllApps: p.allowAllApps ?? false,
             selectedAppIds: p.appIDs ?? [],
             userName: p.userName,
@@ -72,7 +72,7 @@ struct VoltMXAccessManagementDialect: UserDialect {
         return .json(.ok, body)
     }
 
-    /// Who the read shape says created and last modified the user.
+    /// Who the read shape says created and last modified a user no principal created.
     static let actor = "dragoman"
 
     func wireName(_ field: UserField) -> String { Self.wireName(field) }

@@ -1,9 +1,10 @@
 /// The PostgreSQL schema, as numbered migrations applied in order at start-up, the same tables
 /// as ``SQLiteSchema`` in PostgreSQL's types. Timestamps are seconds since 1970 in both engines.
 enum PostgresSchema {
-    /// Held for the length of the migration transaction, so instances starting together
-    /// migrate one at a time.
-    static let migrationLock: Int64 = 0x6472_6167_6f6d_616e  // "dragoman"
+    /// With the schema's hash, the advisory lock held for the length of the migration
+    /// transaction, so instances of one schema starting together migrate one at a time (and
+    /// gateways on other schemas of the database are not held up).
+    static let migrationLock: Int32 = 0x6467_6d6e  // "dgmn"
 
     static let migrations: [String] = [
         """

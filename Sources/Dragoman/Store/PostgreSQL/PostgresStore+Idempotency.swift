@@ -5,9 +5,9 @@ import PostgresNIO
 extension PostgresStore {
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
         try await client.withTransaction(logger: logger) { connection in
-            // One claim of a key at a time, across every instance sharing the database.
+            // One claim of a key at a time, across every instance sharing the schema.
             try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtext(\("dragoman.idempotency:" + request.scope + "\u{1F}" + request.key)))",
+                "SELECT pg_advisory_xact_lock(hashtext(\(location.schema)), hashtext(\("idempotency:" + request.scope + "\u{1F}" + request.key)))",
                 logger: logger
             )
             let rows = try await connection.query(

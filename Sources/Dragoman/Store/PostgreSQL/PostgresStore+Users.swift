@@ -7,8 +7,11 @@ extension PostgresStore {
         let document = try StoredDocument(record).json()
         let keys = record.keyColumns
         return try await client.withTransaction(logger: logger) { connection in
-            // One create per realm at a time, across every instance sharing the database.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("dragoman.users:" + record.realm)))", logger: logger)
+            // One create per realm at a time, across every instance sharing the schema.
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext(\(location.schema)), hashtext(\("users:" + record.realm)))",
+                logger: logger
+            )
             for key in uniqueKeys {
                 guard let value = record.keyValue(key) else { continue }
                 let query: PostgresQuery =

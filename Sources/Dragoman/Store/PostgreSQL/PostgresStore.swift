@@ -47,7 +47,7 @@ public final class PostgresStore: GatewayStore {
         let store = PostgresStore(client: client, location: location, logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await store.migrate() }
+                group.addTask { try await client.query("SELECT 1", logger: logger) }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     throw StoreUnavailable(
@@ -57,6 +57,7 @@ public final class PostgresStore: GatewayStore {
                 try await group.next()
                 group.cancelAll()
             }
+            try await store.migrate()
         } catch {
             try? await store.close()
             throw error
@@ -67,7 +68,10 @@ public final class PostgresStore: GatewayStore {
 
     private func migrate() async throws {
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock), hashtext(\(location.schema)))",
+                logger: logger
+            )
             try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: location.schema)", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)",
