@@ -59,6 +59,34 @@ import Testing
     }
 
     @Test(arguments: StoreEngine.allCases)
+    func concurrentInsertsSharingKeysCrosswiseKeepEveryKeyUniqueWithoutDeadlock(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            let outcomes = try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
+                for index in 0..<24 {
+                    let record = Self.record("e\(index % 4)@x.com", userName: "u\((index / 4 + index) % 4)")
+                    group.addTask { try await store.insert(record, uniqueKeys: [.email, .userName]) }
+                }
+                return try await group.reduce(into: [InsertOutcome]()) { $0.append($1) }
+            }
+            let created = outcomes.compactMap { if case .created(let user) = $0 { user } else { nil } }
+            #expect(!created.isEmpty)
+            #expect(Set(created.compactMap(\.profile.email)).count == created.count)
+            #expect(Set(created.compactMap(\.profile.userName)).count == created.count)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func concurrentInsertsOfDifferentUsersAllSucceed(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            let outcomes = try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
+                for index in 0..<16 { group.addTask { try await store.insert(Self.record("d\(index)@x.com"), uniqueKeys: [.email]) } }
+                return try await group.reduce(into: [InsertOutcome]()) { $0.append($1) }
+            }
+            #expect(outcomes.allSatisfy { if case .created = $0 { true } else { false } })
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
     func serialsIncrease(engine: StoreEngine) async throws {
         try await engine.withStore { store in
             var serials: [Int64] = []

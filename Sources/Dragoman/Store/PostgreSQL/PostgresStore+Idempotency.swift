@@ -6,10 +6,7 @@ extension PostgresStore {
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
         try await client.withTransaction(logger: logger) { connection in
             // One claim of a key at a time, across every instance sharing the schema.
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtext(\(location.schema)), hashtext(\("idempotency:" + request.scope + "\u{1F}" + request.key)))",
-                logger: logger
-            )
+            try await lock(["idempotency\u{1F}\(request.scope)\u{1F}\(request.key)"], on: connection)
             let rows = try await connection.query(
                 """
                 SELECT fingerprint, token, lease_until, status, headers, body, expires_at FROM idempotency

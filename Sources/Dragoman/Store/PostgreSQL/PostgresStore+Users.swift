@@ -7,11 +7,9 @@ extension PostgresStore {
         let document = try StoredDocument(record).json()
         let keys = record.keyColumns
         return try await client.withTransaction(logger: logger) { connection in
-            // One create per realm at a time, across every instance sharing the schema.
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtext(\(location.schema)), hashtext(\("users:" + record.realm)))",
-                logger: logger
-            )
+            // Creates that share a unique value wait for each other, across every instance
+            // sharing the schema; creates of different users run side by side.
+            try await lock(uniqueKeys.compactMap { key in record.keyValue(key).map { "users\u{1F}\(record.realm)\u{1F}\(key.rawValue)\u{1F}\($0)" } }, on: connection)
             for key in uniqueKeys {
                 guard let value = record.keyValue(key) else { continue }
                 let query: PostgresQuery =

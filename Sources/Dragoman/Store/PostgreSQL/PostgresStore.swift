@@ -1,4 +1,5 @@
 public import DragomanCore
+import Crypto
 import Foundation
 public import Logging
 import NIOSSL
@@ -8,9 +9,10 @@ public import ServiceLifecycle
 /// The shared store: PostgreSQL through a postgres-nio connection pool, for several Dragoman
 /// instances that must behave as one.
 ///
-/// Creates of one realm are serialised across every instance by a transaction-scoped advisory
-/// lock, so the duplicate check and the insert are one step; a claim of an idempotency key is
-/// serialised the same way per key. Commits are durable before the caller hears of them
+/// Creates that share a unique value (an email, a user name, a phone) in a realm are serialised
+/// across every instance by transaction-scoped advisory locks, so the duplicate check and the
+/// insert are one step while creates of different users run in parallel; a claim of an
+/// idempotency key is serialised the same way per key. Commits are durable before the caller hears of them
 /// (PostgreSQL's default `synchronous_commit`).
 public final class PostgresStore: GatewayStore {
     public var engine: String { "postgres" }
@@ -106,6 +108,20 @@ public final class PostgresStore: GatewayStore {
     public func close() async throws {
         pool.cancel()
         await pool.value
+    }
+
+    /// Takes transaction-scoped advisory locks named by `names` in this schema, in ascending
+    /// order of their ids so that two transactions never wait for each other in a cycle.
+    func lock(_ names: [String], on connection: PostgresConnection) async throws {
+        for id in Set(names.map { Self.lockID(location.schema + "\u{1F}" + $0) }).sorted() {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(id))", logger: logger)
+        }
+    }
+
+    /// A 64-bit advisory lock id for `name`: the first eight bytes of its SHA-256, the same in
+    /// every instance.
+    static func lockID(_ name: String) -> Int64 {
+        SHA256.hash(data: Data(name.utf8)).prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
     }
 
     /// The first row of `query` decoded as `T`, or `nil`.
