@@ -1,4 +1,4 @@
-public import DragomanCore
+import DragomanCore
 public import Hummingbird
 public import Logging
 import AsyncHTTPClient

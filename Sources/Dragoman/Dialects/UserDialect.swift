@@ -1,5 +1,5 @@
-public import DragomanCore
-public import HTTPTypes
+import DragomanCore
+import HTTPTypes
 
 /// The four vendor dialects Dragoman speaks.
 public enum DialectID: String, Sendable, Hashable, CaseIterable, Codable {

@@ -1,5 +1,5 @@
-public import DragomanCore
-public import HTTPTypes
+import DragomanCore
+import HTTPTypes
 
 /// A request as a dialect sees it: route parameters, query, headers and, for a create, the body
 /// already parsed into neutral JSON. It carries no Hummingbird type, so dialects stay testable.

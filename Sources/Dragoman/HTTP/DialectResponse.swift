@@ -1,4 +1,4 @@
-public import HTTPTypes
+import HTTPTypes
 import Foundation
 
 /// What a dialect answers: a status, headers and body bytes.

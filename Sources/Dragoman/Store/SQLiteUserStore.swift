@@ -3,7 +3,7 @@ import Foundation
 public import Logging
 import NIOCore
 import SQLiteNIO
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// The embedded store: one SQLite file in WAL mode.
 ///

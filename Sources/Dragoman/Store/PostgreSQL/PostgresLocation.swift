@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where a PostgreSQL store lives, read from a `postgres://` URL:
 /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|prefer|require&schema=NAME&maxConnections=N`.

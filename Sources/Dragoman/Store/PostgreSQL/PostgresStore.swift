@@ -1,10 +1,10 @@
-public import DragomanCore
+import DragomanCore
 import Crypto
 import Foundation
 public import Logging
 import NIOSSL
 import PostgresNIO
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// The shared store: PostgreSQL through a postgres-nio connection pool, for several Dragoman
 /// instances that must behave as one.
