@@ -51,12 +51,15 @@ enum SessionCookies {
     /// ServiceStack's temporary and permanent session cookies.
     static let temporary = "ss-id"
     static let permanent = "ss-pid"
+    /// The headers that carry the same ids where cookies are awkward.
+    static let temporaryHeader = "X-ss-id"
+    static let permanentHeader = "X-ss-pid"
     static let options = "ss-opt"
     static let csrfCookie = "dragoman-csrf"
 
     /// The first session id found: `X-ss-id`, `X-ss-pid` headers, then the cookies.
     static func sessionID(in headers: HTTPFields) -> String? {
-        for name in ["X-ss-id", "X-ss-pid"] {
+        for name in [temporaryHeader, permanentHeader] {
             if let value = headers[HTTPField.Name(name)!] { return value.trimmingCharacters(in: .whitespaces) }
         }
         let cookies = cookieValues(headers)

@@ -100,24 +100,24 @@ final class UpstreamClient: Sendable {
         case .bearer(let key):
             request.headers.add(name: "Authorization", value: "Bearer \(key.exposedValue)")
         case .serviceStackSession(let user, let password):
-            request.headers.add(name: "X-ss-id", value: try await sessionID(user: user, password: password, logger: logger))
+            request.headers.add(name: SessionCookies.temporaryHeader, value: try await sessionID(user: user, password: password, logger: logger))
         }
     }
 
     /// The current ServiceStack session, signing in when there is none.
     private func sessionID(user: String, password: Secret, logger: Logger) async throws(TransportFault) -> String {
         if let id = session.withLockedValue({ $0 }) { return id }
-        var login = HTTPClientRequest(url: configuration.baseURL + "/auth/credentials")
+        var login = HTTPClientRequest(url: configuration.baseURL + ServiceStackAuthWire.credentialsPath)
         login.method = .POST
         login.headers.add(name: "Content-Type", value: "application/json")
         login.headers.add(name: "Accept", value: "application/json")
-        let body = try? WireJSON.encoder.encode(["UserName": user, "Password": password.exposedValue])
+        let body = try? WireJSON.encoder.encode([ServiceStackAuthWire.userName: user, ServiceStackAuthWire.password: password.exposedValue])
         login.body = .bytes(ByteBuffer(bytes: body ?? Data()))
         do {
             let response = try await http.execute(login, timeout: .seconds(Int64(configuration.requestTimeout)))
             let bytes = try await response.body.collect(upTo: 1 << 20)
             guard response.status == .ok, let json = try? StrictJSONParser.parse(Array(bytes.readableBytesView), maxDepth: 16),
-                let id = json.member("sessionId")?.textValue
+                let id = json.member(ServiceStackAuthWire.sessionId)?.textValue
             else {
                 logger.error("Backend login failed", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.status": "\(response.status.code)"])
                 throw TransportFault.refusedLogin

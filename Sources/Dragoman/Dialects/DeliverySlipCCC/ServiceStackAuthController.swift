@@ -15,7 +15,7 @@ struct ServiceStackAuthController: Sendable {
     let sessions: SessionIssuer
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
-        router.post("/auth/credentials") { request, context in await self.login(request, context: context) }
+        router.post(RouterPath(ServiceStackAuthWire.credentialsPath)) { request, context in await self.login(request, context: context) }
         router.get("/auth") { request, _ in await self.current(request) }
         router.get("/auth/logout") { request, _ in await self.logout(request) }
         router.post("/auth/logout") { request, _ in await self.logout(request) }
@@ -30,9 +30,9 @@ struct ServiceStackAuthController: Sendable {
         else {
             return Self.error(.badRequest, "SerializationException", "Unable to bind to request 'Authenticate'")
         }
-        let user = fields.string("UserName") ?? ""
-        let password = fields.string("Password") ?? ""
-        let rememberMe = fields.bool("RememberMe", acceptingStrings: true) ?? false
+        let user = fields.string(ServiceStackAuthWire.userName) ?? ""
+        let password = fields.string(ServiceStackAuthWire.password) ?? ""
+        let rememberMe = fields.bool(ServiceStackAuthWire.rememberMe, acceptingStrings: true) ?? false
         if let retryAfter = throttle.retryAfter(client: context.clientAddress, principal: user) {
             var response = Self.error(.tooManyRequests, "TooManyRequests", "Too many failed authentication attempts; retry after \(retryAfter) seconds")
             response.headers[.retryAfter] = String(retryAfter)
@@ -83,32 +83,6 @@ struct ServiceStackAuthController: Sendable {
 
     static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
         Response(dialect: CCCErrors.body(status, code, message, []))
-    }
-}
-
-/// ServiceStack's `AuthenticateResponse`, as far as Dragoman fills it.
-struct AuthenticateResponse: Encodable {
-    var userId: String
-    var sessionId: String
-    var userName: String
-    var displayName: String
-}
-
-/// ServiceStack's authentication error texts (`ErrorMessages.cs`).
-enum ServiceStackAuth {
-    static let notAuthenticated = "Not Authenticated"
-    static let invalidCredentials = "Invalid Username or Password"
-    static let invalidBasic = "Invalid BasicAuth Credentials"
-    static let apiKeyDoesNotExist = "ApiKey does not exist"
-    static let sessionExpired = "Session expired or unknown; sign in again"
-
-    static func message(rejected: AuthScheme?) -> String {
-        switch rejected {
-        case nil: notAuthenticated
-        case .basic: invalidBasic
-        case .apiKey, .bearer: apiKeyDoesNotExist
-        case .session: sessionExpired
-        }
     }
 }
 

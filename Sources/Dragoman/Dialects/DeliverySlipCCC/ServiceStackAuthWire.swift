@@ -1,0 +1,38 @@
+/// ServiceStack's authentication protocol as CCC speaks it, both ways: the credentials login
+/// Dragoman answers (``ServiceStackAuthController``) and the one it makes as a client of a CCC
+/// backend (``UpstreamClient``). The only place its names are spelled; the session cookies and
+/// headers themselves are the session scheme's (``SessionCookies``), which every dialect accepts.
+enum ServiceStackAuthWire {
+    static let credentialsPath = "/auth/credentials"
+    static let userName = "UserName"
+    static let password = "Password"
+    static let rememberMe = "RememberMe"
+    /// The `AuthenticateResponse` member holding the session id.
+    static let sessionId = "sessionId"
+}
+
+/// ServiceStack's `AuthenticateResponse`, as far as Dragoman fills it.
+struct AuthenticateResponse: Encodable {
+    var userId: String
+    var sessionId: String
+    var userName: String
+    var displayName: String
+}
+
+/// ServiceStack's authentication error texts (`ErrorMessages.cs`).
+enum ServiceStackAuth {
+    static let notAuthenticated = "Not Authenticated"
+    static let invalidCredentials = "Invalid Username or Password"
+    static let invalidBasic = "Invalid BasicAuth Credentials"
+    static let apiKeyDoesNotExist = "ApiKey does not exist"
+    static let sessionExpired = "Session expired or unknown; sign in again"
+
+    static func message(rejected: AuthScheme?) -> String {
+        switch rejected {
+        case nil: notAuthenticated
+        case .basic: invalidBasic
+        case .apiKey, .bearer: apiKeyDoesNotExist
+        case .session: sessionExpired
+        }
+    }
+}
