@@ -84,6 +84,18 @@ enum BackendAnswer {
     static func field(wire: String, wireName: (UserField) -> String) -> UserField? {
         UserField.allCases.first { wireName($0).lowercased() == wire.lowercased() }
     }
+
+    /// What a backend said of its field `wire`: that it is required, or refused with `reason`;
+    /// in canonical terms when the field has a canonical name, by its wire name otherwise.
+    static func violation(wire: String, required: Bool, reason: String, field: (String) -> UserField?) -> FieldViolation {
+        let rule: FieldViolation.Rule = required ? .required : .backendRejected(reason: reason)
+        return field(wire).map { FieldViolation($0, rule) } ?? FieldViolation(.wire(wire), rule)
+    }
+
+    /// A backend's refusal: per field when it named fields, else its message as a whole.
+    static func refusal(_ violations: [FieldViolation], message: String) -> GatewayFailure {
+        violations.isEmpty ? .backendRejected(message) : .service(.invalid(violations))
+    }
 }
 
 extension JSONValue {

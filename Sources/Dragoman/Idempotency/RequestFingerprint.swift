@@ -31,8 +31,13 @@ enum RequestFingerprint {
     }
 
     private static func profileJSON(_ profile: UserProfile) -> String {
+        (try? encoder.encode(profile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// Sorted keys, so the same profile always encodes alike.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(profile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-    }
+        return encoder
+    }()
 }

@@ -65,11 +65,10 @@ extension DeliverySlipCCCDialect: BackendDialect {
         }
         let violations = (responseStatus?.member("errors")?.arrayValue ?? []).compactMap { error -> FieldViolation? in
             guard let name = error.member("fieldName")?.textValue else { return nil }
-            let text = error.member("message")?.textValue ?? message
-            let rule: FieldViolation.Rule = error.member("errorCode")?.textValue == "NotEmpty" ? .required : .backendRejected(reason: text)
-            return canonicalField(wire: name).map { FieldViolation($0, rule) } ?? FieldViolation(.wire(name), rule)
+            let required = error.member("errorCode")?.textValue == "NotEmpty"
+            return BackendAnswer.violation(wire: name, required: required, reason: error.member("message")?.textValue ?? message, field: canonicalField(wire:))
         }
-        return violations.isEmpty ? .backendRejected(message) : .service(.invalid(violations))
+        return BackendAnswer.refusal(violations, message: message)
     }
 
     func canonicalField(wire: String) -> UserField? {

@@ -54,11 +54,10 @@ extension TelnessConnectDialect: BackendDialect {
         }
         let violations = (body?.member("details")?.arrayValue ?? []).compactMap { detail -> FieldViolation? in
             guard let property = detail.member("property")?.textValue else { return nil }
-            let text = detail.member("message")?.textValue ?? message
-            let rule: FieldViolation.Rule = detail.member("code")?.textValue == "FIELD_REQUIRED" ? .required : .backendRejected(reason: text)
-            return canonicalField(wire: property).map { FieldViolation($0, rule) } ?? FieldViolation(.wire(property), rule)
+            let required = detail.member("code")?.textValue == "FIELD_REQUIRED"
+            return BackendAnswer.violation(wire: property, required: required, reason: detail.member("message")?.textValue ?? message, field: canonicalField(wire:))
         }
-        return violations.isEmpty ? .backendRejected(message) : .service(.invalid(violations))
+        return BackendAnswer.refusal(violations, message: message)
     }
 
     func canonicalField(wire: String) -> UserField? {

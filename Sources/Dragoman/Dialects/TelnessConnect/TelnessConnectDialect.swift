@@ -19,9 +19,9 @@ struct TelnessConnectDialect: UserDialect {
 
     /// Telness's own `X-Idempotency-Key`: a plain value of up to 256 characters; a replay is the
     /// first response exactly, with no marker added (the vendor documents none).
-    var idempotency: IdempotencyConvention {
-        IdempotencyConvention(header: HTTPField.Name("X-Idempotency-Key")!, structured: false, marksReplays: false)
-    }
+    var idempotency: IdempotencyConvention { Self.idempotencyConvention }
+
+    static let idempotencyConvention = IdempotencyConvention(header: HTTPField.Name("X-Idempotency-Key")!, structured: false, marksReplays: false)
 
     func decodeCreate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedCreate {
         var body = try WireObject(request.body)

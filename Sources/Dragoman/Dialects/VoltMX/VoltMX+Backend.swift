@@ -62,14 +62,12 @@ extension VoltMX {
         if violations.isEmpty, message == mobileFormat {
             violations.append(FieldViolation(.phone, .invalidFormat(expected: PhoneNumber.describe(.countryCodeAndTenDigits))))
         }
-        return violations.isEmpty ? .backendRejected(message) : .service(.invalid(violations))
+        return BackendAnswer.refusal(violations, message: message)
     }
 
     private static func violation(attribute: String, message: String, field: (String) -> UserField?) -> FieldViolation {
-        let rule: FieldViolation.Rule = message.contains("is a mandatory field") ? .required : .backendRejected(reason: message)
         if message == mobileFormat { return FieldViolation(.phone, .invalidFormat(expected: PhoneNumber.describe(.countryCodeAndTenDigits))) }
-        guard let canonical = field(attribute) else { return FieldViolation(.wire(attribute), rule) }
-        return FieldViolation(canonical, rule)
+        return BackendAnswer.violation(wire: attribute, required: message.contains("is a mandatory field"), reason: message, field: field)
     }
 
     /// The name in `Attribute ‘name’ …`.
