@@ -22,8 +22,10 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
     )
     let http = UpstreamHTTPClients(upstreams: configuration.upstreams)
     let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients)
+    let edge = EdgeResponder(routes: RouteTable(dialects: configuration.enabledDialects))
     var app = Application(
         router: router,
+        server: .guardedHTTP1(limits: configuration.connectionLimits, edge: edge),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dragoman"),
         logger: logger
     )
@@ -39,6 +41,8 @@ func buildRouter(
     http: [String: HTTPClient]
 ) throws -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
+    let routes = RouteTable(dialects: configuration.enabledDialects)
+    router.add(middleware: MethodGuardMiddleware(routes: routes, proxied: configuration.proxyUpstream != nil))
     let sessions: any SessionStore = store
     let idempotency = IdempotentCreate(store: store, retention: configuration.idempotencyTTL, lease: configuration.idempotencyLease)
     router.get("/health") { _, _ in "ok" }

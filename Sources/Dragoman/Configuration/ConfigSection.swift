@@ -81,6 +81,15 @@ struct ConfigSection {
         return value
     }
 
+    /// A number of seconds, fractions allowed (`0.5`).
+    func seconds(_ name: String, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard let text = try string(name) else { return nil }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw ConfigurationError(key: key(name), problem: "must be a number of seconds from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+
     func bool(_ name: String) throws(ConfigurationError) -> Bool? {
         guard let text = try string(name) else { return nil }
         switch text.lowercased() {

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdBcrypt
 public import Foundation
 import Logging
+import NIOCore
 
 extension GatewayConfiguration {
     /// The configuration file used when none is named.
@@ -43,10 +44,11 @@ extension GatewayConfiguration {
         try root.allowOnly(["server", "store", "idempotency", "security", "log", "dialects", "auth", "principals", "upstreams", "proxy"])
 
         let server = try root.section("server")
-        try server.allowOnly(["host", "port", "bodyLimit"])
+        try server.allowOnly(Self.connectionLimitKeys.union(["host", "port", "bodyLimit"]))
         if let host = try server.string("host") { self.host = host }
         if let port = try server.int("port", in: 0...65535) { self.port = port }
         if let limit = try server.int("bodyLimit", in: 1...(1 << 30)) { self.bodyLimit = limit }
+        try readConnectionLimits(server)
 
         let store = try root.section("store")
         try store.allowOnly(["url", "sqlite"])
@@ -93,6 +95,30 @@ extension GatewayConfiguration {
         for id in DialectID.allCases {
             try readDialect(id, from: try dialects.section(id.rawValue))
         }
+    }
+
+    static let connectionLimitKeys: Set<String> = [
+        "headerTimeout", "bodyTimeout", "requestTimeout", "idleTimeout", "sendTimeout", "lingerTimeout",
+        "maxConnections", "maxConnectionsPerClient", "maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount",
+    ]
+
+    private mutating func readConnectionLimits(_ server: ConfigSection) throws(ConfigurationError) {
+        func timeout(_ name: String, _ keyPath: WritableKeyPath<ConnectionLimits, TimeAmount>) throws(ConfigurationError) {
+            if let seconds = try server.seconds(name, in: 0.05...86400) {
+                connectionLimits[keyPath: keyPath] = .nanoseconds(Int64(seconds * 1_000_000_000))
+            }
+        }
+        try timeout("headerTimeout", \.headerTimeout)
+        try timeout("bodyTimeout", \.bodyTimeout)
+        try timeout("requestTimeout", \.requestTimeout)
+        try timeout("idleTimeout", \.idleTimeout)
+        try timeout("sendTimeout", \.sendTimeout)
+        try timeout("lingerTimeout", \.lingerTimeout)
+        if let value = try server.int("maxConnections", in: 1...1_000_000) { connectionLimits.maxConnections = value }
+        if let value = try server.int("maxConnectionsPerClient", in: 1...1_000_000) { connectionLimits.maxConnectionsPerClient = value }
+        if let value = try server.int("maxRequestLineBytes", in: 256...(1 << 20)) { connectionLimits.maxRequestLineBytes = value }
+        if let value = try server.int("maxHeaderBytes", in: 1024...(1 << 20)) { connectionLimits.maxHeaderBytes = value }
+        if let value = try server.int("maxHeaderCount", in: 8...10_000) { connectionLimits.maxHeaderCount = value }
     }
 
     private mutating func readDialect(_ id: DialectID, from section: ConfigSection) throws(ConfigurationError) {

@@ -27,6 +27,8 @@ public struct GatewayConfiguration: Sendable {
     public var port = 8080
     /// The largest request body accepted, in bytes.
     public var bodyLimit = 1_048_576
+    /// Timeouts and connection caps (`server.*Timeout`, `server.maxConnections…`).
+    public var connectionLimits = ConnectionLimits()
     public var storePath = "./data/dragoman.sqlite"
     /// The shared PostgreSQL store, when `store.url` names one; it wins over `storePath`.
     public var storeURL: PostgresLocation?

@@ -14,6 +14,8 @@ struct CreateContext: Sendable {
     /// The key a backend is sent, so that a retried create (by Dragoman or by the caller) makes
     /// no second user there; `nil` lets a forwarding backend choose one.
     var idempotencyKey: String?
+    /// The caller's claimed idempotency key, marked with the user in the local insert.
+    var claim: IdempotencyClaim?
 }
 
 /// Where a dialect's creates and reads are answered: the local store or a backend.
@@ -28,7 +30,10 @@ struct LocalBackend: UserBackend {
 
     func create(_ decoded: DecodedCreate, caller: any UserDialect, context: CreateContext, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
         do {
-            let user = try await service.create(decoded.user, profile: caller.profile, prior: decoded.violations, by: context.principal)
+            let user = try await service.create(
+                decoded.user, profile: caller.profile, prior: decoded.violations, by: context.principal,
+                mark: context.claim.map { IdempotencyMark(scope: $0.scope, key: $0.key, token: $0.token) }
+            )
             return CreatedUser(user: user)
         } catch {
             throw .service(error)

@@ -55,8 +55,10 @@ struct DialectEndpoint: Sendable {
         switch failure {
         case .unauthenticated(let challenges, _):
             for challenge in challenges { response.headers.append(HTTPField(name: .wwwAuthenticate, value: challenge)) }
-        case .throttled(let seconds), .serviceUnavailable(let seconds):
+        case .throttled(let seconds), .serviceUnavailable(let seconds), .overloaded(let seconds):
             response.headers[.retryAfter] = String(seconds)
+        case .methodNotAllowed(let allowed):
+            response.headers[.allow] = allowed.joined(separator: ", ")
         case .idempotencyKeyInFlight:
             response.headers[.retryAfter] = "1"
         default:
@@ -72,20 +74,49 @@ struct DialectEndpoint: Sendable {
         guard let key else { return try await create(decoded, input: input, backendKey: nil, logger: logger) }
         let scope = input.principal?.name ?? ""
         let fingerprint = RequestFingerprint.of(dialect: dialect.id, path: input.path, query: input.query, create: decoded)
-        return try await idempotency.run(key: key, scope: scope, fingerprint: fingerprint, convention: convention, logger: logger) {
-            do throws(GatewayFailure) {
-                return try await create(decoded, input: input, backendKey: IdempotentCreate.backendKey(scope: scope, key: key), logger: logger)
-            } catch {
-                var response = dialect.failure(error, request: input)
-                Self.addAuthHeaders(for: error, to: &response)
-                log(error, logger: logger)
-                return response
+        return try await idempotency.run(
+            key: key,
+            scope: scope,
+            fingerprint: fingerprint,
+            convention: convention,
+            logger: logger,
+            recover: { uuid in
+                await answering(input, logger: logger) { () throws(GatewayFailure) in
+                    dialect.created(try await backend.find(.uuid(uuid), logger: logger), request: input)
+                }
+            },
+            operation: { claim in
+                await answering(input, logger: logger) { () throws(GatewayFailure) in
+                    try await create(decoded, input: input, backendKey: IdempotentCreate.backendKey(scope: scope, key: key), claim: claim, logger: logger)
+                }
             }
+        )
+    }
+
+    /// The response of `body`, or its failure in the dialect's shape.
+    private func answering(
+        _ input: DialectRequest,
+        logger: Logger,
+        _ body: () async throws(GatewayFailure) -> DialectResponse
+    ) async -> DialectResponse {
+        do {
+            return try await body()
+        } catch {
+            var response = dialect.failure(error, request: input)
+            Self.addAuthHeaders(for: error, to: &response)
+            log(error, logger: logger)
+            return response
         }
     }
 
-    private func create(_ decoded: DecodedCreate, input: DialectRequest, backendKey: String?, logger: Logger) async throws(GatewayFailure) -> DialectResponse {
-        let context = CreateContext(principal: input.principal?.name, idempotencyKey: backendKey)
+    private func create(
+        _ decoded: DecodedCreate,
+        input: DialectRequest,
+        backendKey: String?,
+        claim: IdempotencyClaim? = nil,
+        logger: Logger
+    ) async throws(GatewayFailure) -> DialectResponse {
+        let context = CreateContext(principal: input.principal?.name, idempotencyKey: backendKey, claim: claim)
         let created = try await backend.create(decoded, caller: dialect, context: context, logger: logger)
         var response = dialect.created(created.user, request: input)
         if !created.dropped.isEmpty {
@@ -181,6 +212,11 @@ extension GatewayFailure {
         case .backendRejected: "backendRejected"
         case .idempotencyKeyMismatch: "idempotencyKeyMismatch"
         case .idempotencyKeyInFlight: "idempotencyKeyInFlight"
+        case .requestTimeout: "requestTimeout"
+        case .uriTooLong: "uriTooLong"
+        case .headersTooLarge: "headersTooLarge"
+        case .methodNotAllowed: "methodNotAllowed"
+        case .overloaded: "overloaded"
         case .internalError: "internalError"
         }
     }

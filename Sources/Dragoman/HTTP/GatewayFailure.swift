@@ -36,6 +36,16 @@ public enum GatewayFailure: Error, Sendable, Equatable {
     case idempotencyKeyMismatch(header: String)
     /// A request with the idempotency key in `header` is still running.
     case idempotencyKeyInFlight(header: String)
+    /// The request did not arrive in time: its headers, or its body, stalled (408).
+    case requestTimeout
+    /// The request line is longer than the gateway reads (414).
+    case uriTooLong(limit: Int)
+    /// The header fields are too many or too large (431).
+    case headersTooLarge
+    /// The path exists but not for this method (405); `allowed` lists the methods it has.
+    case methodNotAllowed(allowed: [String])
+    /// The gateway has too many connections open, in all or from this client (503).
+    case overloaded(retryAfter: Int)
     /// Something failed inside the gateway; details are logged, never sent.
     case internalError
 }

@@ -45,12 +45,15 @@ public struct IdempotencyRequest: Sendable, Equatable {
     /// When the claim lapses if its request never finishes (a crashed instance), so the key is
     /// not locked forever.
     public var leaseUntil: Date
+    /// The instance that runs the request, so that another can tell when it died.
+    public var owner: String
 
-    public init(scope: String, key: String, fingerprint: String, leaseUntil: Date) {
+    public init(scope: String, key: String, fingerprint: String, leaseUntil: Date, owner: String = InstanceIdentity.current) {
         self.scope = scope
         self.key = key
         self.fingerprint = fingerprint
         self.leaseUntil = leaseUntil
+        self.owner = owner
     }
 }
 
@@ -72,6 +75,10 @@ public enum IdempotencyOutcome: Sendable, Equatable {
     case mismatch
     /// The same request is still running somewhere.
     case inFlight
+    /// The same request stored its user (`user`, marked in the insert's transaction) but its
+    /// answer was never recorded: its instance died, or it is about to record it. The answer is
+    /// the created user's, recorded under `claim`.
+    case committed(IdempotencyClaim, user: UUID)
 }
 
 /// A stored idempotency record, as both engines read it back.
@@ -82,16 +89,25 @@ struct IdempotencyRecord: Sendable {
     var response: RecordedResponse?
     var leaseUntil: Date
     var expiresAt: Date?
+    /// The instance running the claim (`nil` in records from before owners were kept).
+    var owner: String? = nil
+    /// The user the claimed create stored, once its insert committed.
+    var user: UUID? = nil
 
     /// What a new request for the same key gets, given this record; `nil` means the record is
-    /// dead (expired, or a lapsed claim) and the request may take the key over.
-    func outcome(for request: IdempotencyRequest, now: Date) -> IdempotencyOutcome? {
+    /// dead (expired, or a claim whose lease lapsed or whose instance died) and the request may
+    /// take the key over.
+    func outcome(for request: IdempotencyRequest, now: Date, scope: String, key: String) -> IdempotencyOutcome? {
         if let response {
             if let expiresAt, expiresAt <= now { return nil }
             return fingerprint == request.fingerprint ? .replay(response) : .mismatch
         }
-        if leaseUntil <= now { return nil }
-        return fingerprint == request.fingerprint ? .inFlight : .mismatch
+        guard fingerprint == request.fingerprint else {
+            return leaseUntil <= now || !InstanceIdentity.mayBeAlive(owner) ? nil : .mismatch
+        }
+        if let user { return .committed(IdempotencyClaim(scope: scope, key: key, token: token), user: user) }
+        if leaseUntil <= now || !InstanceIdentity.mayBeAlive(owner) { return nil }
+        return .inFlight
     }
 }
 

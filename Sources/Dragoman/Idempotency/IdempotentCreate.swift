@@ -23,7 +23,8 @@ struct IdempotentCreate: Sendable {
         fingerprint: String,
         convention: IdempotencyConvention,
         logger: Logger,
-        operation: () async -> DialectResponse
+        recover: (UUID) async -> DialectResponse,
+        operation: (IdempotencyClaim) async -> DialectResponse
     ) async throws(GatewayFailure) -> DialectResponse {
         let now = Date()
         let request = IdempotencyRequest(scope: scope, key: key, fingerprint: fingerprint, leaseUntil: now.addingTimeInterval(lease))
@@ -43,8 +44,25 @@ struct IdempotentCreate: Sendable {
             throw .idempotencyKeyMismatch(header: convention.header.rawName)
         case .inFlight:
             throw .idempotencyKeyInFlight(header: convention.header.rawName)
+        case .committed(let claim, let user):
+            // The first attempt stored its user and died (or is recording its answer): answer
+            // with that user, as the first attempt would have.
+            logger.info("Answered an idempotent create from the user its first attempt stored")
+            let response = await recover(user)
+            await record(response, claim: claim, logger: logger)
+            return response
         case .claimed(let claim):
-            let response = await operation()
+            let response = await operation(claim)
+            await record(response, claim: claim, logger: logger)
+            return response
+        }
+    }
+
+    /// A claimed user whose answer was never recorded is kept this long past its lease (a
+    /// day), so that a late retry still finds it.
+    static let committedRetention: TimeInterval = 24 * 3600
+
+    private func record(_ response: DialectResponse, claim: IdempotencyClaim, logger: Logger) async {
             do {
                 if response.status.code < 500 {
                     try await store.complete(claim, response: RecordedResponse(response), expiresAt: Date().addingTimeInterval(retention))
@@ -55,8 +73,6 @@ struct IdempotentCreate: Sendable {
                 // The create itself stands; only its replay record is lost. Say so, and answer.
                 logger.error("Could not record an idempotent response", metadata: ["dragoman.error": "\(error)"])
             }
-            return response
-        }
     }
 
     /// The key Dragoman sends a backend for a caller's key: derived, so a retry by the caller

@@ -60,5 +60,11 @@ enum SQLiteSchema {
         );
         CREATE INDEX idempotency_expiry ON idempotency(expires_at);
         """,
+        // The instance running a claim (`host/pid`), and the user a keyed create stored, marked
+        // in the insert's transaction.
+        """
+        ALTER TABLE idempotency ADD COLUMN owner TEXT;
+        ALTER TABLE idempotency ADD COLUMN user_uuid TEXT
+        """,
     ]
 }

@@ -6,24 +6,24 @@ extension SQLiteUserStore {
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
         try await transaction {
             let rows = try await connection.query(
-                "SELECT fingerprint, token, lease_until, status, headers, body, expires_at FROM idempotency WHERE scope = ? AND key = ?",
+                "SELECT fingerprint, token, lease_until, status, headers, body, expires_at, owner, user_uuid FROM idempotency WHERE scope = ? AND key = ?",
                 [.text(request.scope), .text(request.key)]
             )
             if let row = rows.first {
-                if let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now) { return outcome }
+                if let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now, scope: request.scope, key: request.key) { return outcome }
             }
             let token = UUID().uuidString
             _ = try await connection.query(
                 """
-                INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, status, headers, body, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL)
+                INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, status, headers, body, created_at, expires_at, owner, user_uuid)
+                VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL, ?, NULL)
                 ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, token = excluded.token,
                     lease_until = excluded.lease_until, status = NULL, headers = NULL, body = NULL,
-                    created_at = excluded.created_at, expires_at = NULL
+                    created_at = excluded.created_at, expires_at = NULL, owner = excluded.owner, user_uuid = NULL
                 """,
                 [
                     .text(request.scope), .text(request.key), .text(request.fingerprint), .text(token),
-                    .float(request.leaseUntil.timeIntervalSince1970), .float(now.timeIntervalSince1970),
+                    .float(request.leaseUntil.timeIntervalSince1970), .float(now.timeIntervalSince1970), .text(request.owner),
                 ]
             )
             return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))
@@ -55,8 +55,14 @@ extension SQLiteUserStore {
     public func deleteExpiredIdempotencyRecords(now: Date) async throws -> Int {
         try await transaction {
             let rows = try await connection.query(
-                "DELETE FROM idempotency WHERE (status IS NOT NULL AND expires_at <= ?) OR (status IS NULL AND lease_until <= ?) RETURNING key",
-                [.float(now.timeIntervalSince1970), .float(now.timeIntervalSince1970)]
+                """
+                DELETE FROM idempotency WHERE (status IS NOT NULL AND expires_at <= ?)
+                    OR (status IS NULL AND user_uuid IS NULL AND lease_until <= ?) OR (status IS NULL AND lease_until <= ?) RETURNING key
+                """,
+                [
+                    .float(now.timeIntervalSince1970), .float(now.timeIntervalSince1970),
+                    .float(now.timeIntervalSince1970 - IdempotentCreate.committedRetention),
+                ]
             )
             return rows.count
         }
@@ -76,7 +82,9 @@ extension SQLiteUserStore {
             token: token,
             response: response,
             leaseUntil: Date(timeIntervalSince1970: lease),
-            expiresAt: row.column("expires_at")?.double.map(Date.init(timeIntervalSince1970:))
+            expiresAt: row.column("expires_at")?.double.map(Date.init(timeIntervalSince1970:)),
+            owner: row.column("owner")?.string,
+            user: row.column("user_uuid")?.string.flatMap(UUID.init(uuidString:))
         )
     }
 }

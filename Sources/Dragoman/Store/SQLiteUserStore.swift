@@ -93,6 +93,12 @@ public final class SQLiteUserStore: GatewayStore {
                 ]
             )
             guard let serial = rows.first?.column("serial")?.integer else { throw StoreError.noSerial }
+            if let mark = record.mark {
+                _ = try await connection.query(
+                    "UPDATE idempotency SET user_uuid = ? WHERE scope = ? AND key = ? AND token = ? AND status IS NULL",
+                    [.text(record.uuid.uuidString), .text(mark.scope), .text(mark.key), .text(mark.token)]
+                )
+            }
             return .created(record.stored(serial: Int64(serial)))
         }
     }

@@ -62,7 +62,14 @@ public struct UserService: Sendable {
     ///   - prior: violations the dialect found while decoding; they are reported together with
     ///     the validator's own.
     ///   - creator: the principal creating the user, recorded with it.
-    public func create(_ draft: NewUser, profile: ValidationProfile, prior: [FieldViolation] = [], by creator: String? = nil) async throws(ServiceError) -> User {
+    ///   - mark: the claimed idempotency key, marked with the user in the insert's transaction.
+    public func create(
+        _ draft: NewUser,
+        profile: ValidationProfile,
+        prior: [FieldViolation] = [],
+        by creator: String? = nil,
+        mark: IdempotencyMark? = nil
+    ) async throws(ServiceError) -> User {
         let user: NewUser
         switch validator.validate(draft, profile: profile, prior: prior) {
         case .success(let valid): user = valid
@@ -71,7 +78,7 @@ public struct UserService: Sendable {
         do {
             var hash: String? = nil
             if let password = user.password { hash = try await hasher.hash(password) }
-            let record = UserRecord(uuid: UUID(), realm: user.realm, profile: user.profile, passwordHash: hash, createdAt: now(), createdBy: creator)
+            let record = UserRecord(uuid: UUID(), realm: user.realm, profile: user.profile, passwordHash: hash, createdAt: now(), createdBy: creator, mark: mark)
             switch try await store.insert(record, uniqueKeys: profile.uniqueKeys) {
             case .created(let stored): return stored
             case .duplicate(let existing, let key): throw ServiceError.duplicate(Conflict(key: key, existing: existing))

@@ -17,14 +17,42 @@ public struct UserRecord: Sendable, Equatable {
     public var createdAt: Date
     /// The principal creating the user, when one was authenticated.
     public var createdBy: String?
+    /// The claimed idempotency key this create runs under, if any: the store marks it with the
+    /// user in the same transaction as the insert.
+    public var mark: IdempotencyMark?
 
-    public init(uuid: UUID, realm: String, profile: UserProfile, passwordHash: String?, createdAt: Date, createdBy: String? = nil) {
+    public init(
+        uuid: UUID,
+        realm: String,
+        profile: UserProfile,
+        passwordHash: String?,
+        createdAt: Date,
+        createdBy: String? = nil,
+        mark: IdempotencyMark? = nil
+    ) {
         self.uuid = uuid
         self.realm = realm
         self.profile = profile
         self.passwordHash = passwordHash
         self.createdAt = createdAt
         self.createdBy = createdBy
+        self.mark = mark
+    }
+}
+
+/// A claimed idempotency key, named so that the insert of the user it creates can mark it in
+/// the same transaction: then a retry after a crash finds the user its first attempt made and
+/// is answered with it, never with a duplicate error.
+public struct IdempotencyMark: Sendable, Equatable {
+    public var scope: String
+    public var key: String
+    /// The claim's own token: only the holder's create marks the key.
+    public var token: String
+
+    public init(scope: String, key: String, token: String) {
+        self.scope = scope
+        self.key = key
+        self.token = token
     }
 }
 

@@ -1,19 +1,38 @@
-/// Email address syntax: one `@`, a non-empty local part, a dotted domain, no white space.
+/// Email addresses: one definition for every dialect, since dialects that share a realm must
+/// agree on which addresses exist. Internationalised addresses (RFC 6531/6532) are accepted.
+///
+/// - The whole address is at most 254 characters, in NFC (``CleanText``), without white space
+///   or control and format characters.
+/// - The local part is a dot-atom of 1 to 64 UTF-8 bytes: letters and digits of any script and
+///   ``localSymbols``, with dots only between other characters (no leading, trailing or
+///   doubled dot). Quoted local parts are not accepted.
+/// - The domain has at least two dot-separated labels of 1 to 63 letters, digits (any script)
+///   or hyphens, not starting or ending with a hyphen; the last label is not all digits.
+///
+/// Two addresses are the same when their NFC forms are equal ignoring letter case.
 public enum EmailAddress {
+    /// The symbols a local part may hold beside letters, digits and dots (RFC 5322 atext).
+    public static let localSymbols: Set<Character> = ["!", "#", "$", "%", "&", "'", "*", "+", "-", "/", "=", "?", "^", "_", "`", "{", "|", "}", "~"]
+
     public static func isValid(_ text: String) -> Bool {
-        guard text.count <= 254, !text.contains(where: \.isWhitespace) else { return false }
+        guard text.count <= 254, !text.contains(where: \.isWhitespace), CleanText.forbidden(in: text) == nil else { return false }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
+        guard parts.count == 2, isLocalPart(parts[0]) else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return false }
+        guard labels.count >= 2, let top = labels.last, !top.allSatisfy(\.isNumber) else { return false }
         return labels.allSatisfy { label in
-            !label.isEmpty && !label.hasPrefix("-") && !label.hasSuffix("-")
+            (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
                 && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
         }
     }
 
-    /// The form two addresses are compared in for uniqueness: lowercased.
-    public static func key(_ text: String) -> String { text.lowercased() }
+    static func isLocalPart(_ local: Substring) -> Bool {
+        guard (1...64).contains(local.utf8.count), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
+        return local.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || localSymbols.contains($0) }
+    }
+
+    /// The form two addresses are compared in for uniqueness: NFC, lowercased.
+    public static func key(_ text: String) -> String { CleanText.normalised(text).lowercased() }
 }
 
 /// Phone number rules and normalisation.

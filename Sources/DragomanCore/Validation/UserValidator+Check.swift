@@ -16,9 +16,10 @@ struct Check {
         violations.append(FieldViolation(field, rule))
     }
 
+    /// Trims, puts every text in NFC and treats empty strings as absent.
     func normalise(_ profile: inout UserProfile) {
         func clean(_ value: inout String?) {
-            guard let text = value?.trimmingWhitespace() else { return }
+            guard let text = value.map(CleanText.normalised)?.trimmingWhitespace() else { return }
             value = text.isEmpty ? nil : text
         }
         clean(&profile.givenName)
@@ -32,6 +33,37 @@ struct Check {
         clean(&profile.language)
         clean(&profile.identity)
         clean(&profile.lastActiveDate)
+    }
+
+    /// Refuses control, bidi and invisible format characters in every text field and in
+    /// metadata; names keep the joiners their scripts need.
+    mutating func characters(_ user: UserProfile) {
+        let texts: [(UserField, String?, Bool)] = [
+            (.givenName, user.givenName, true), (.familyName, user.familyName, true), (.displayName, user.displayName, true),
+            (.userName, user.userName, false), (.email, user.email, false), (.phone, user.phone, false),
+            (.country, user.country, true), (.state, user.state, true), (.language, user.language, false),
+            (.identity, user.identity, false), (.lastActiveDate, user.lastActiveDate, false),
+        ]
+        for (field, value, joiners) in texts {
+            guard let value, let scalar = CleanText.forbidden(in: value, allowJoiners: joiners) else { continue }
+            report(field, .invalidFormat(expected: "text without control or invisible formatting characters (found \(CleanText.describe(scalar)))"))
+        }
+        if let metadata = user.metadata, let scalar = Self.forbidden(in: .object(metadata)) {
+            report(.metadata, .invalidFormat(expected: "text without control or invisible formatting characters (found \(CleanText.describe(scalar)))"))
+        }
+    }
+
+    private static func forbidden(in value: JSONValue) -> Unicode.Scalar? {
+        switch value {
+        case .string(let text): return CleanText.forbidden(in: text, allowJoiners: true)
+        case .array(let items): return items.lazy.compactMap(forbidden).first
+        case .object(let members):
+            for (name, member) in members {
+                if let scalar = CleanText.forbidden(in: name) ?? forbidden(in: member) { return scalar }
+            }
+            return nil
+        default: return nil
+        }
     }
 
     mutating func requireFields(_ user: NewUser) {

@@ -1,5 +1,5 @@
 /// Validates a canonical create against a dialect's ``ValidationProfile`` and a
-/// ``ServiceDirectory``, and normalises it: trims strings, treats empty strings as absent, puts
+/// ``ServiceDirectory``, and normalises it: puts text in NFC (``CleanText``), trims strings, treats empty strings as absent, puts
 /// phone numbers in E.164 form and fills a group's type from the directory.
 ///
 /// Every failing field is reported, not only the first; fields that already failed while the
@@ -25,6 +25,7 @@ public struct UserValidator: Sendable {
         var check = Check(violations: prior, profile: profile)
         var user = draft
         check.normalise(&user.profile)
+        check.characters(user.profile)
         check.requireFields(user)
         check.lengths(user.profile)
         check.email(user.profile.email)

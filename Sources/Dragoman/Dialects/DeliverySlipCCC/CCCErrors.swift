@@ -44,6 +44,16 @@ enum CCCErrors {
             return body(.unprocessableContent, "IdempotencyKeyMismatch", message, [ResponseError(errorCode: "IdempotencyKeyMismatch", fieldName: header, message: message)])
         case .idempotencyKeyInFlight(let header):
             return body(.conflict, "IdempotencyKeyInFlight", "A request with this \(header) is still being processed; retry shortly", [])
+        case .requestTimeout:
+            return body(.requestTimeout, "RequestTimeout", "The request did not arrive in time", [])
+        case .uriTooLong(let limit):
+            return body(.uriTooLong, "UriTooLong", "The request line is longer than \(limit) bytes", [])
+        case .headersTooLarge:
+            return body(.requestHeaderFieldsTooLarge, "RequestHeaderFieldsTooLarge", "The request header fields are too large", [])
+        case .methodNotAllowed(let allowed):
+            return body(.methodNotAllowed, "NotImplementedException", "The operation does not support \(allowed.isEmpty ? "this method" : "methods other than " + allowed.joined(separator: ", "))", [])
+        case .overloaded(let seconds):
+            return body(.serviceUnavailable, "ServiceUnavailable", "The server is busy; retry after \(seconds) seconds", [])
         case .internalError, .backendFailed, .service(.storeFailure):
             return body(.internalServerError, "Exception", "Internal server error", [])
         }

@@ -146,6 +146,16 @@ struct TelnessConnectDialect: UserDialect {
                     hint: "Retry after 100-500 ms"
                 )
             )
+        case .requestTimeout:
+            return .json(.requestTimeout, TelnessError(message: "The request did not arrive in time", code: "REQUEST_TIMEOUT"))
+        case .uriTooLong(let limit):
+            return .json(.uriTooLong, TelnessError(message: "The request line is longer than \(limit) bytes", code: "URI_TOO_LONG"))
+        case .headersTooLarge:
+            return .json(.requestHeaderFieldsTooLarge, TelnessError(message: "The request header fields are too large", code: "HEADERS_TOO_LARGE"))
+        case .methodNotAllowed(let allowed):
+            return .json(.methodNotAllowed, TelnessError(message: "Method not allowed", code: "METHOD_NOT_ALLOWED", hint: "Use \(allowed.joined(separator: ", "))"))
+        case .overloaded(let seconds):
+            return .json(.serviceUnavailable, TelnessError(message: "Server busy", code: "SERVICE_UNAVAILABLE", hint: "Retry after \(seconds) seconds"))
         case .internalError, .backendFailed, .service(.storeFailure):
             return .json(.internalServerError, TelnessError(message: "Internal server error", code: "INTERNAL_ERROR"))
         }

@@ -101,6 +101,16 @@ enum VoltMX {
             return .json(.unprocessableContent, VoltMXMessage(message: "\(header) was already used with a different request; use a new key"))
         case .idempotencyKeyInFlight(let header):
             return .json(.conflict, VoltMXMessage(message: "A request with this \(header) is still being processed; retry shortly"))
+        case .requestTimeout:
+            return .json(.requestTimeout, VoltMXMessage(message: "The request did not arrive in time"))
+        case .uriTooLong(let limit):
+            return .json(.uriTooLong, VoltMXMessage(message: "The request line is longer than \(limit) bytes"))
+        case .headersTooLarge:
+            return .json(.requestHeaderFieldsTooLarge, VoltMXMessage(message: "The request header fields are too large"))
+        case .methodNotAllowed(let allowed):
+            return .json(.methodNotAllowed, VoltMXMessage(message: "Method not allowed; use \(allowed.joined(separator: ", "))"))
+        case .overloaded(let seconds):
+            return .json(.serviceUnavailable, VoltMXMessage(message: "Server busy; retry after \(seconds) seconds"))
         case .internalError, .backendFailed, .service(.storeFailure):
             return .json(.internalServerError, VoltMXMessage(message: serverFailure))
         case .service:
@@ -130,8 +140,13 @@ enum VoltMX {
     }
 
     /// A Volt MX numeric id from a path segment.
+    /// Only the canonical spelling names a user: ASCII digits without a sign or leading zero, so
+    /// `/+1` and `/01` are not a second address for user 1.
     static func serial(_ text: String?) -> Int64? {
-        guard let text, let value = Int64(text), value > 0 else { return nil }
+        guard let text, let first = text.utf8.first, first != UInt8(ascii: "0"),
+            text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let value = Int64(text)
+        else { return nil }
         return value
     }
 }

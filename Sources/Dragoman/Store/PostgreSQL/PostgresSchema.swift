@@ -57,5 +57,9 @@ enum PostgresSchema {
         );
         CREATE INDEX idempotency_expiry ON idempotency(expires_at)
         """,
+        """
+        ALTER TABLE idempotency ADD COLUMN owner TEXT;
+        ALTER TABLE idempotency ADD COLUMN user_uuid TEXT
+        """,
     ]
 }

@@ -9,13 +9,13 @@ extension PostgresStore {
             try await lock(["idempotency\u{1F}\(request.scope)\u{1F}\(request.key)"], on: connection)
             let rows = try await connection.query(
                 """
-                SELECT fingerprint, token, lease_until, status, headers, body, expires_at FROM idempotency
+                SELECT fingerprint, token, lease_until, status, headers, body, expires_at, owner, user_uuid FROM idempotency
                 WHERE scope = \(request.scope) AND key = \(request.key)
                 """,
                 logger: logger
             )
-            for try await (fingerprint, token, lease, status, headers, body, expires) in rows.decode(
-                (String, String, Double, Int32?, String?, ByteBuffer?, Double?).self
+            for try await (fingerprint, token, lease, status, headers, body, expires, owner, user) in rows.decode(
+                (String, String, Double, Int32?, String?, ByteBuffer?, Double?, String?, String?).self
             ) {
                 let record = IdempotencyRecord(
                     fingerprint: fingerprint,
@@ -28,19 +28,21 @@ extension PostgresStore {
                         )
                     },
                     leaseUntil: Date(timeIntervalSince1970: lease),
-                    expiresAt: expires.map(Date.init(timeIntervalSince1970:))
+                    expiresAt: expires.map(Date.init(timeIntervalSince1970:)),
+                    owner: owner,
+                    user: user.flatMap(UUID.init(uuidString:))
                 )
-                if let outcome = record.outcome(for: request, now: now) { return outcome }
+                if let outcome = record.outcome(for: request, now: now, scope: request.scope, key: request.key) { return outcome }
             }
             let token = UUID().uuidString
             try await connection.query(
                 """
-                INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, created_at)
+                INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, created_at, owner)
                 VALUES (\(request.scope), \(request.key), \(request.fingerprint), \(token), \(request.leaseUntil.timeIntervalSince1970),
-                    \(now.timeIntervalSince1970))
+                    \(now.timeIntervalSince1970), \(request.owner))
                 ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, token = excluded.token,
                     lease_until = excluded.lease_until, status = NULL, headers = NULL, body = NULL,
-                    created_at = excluded.created_at, expires_at = NULL
+                    created_at = excluded.created_at, expires_at = NULL, owner = excluded.owner, user_uuid = NULL
                 """,
                 logger: logger
             )
@@ -70,7 +72,11 @@ extension PostgresStore {
     public func deleteExpiredIdempotencyRecords(now: Date) async throws -> Int {
         let seconds = now.timeIntervalSince1970
         let rows = try await client.query(
-            "DELETE FROM idempotency WHERE (status IS NOT NULL AND expires_at <= \(seconds)) OR (status IS NULL AND lease_until <= \(seconds)) RETURNING 1",
+            """
+            DELETE FROM idempotency WHERE (status IS NOT NULL AND expires_at <= \(seconds))
+                OR (status IS NULL AND user_uuid IS NULL AND lease_until <= \(seconds))
+                OR (status IS NULL AND lease_until <= \(seconds - IdempotentCreate.committedRetention)) RETURNING 1
+            """,
             logger: logger
         )
         var count = 0

@@ -27,6 +27,15 @@ extension PostgresStore {
                 on: connection
             )
             guard let serial else { throw StoreError.noSerial }
+            if let mark = record.mark {
+                try await connection.query(
+                    """
+                    UPDATE idempotency SET user_uuid = \(record.uuid.uuidString)
+                    WHERE scope = \(mark.scope) AND key = \(mark.key) AND token = \(mark.token) AND status IS NULL
+                    """,
+                    logger: logger
+                )
+            }
             return .created(record.stored(serial: serial))
         }
     }

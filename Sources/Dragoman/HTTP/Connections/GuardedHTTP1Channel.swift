@@ -1,0 +1,61 @@
+public import Hummingbird
+public import HummingbirdCore
+public import Logging
+public import NIOCore
+import NIOHTTP1
+public import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Hummingbird's HTTP/1 child channel with Dragoman's ``ConnectionGuard`` in front of the codec
+/// and a ``RequestPhaseHandler`` behind it: the same pipeline as `HTTP1Channel`, plus timeouts,
+/// connection caps, clean closes and dialect-shaped answers to requests the codec refuses.
+public struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
+    public typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    public let responder: HTTPChannelHandler.Responder
+    let limits: ConnectionLimits
+    let registry: ConnectionRegistry
+    let edge: EdgeResponder
+
+    init(responder: @escaping HTTPChannelHandler.Responder, limits: ConnectionLimits, registry: ConnectionRegistry, edge: EdgeResponder) {
+        self.responder = responder
+        self.limits = limits
+        self.registry = registry
+        self.edge = edge
+    }
+
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let guardian = ConnectionGuard(limits: limits, registry: registry, responder: edge, logger: logger)
+            try channel.pipeline.syncOperations.addHandler(guardian)
+            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+            decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
+            decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
+            decoderLimits.maxHeaderFieldCount = limits.maxHeaderCount
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                withPipeliningAssistance: false,
+                withErrorHandling: false,
+                withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(),
+                withDecoderLimitConfiguration: decoderLimits
+            )
+            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try channel.pipeline.syncOperations.addHandler(RequestPhaseHandler(guardian: guardian))
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    public func handle(value asyncChannel: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1 with Dragoman's connection guard.
+    static func guardedHTTP1(limits: ConnectionLimits, edge: EdgeResponder) -> HTTPServerBuilder {
+        let registry = ConnectionRegistry(limits: limits)
+        return .init { responder in
+            GuardedHTTP1Channel(responder: responder, limits: limits, registry: registry, edge: edge)
+        }
+    }
+}

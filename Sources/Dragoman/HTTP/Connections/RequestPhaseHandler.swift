@@ -1,0 +1,63 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+
+/// Sits behind the HTTP/1 codec and tells the connection's ``ConnectionGuard`` where each
+/// request stands (head read, end read, response started, response sent), and turns the
+/// codec's parse errors into answers in the caller's dialect (414, 431, 400) instead of
+/// Hummingbird's bare 400.
+final class RequestPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let guardian: ConnectionGuard
+
+    init(guardian: ConnectionGuard) {
+        self.guardian = guardian
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            guardian.headReceived(target: Substring(head.path ?? "/"))
+            context.fireChannelRead(data)
+        case .body:
+            context.fireChannelRead(data)
+        case .end:
+            context.fireChannelRead(data)
+            guardian.requestEnded()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parseError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let failure: GatewayFailure =
+            switch parseError {
+            case .headerOverflow: guardian.overflowFailure
+            default: .malformedBody("the request is not valid HTTP/1.1")
+            }
+        guardian.parserFailed(failure)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            guardian.responseStarted(closing: head.headerFields[.connection]?.lowercased() == "close")
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            let written = promise ?? context.eventLoop.makePromise()
+            context.write(data, promise: written)
+            written.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [guardian] _ in
+                guardian.responseEnded()
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import Dragoman
+
+/// Slow, idle and greedy clients: timeouts answer or close, caps refuse or make room, and the
+/// gateway keeps serving others meanwhile. Real sockets on loopback.
+@Suite("Connection limits")
+struct ConnectionLimitTests {
+    /// A gateway with short timeouts and small caps, its routes open.
+    static func gateway(_ adjust: @escaping (inout ConnectionLimits) -> Void = { _ in }) -> TestGateway {
+        TestGateway { configuration in
+            var limits = ConnectionLimits()
+            limits.headerTimeout = .milliseconds(800)
+            limits.bodyTimeout = .milliseconds(800)
+            limits.requestTimeout = .seconds(3)
+            limits.idleTimeout = .milliseconds(800)
+            limits.lingerTimeout = .milliseconds(500)
+            adjust(&limits)
+            configuration.connectionLimits = limits
+        }
+    }
+
+    @Test func halfAHeaderGets408InTheDialectAndTheConnectionCloses() async throws {
+        try await Self.gateway().run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            try await connection.send("POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
+            let reply = await connection.readUntilClosed(timeout: 5)
+            #expect(reply.text.hasPrefix("HTTP/1.1 408"))
+            #expect(reply.text.contains(#""code":"REQUEST_TIMEOUT""#))
+            #expect(reply.closed)
+        }
+    }
+
+    @Test func aStalledBodyGets408InTheDialect() async throws {
+        try await Self.gateway().run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            try await connection.send("POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"firstName\"")
+            let reply = await connection.readUntilClosed(timeout: 5)
+            #expect(reply.text.hasPrefix("HTTP/1.1 408"))
+            #expect(reply.text.contains(#"{"message":"The request did not arrive in time"}"#))
+            #expect(reply.closed)
+        }
+    }
+
+    @Test func aBodyTricklingInPastTheRequestDeadlineGets408() async throws {
+        try await Self.gateway { $0.requestTimeout = .milliseconds(1500) }.run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            try await connection.send("POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+            var text = ""
+            var closed = false
+            for _ in 0..<10 where !closed {
+                try? await connection.send("{")  // one byte every 400 ms: never a pause long enough for the body timeout
+                let part = await connection.readAvailable(timeout: 0.4)
+                text += part.text
+                closed = part.closed
+            }
+            let reply = (text: text, closed: closed)
+            #expect(reply.text.hasPrefix("HTTP/1.1 408"))
+            #expect(reply.closed)
+        }
+    }
+
+    @Test func aConnectionThatSendsNothingIsClosed() async throws {
+        try await Self.gateway().run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            let started = Date()
+            let reply = await connection.readUntilClosed(timeout: 5)
+            #expect(reply.closed)
+            #expect(reply.text.isEmpty)
+            #expect(Date().timeIntervalSince(started) < 3)
+        }
+    }
+
+    @Test func anIdleKeepAliveConnectionIsClosed() async throws {
+        try await Self.gateway().run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let answer = await connection.readAvailable(timeout: 2)
+            #expect(answer.text.hasPrefix("HTTP/1.1 200"))
+            let rest = await connection.readUntilClosed(timeout: 5)
+            #expect(rest.closed)
+        }
+    }
+
+    @Test func aClientOverItsConnectionCapGets503WithRetryAfterWhileOthersAreServed() async throws {
+        try await Self.gateway {
+            $0.maxConnectionsPerClient = 20
+            $0.headerTimeout = .seconds(30)
+        }.run { client in
+            let port = try #require(client.port)
+            var connections: [RawConnection] = []
+            for _ in 0..<24 { connections.append(try await RawConnection.open(port: port, source: "127.0.0.2")) }
+            var refusals: [String] = []
+            for connection in connections {
+                let reply = await connection.readAvailable(timeout: 0.3)
+                if reply.text.hasPrefix("HTTP/1.1 503") { refusals.append(reply.text) }
+            }
+            #expect(refusals.count == 4)
+            #expect(refusals.allSatisfy { $0.contains("Retry-After: 1") && $0.contains("Connection: close") })
+            let health = try await client.get("/health")
+            #expect(health.status == .ok)
+            withExtendedLifetime(connections) {}
+        }
+    }
+
+    @Test func aFullGatewayClosesItsOldestIdleConnectionToServeANewOne() async throws {
+        try await Self.gateway {
+            $0.maxConnections = 30
+            $0.headerTimeout = .seconds(30)
+        }.run { client in
+            let port = try #require(client.port)
+            var idle: [RawConnection] = []
+            for index in 0..<30 { idle.append(try await RawConnection.open(port: port, source: "127.0.0.\(3 + index % 5)")) }
+            try await Task.sleep(for: .milliseconds(100))
+            let newcomer = try await RawConnection.open(port: port, source: "127.0.0.9")
+            try await newcomer.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let reply = await newcomer.readUntilClosed(timeout: 5)
+            #expect(reply.text.hasPrefix("HTTP/1.1 200"))
+            let oldest = await idle[0].readUntilClosed(timeout: 2)
+            #expect(oldest.closed)
+        }
+    }
+
+    @Test func thousandsOfIdleConnectionsDoNotStopHealthFromAnswering() async throws {
+        try await Self.gateway {
+            $0.maxConnections = 300
+            $0.maxConnectionsPerClient = 100
+            $0.headerTimeout = .seconds(30)
+        }.run { client in
+            let port = try #require(client.port)
+            var hostile: [RawConnection] = []
+            for index in 0..<2000 {
+                if let connection = try? await RawConnection.open(port: port, source: "127.0.1.\(1 + index % 50)") { hostile.append(connection) }
+            }
+            let health = try await RawConnection.open(port: port, source: "127.0.0.1")
+            try await health.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let reply = await health.readUntilClosed(timeout: 10)
+            print("idle flood: \(hostile.count) connections opened; /health answered: \(reply.text.hasPrefix("HTTP/1.1 200"))")
+            #expect(reply.text.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    @Test func aTooLongRequestLineGets414InTheDialect() async throws {
+        try await Self.gateway().run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            try await connection.send("GET /users/abc?q=" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            let reply = await connection.readUntilClosed(timeout: 5)
+            #expect(reply.text.hasPrefix("HTTP/1.1 414"))
+            #expect(reply.text.contains(#""code":"URI_TOO_LONG""#))
+            #expect(reply.closed)
+        }
+    }
+
+    @Test func aThousandHeadersGet431InTheDialect() async throws {
+        try await Self.gateway().run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            let headers = (0..<1000).map { "X-Filler-\($0): v\r\n" }.joined()
+            try await connection.send("GET /api/services/\(Samples.service)/users/single HTTP/1.1\r\nHost: x\r\n\(headers)\r\n")
+            let reply = await connection.readUntilClosed(timeout: 5)
+            #expect(reply.text.hasPrefix("HTTP/1.1 431"))
+            #expect(reply.text.contains(#""errorCode":"RequestHeaderFieldsTooLarge""#))
+        }
+    }
+
+    @Test func aMegabyteHeaderGets431() async throws {
+        try await Self.gateway().run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            try? await connection.send("GET /api/v1/audience/1 HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 1 << 20) + "\r\n\r\n")
+            let reply = await connection.readUntilClosed(timeout: 5)
+            #expect(reply.text.hasPrefix("HTTP/1.1 431"))
+            #expect(reply.text.contains(#""message":"The request header fields are too large""#))
+        }
+    }
+
+    @Test func aTooLargeBodyGets413AndTheSocketIsReleasedWhileTheClientStillSends() async throws {
+        try await Self.gateway().run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            let head = "POST /users HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n"
+            try await connection.send(head)
+            // Keep writing the body as a careless client does; the gateway answers, drains
+            // for the linger time, and closes.
+            let writer = Task { try? await connection.send([UInt8](repeating: UInt8(ascii: "a"), count: 10_000_000)) }
+            let reply = await connection.readUntilClosed(timeout: 10)
+            writer.cancel()
+            #expect(reply.text.hasPrefix("HTTP/1.1 413"))
+            #expect(reply.text.contains(#""code":"PAYLOAD_TOO_LARGE""#))
+            #expect(reply.closed)
+        }
+    }
+}
