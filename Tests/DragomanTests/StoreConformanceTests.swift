@@ -174,6 +174,67 @@ import Testing
         }
     }
 
+    /// The owner string of an instance that surely died: a finished child process of this one.
+    static func deadOwner() throws -> String {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        return "\(InstanceIdentity.host)/\(child.processIdentifier)/"
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func anInsertMarksItsClaimSoARetryFindsTheUserEvenAfterTheLease(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            guard case .claimed(let claim) = try await store.claim(Self.keyed(lease: 1), now: Date()) else { Issue.record("claim"); return }
+            var record = Self.record("marked@example.com")
+            record.mark = IdempotencyMark(scope: claim.scope, key: claim.key, token: claim.token)
+            guard case .created(let user) = try await store.insert(record, uniqueKeys: [.email]) else { Issue.record("insert"); return }
+            // The instance dies here: no response is recorded. Long after the lease:
+            let later = Date().addingTimeInterval(3600)
+            #expect(try await store.claim(Self.keyed(), now: later) == .committed(claim, user: user.id.uuid))
+            #expect(try await store.claim(Self.keyed(fingerprint: "other"), now: later) == .mismatch)
+            // The sweep keeps it past the lease, so a late retry still finds it.
+            #expect(try await store.deleteExpiredIdempotencyRecords(now: later) == 0)
+            try await store.complete(claim, response: Self.answer, expiresAt: later.addingTimeInterval(60))
+            #expect(try await store.claim(Self.keyed(), now: later) == .replay(Self.answer))
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func aFailedInsertLeavesItsClaimUnmarked(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            _ = try await store.insert(Self.record("taken@example.com"), uniqueKeys: [.email])
+            guard case .claimed(let claim) = try await store.claim(Self.keyed(lease: 1), now: Date()) else { Issue.record("claim"); return }
+            var record = Self.record("taken@example.com")
+            record.mark = IdempotencyMark(scope: claim.scope, key: claim.key, token: claim.token)
+            guard case .duplicate = try await store.insert(record, uniqueKeys: [.email]) else { Issue.record("not a duplicate"); return }
+            guard case .claimed = try await store.claim(Self.keyed(), now: Date().addingTimeInterval(2)) else { Issue.record("not free after lease"); return }
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func aClaimWhoseOwnerDiedIsFreeAtOnce(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            var request = Self.keyed(lease: 600)
+            request.owner = try Self.deadOwner()
+            guard case .claimed = try await store.claim(request, now: Date()) else { Issue.record("claim"); return }
+            // Well within the lease, a live instance's claim of the same key wins at once.
+            guard case .claimed = try await store.claim(Self.keyed(), now: Date()) else { Issue.record("dead owner's key still locked"); return }
+            #expect(try await store.claim(Self.keyed(), now: Date()) == .inFlight)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func aClaimOfAnotherMachinesInstanceWaitsForItsLease(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            var request = Self.keyed(lease: 600)
+            request.owner = "another-host.example/1/1"
+            guard case .claimed = try await store.claim(request, now: Date()) else { Issue.record("claim"); return }
+            #expect(try await store.claim(Self.keyed(), now: Date()) == .inFlight)
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases)
     func expiredIdempotencyRecordsAreSweptAndReusable(engine: StoreEngine) async throws {
         try await engine.withStore { store in

@@ -102,10 +102,14 @@ struct IdempotencyRecord: Sendable {
             if let expiresAt, expiresAt <= now { return nil }
             return fingerprint == request.fingerprint ? .replay(response) : .mismatch
         }
+        if let user {
+            // A stored user is never given up: the key stays with the request that made it.
+            guard fingerprint == request.fingerprint else { return .mismatch }
+            return .committed(IdempotencyClaim(scope: scope, key: key, token: token), user: user)
+        }
         guard fingerprint == request.fingerprint else {
             return leaseUntil <= now || !InstanceIdentity.mayBeAlive(owner) ? nil : .mismatch
         }
-        if let user { return .committed(IdempotencyClaim(scope: scope, key: key, token: token), user: user) }
         if leaseUntil <= now || !InstanceIdentity.mayBeAlive(owner) { return nil }
         return .inFlight
     }
