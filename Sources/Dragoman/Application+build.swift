@@ -2,11 +2,16 @@ import DragomanCore
 public import Hummingbird
 public import Logging
 import AsyncHTTPClient
+public import NIOCore
 
 /// Builds the gateway application from its configuration: opens the store, sets up the auth
 /// chain and login routes, mounts every enabled dialect at its routes, and hands back an
 /// application ready to run or test.
-public func buildApplication(configuration: GatewayConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+public func buildApplication(
+    configuration: GatewayConfiguration,
+    logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
     let logger =
         logger
         ?? {
@@ -27,6 +32,7 @@ public func buildApplication(configuration: GatewayConfiguration, logger: Logger
         router: router,
         server: .guardedHTTP1(limits: configuration.connectionLimits, edge: edge),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dragoman"),
+        onServerRunning: onServerRunning,
         logger: logger
     )
     app.addServices(store, StoreJanitor(store: store, logger: logger), http)
@@ -51,7 +57,11 @@ func buildRouter(
         sessions: sessions,
         cacheTTL: configuration.credentialCacheTTL
     )
-    let throttle = FailureThrottle(maxFailures: configuration.throttleMaxFailures, window: configuration.throttleWindow)
+    let throttle = FailureThrottle(
+        maxFailures: configuration.throttleMaxFailures,
+        window: configuration.throttleWindow,
+        maxBackoff: configuration.throttleMaxBackoff
+    )
     let issuer = SessionIssuer(store: sessions, ttl: configuration.sessionTTL, rememberMeTTL: configuration.rememberMeTTL)
     FormLoginController(verifier: verifier, throttle: throttle, sessions: issuer).addRoutes(to: router)
     ServiceStackAuthController(verifier: verifier, throttle: throttle, sessions: issuer).addRoutes(to: router)

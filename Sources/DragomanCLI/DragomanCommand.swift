@@ -4,6 +4,8 @@ import Foundation
 import Hummingbird
 import HummingbirdBcrypt
 import Logging
+import NIOCore
+import NIOPosix
 
 /// The `dragoman` command.
 @main
@@ -48,15 +50,45 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("dragoman: \(error)\n".utf8))
             throw ExitCode(78)
         }
-        let app: any ApplicationProtocol
+        // Bind once before opening the store, so a busy or foreign address is one clear line.
         do {
-            app = try await buildApplication(configuration: configuration)
+            let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: configuration.host, port: configuration.port).get()
+            try await probe.close()
+        } catch {
+            throw Self.cannotListen(configuration, error)
+        }
+        let app: any ApplicationProtocol
+        let listening = ListeningFlag()
+        do {
+            app = try await buildApplication(configuration: configuration, onServerRunning: { _ in await listening.set() })
         } catch let error as StoreUnavailable {
             FileHandle.standardError.write(Data("dragoman: \(error)\n".utf8))
-            throw ExitCode(69)  // EX_UNAVAILABLE
+            throw ExitCode(error.exitCode)
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            // A failure before the server listened is a failure to bind its address.
+            guard await !listening.isSet else { throw error }
+            throw Self.cannotListen(configuration, error)
+        }
     }
+
+    /// Says that the address cannot be bound, and why, in one line; exit 71 (EX_OSERR).
+    static func cannotListen(_ configuration: GatewayConfiguration, _ error: any Error) -> ExitCode {
+        let cause = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? String(describing: error)
+        let message = "dragoman: server.host/server.port: cannot listen on \(configuration.host):\(configuration.port): \(cause)\n"
+        FileHandle.standardError.write(Data(message.utf8))
+        return ExitCode(71)
+    }
+}
+
+/// Whether the server got as far as listening.
+actor ListeningFlag {
+    private(set) var isSet = false
+    func set() { isSet = true }
 }
 
 /// `dragoman hash-password`: prints the bcrypt hash of a password read from standard input.

@@ -332,10 +332,59 @@ import Testing
             #expect(blocked.status == .tooManyRequests)
             #expect(blocked.json["message"]?.string?.hasPrefix("Too many failed authentication attempts") == true)
             #expect(Int(blocked.headers[.retryAfter] ?? "") ?? 0 > 0)
+            for _ in 0..<3 { _ = try await client.post("/users", Samples.telness, headers: [HTTPField.Name("X-API-Key")!: "bad"]) }
             let telness = try await client.post("/users", Samples.telness, headers: [HTTPField.Name("X-API-Key")!: "bad"])
             #expect(telness.status == .tooManyRequests)
             #expect(telness.json["code"]?.string == "RATE_LIMITED")
         }
+    }
+
+    @Test func anAttackerGuessingAPasswordDoesNotLockTheOwnerOut() async throws {
+        try await Self.gateway { $0.throttleMaxFailures = 3 }.run { client in
+            for _ in 0..<6 { _ = try await client.post("/api/v1/audience", Samples.audience, headers: Self.basic("alice", "guess")) }
+            let attacker = try await client.post("/api/v1/audience", Samples.audience, headers: Self.basic("alice", Self.alicePassword))
+            #expect(attacker.status == .tooManyRequests)
+            // Alice, from her own address, is let in.
+            let owner = try await RawConnection.open(port: try #require(client.port), source: "127.0.0.7")
+            let credential = Data("alice:\(Self.alicePassword)".utf8).base64EncodedString()
+            let body = Samples.audience
+            try await owner.send(
+                "POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(credential)\r\nConnection: close\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
+            let reply = await owner.readUntilClosed(timeout: 10)
+            #expect(reply.text.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    @Test func theWaitDoublesWithEachFurtherFailureUpToItsCap() {
+        let start = Date()
+        let burst = FailureThrottle(maxFailures: 2, window: 60, maxBackoff: 8)
+        var burstWaits: [Int?] = []
+        for _ in 0..<7 {
+            burst.recordFailure(client: "10.0.0.1", principal: "alice", now: start)
+            burstWaits.append(burst.retryAfter(client: "10.0.0.1", principal: "alice", now: start))
+        }
+        #expect(burstWaits == [nil, 1, 2, 4, 8, 8, 8])
+        #expect(burst.retryAfter(client: "10.0.0.2", principal: "alice", now: start) == nil)
+    }
+
+    @Test func aSuccessfulSignInStartsThePairsCountAgain() {
+        let throttle = FailureThrottle(maxFailures: 3, window: 60)
+        let now = Date()
+        throttle.recordFailure(client: "10.0.0.1", principal: "alice", now: now)
+        throttle.recordFailure(client: "10.0.0.1", principal: "alice", now: now)
+        throttle.recordSuccess(client: "10.0.0.1", principal: "alice")
+        throttle.recordFailure(client: "10.0.0.1", principal: "alice", now: now)
+        #expect(throttle.retryAfter(client: "10.0.0.1", principal: "alice", now: now) == nil)
+    }
+
+    @Test func oneAddressSprayingManyPrincipalsIsSlowed() {
+        let throttle = FailureThrottle(maxFailures: 2, window: 60)
+        let now = Date()
+        for index in 0..<(2 * FailureThrottle.sprayFactor) { throttle.recordFailure(client: "10.0.0.1", principal: "user\(index)", now: now) }
+        #expect(throttle.retryAfter(client: "10.0.0.1", principal: "someone-else", now: now) != nil)
+        #expect(throttle.retryAfter(client: "10.0.0.9", principal: "user1", now: now) == nil)
     }
 
     @Test func verifiedPasswordsAreCachedUnderADigest() async throws {

@@ -169,6 +169,20 @@ import Testing
         }
     }
 
+    @Test(arguments: ["127.evil.example", "127.0.0.1.nip.example", "0.0.0.0", "::", "192.168.1.10"])
+    func theDemoGuardRefusesEveryAddressThatIsNotLoopback(host: String) throws {
+        #expect {
+            try GatewayConfiguration.load(path: ConfigurationTests.shippedConfig, environment: ["DRAGOMAN_SERVER__HOST": host])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "principals.demo"
+        }
+    }
+
+    @Test(arguments: ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+    func theDemoGuardAcceptsLoopbackAddresses(host: String) throws {
+        _ = try GatewayConfiguration.load(path: ConfigurationTests.shippedConfig, environment: ["DRAGOMAN_SERVER__HOST": host])
+    }
+
     @Test func routesAreOpenOnlyWhenSaidSo() throws {
         let open = try GatewayConfiguration.load(path: try ConfigurationTests.file("dialects:\n  telness-connect:\n    auth: open\n"), environment: [:])
         #expect(open.authPolicy(.telnessConnect).isOpen)

@@ -22,6 +22,7 @@ struct AuthChain: Sendable {
                 throw .throttled(retryAfter: retryAfter)
             }
             if let principal = await verifier.verify(credential) {
+                if let claimed { throttle.recordSuccess(client: client, principal: claimed) }
                 return principal
             }
             throttle.recordFailure(client: client, principal: claimed)

@@ -1,44 +1,74 @@
 import Foundation
 import NIOConcurrencyHelpers
 
-/// Counts failed authentications per client address and per principal name in a sliding
-/// window; once either reaches ``maxFailures`` further attempts are refused until the window
-/// has moved on.
+/// Slows down password and key guessing without locking the rightful owner out.
+///
+/// Failures are counted per client address *and* claimed principal together: an attacker who
+/// keeps guessing alice's password from one address is slowed, while alice, signing in from
+/// her own address, is not. The first ``maxFailures`` failures of a pair are free; each further
+/// one makes the pair wait twice as long as the one before (1 s, 2 s, 4 s, … up to
+/// ``maxBackoff``). A pair's count is forgotten after ``window`` seconds without a failure, or at
+/// once when the pair authenticates. One address guessing many principals (password spraying)
+/// or many API keys is counted as well, per address alone, with ``sprayFactor`` times the
+/// allowance; that slows only that address.
 final class FailureThrottle: Sendable {
     let maxFailures: Int
     let window: TimeInterval
-    private let failures = NIOLockedValueBox([String: [Date]]())
+    let maxBackoff: TimeInterval
+    /// How many times `maxFailures` one address may fail across all principals before it is slowed.
+    static let sprayFactor = 5
 
-    init(maxFailures: Int, window: TimeInterval) {
-        self.maxFailures = maxFailures
-        self.window = window
+    /// A key's failures: how many, the last one, and until when the key must wait.
+    private struct Record {
+        var count = 0
+        var last = Date.distantPast
+        var blockedUntil = Date.distantPast
     }
 
-    /// Seconds until `client` (and `principal`, if named) may try again, or `nil` if it may now.
+    private let records = NIOLockedValueBox([String: Record]())
+
+    init(maxFailures: Int, window: TimeInterval, maxBackoff: TimeInterval = 900) {
+        self.maxFailures = maxFailures
+        self.window = window
+        self.maxBackoff = maxBackoff
+    }
+
+    /// Seconds until `client` may try `principal` again, or `nil` if it may now.
     func retryAfter(client: String, principal: String?, now: Date = Date()) -> Int? {
-        let keys = Self.keys(client: client, principal: principal)
-        return failures.withLockedValue { failures in
-            var wait: TimeInterval = 0
-            for key in keys {
-                let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-                failures[key] = recent.isEmpty ? nil : recent
-                if recent.count >= maxFailures, let oldest = recent.first {
-                    wait = max(wait, window - now.timeIntervalSince(oldest))
-                }
-            }
+        records.withLockedValue { records in
+            let wait = Self.keys(client: client, principal: principal)
+                .compactMap { records[$0.key]?.blockedUntil.timeIntervalSince(now) }
+                .max() ?? 0
             return wait > 0 ? max(1, Int(wait.rounded(.up))) : nil
         }
     }
 
     func recordFailure(client: String, principal: String?, now: Date = Date()) {
-        let keys = Self.keys(client: client, principal: principal)
-        failures.withLockedValue { failures in
-            if failures.count > 100_000 { failures = failures.filter { $0.value.contains { now.timeIntervalSince($0) < window } } }
-            for key in keys { failures[key, default: []].append(now) }
+        records.withLockedValue { records in
+            if records.count > 100_000 { records = records.filter { now.timeIntervalSince($0.value.last) < window || $0.value.blockedUntil > now } }
+            for (key, allowance) in Self.keys(client: client, principal: principal).map({ ($0.key, $0.spray ? maxFailures * Self.sprayFactor : maxFailures) }) {
+                var record = records[key] ?? Record()
+                if now.timeIntervalSince(record.last) >= window, record.blockedUntil <= now { record = Record() }
+                record.count += 1
+                record.last = now
+                if record.count >= allowance {
+                    let exponent = min(record.count - allowance, 30)
+                    record.blockedUntil = now.addingTimeInterval(min(maxBackoff, pow(2, Double(exponent))))
+                }
+                records[key] = record
+            }
         }
     }
 
-    private static func keys(client: String, principal: String?) -> [String] {
-        ["client:\(client)"] + (principal.map { ["principal:\($0)"] } ?? [])
+    /// The pair authenticated: its count starts again (the address's spraying count does not).
+    func recordSuccess(client: String, principal: String) {
+        _ = records.withLockedValue { $0.removeValue(forKey: Self.pairKey(client: client, principal: principal)) }
+    }
+
+    private static func pairKey(client: String, principal: String) -> String { "pair:\(client)\u{1F}\(principal)" }
+
+    /// The pair (or, with no principal named, the address's key guesses) and the address alone.
+    private static func keys(client: String, principal: String?) -> [(key: String, spray: Bool)] {
+        [(pairKey(client: client, principal: principal ?? "\u{0}key"), false), ("client:\(client)", true)]
     }
 }

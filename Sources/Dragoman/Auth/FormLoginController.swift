@@ -64,6 +64,7 @@ struct FormLoginController: Sendable {
             context.logger.notice("Form login failed", metadata: ["dragoman.auth.user": "\(user)", "dragoman.client": "\(context.clientAddress)"])
             return form(request, message: "Wrong user name or password.", status: .unauthorized)
         }
+        throttle.recordSuccess(client: context.clientAddress, principal: user)
         do {
             let session = try await sessions.open(for: principal)
             context.logger.info("Signed in", metadata: ["dragoman.principal": "\(principal.name)"])

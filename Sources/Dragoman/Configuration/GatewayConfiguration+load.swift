@@ -155,9 +155,10 @@ extension GatewayConfiguration {
         if let ttl = try section.int("rememberMeTTL", in: 1...(365 * 86400)) { rememberMeTTL = TimeInterval(ttl) }
         if let ttl = try section.int("credentialCacheTTL", in: 0...3600) { credentialCacheTTL = TimeInterval(ttl) }
         let throttle = try section.section("throttle")
-        try throttle.allowOnly(["maxFailures", "window"])
+        try throttle.allowOnly(["maxFailures", "window", "maxBackoff"])
         if let count = try throttle.int("maxFailures", in: 1...1_000_000) { throttleMaxFailures = count }
         if let window = try throttle.int("window", in: 1...86400) { throttleWindow = TimeInterval(window) }
+        if let backoff = try throttle.int("maxBackoff", in: 1...86400) { throttleMaxBackoff = TimeInterval(backoff) }
     }
 
     /// `auth: [basic, apiKey, bearer, session]` in order, or `auth: open`.
@@ -230,8 +231,18 @@ extension GatewayConfiguration {
         }
     }
 
+    /// Whether the address the server will bind for `host` is a loopback address: the host is
+    /// resolved exactly as the server resolves it (its first address), so a name such as
+    /// `127.evil.example` counts by where it points, not by how it is spelled. A host that does
+    /// not resolve is not loopback.
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        guard let address = try? SocketAddress.makeAddressResolvingHost(name, port: 0), let ip = address.ipAddress else { return false }
+        switch address {
+        case .v4: return ip.hasPrefix("127.")
+        case .v6: return ip == "::1" || ip.lowercased().hasPrefix("::ffff:127.")
+        default: return false
+        }
     }
 
     /// `services: { <service GUID>: { groups: { <group GUID>: Guest | Professional } } }`

@@ -57,9 +57,12 @@ public struct GatewayConfiguration: Sendable {
     public var rememberMeTTL: TimeInterval = 7 * 24 * 3600
     /// How long a verified password is remembered, in seconds.
     public var credentialCacheTTL: TimeInterval = 60
-    /// Failed authentications allowed per client and per principal within `throttleWindow` seconds.
+    /// Failed authentications allowed per client address and principal together before back-off;
+    /// a pair's count is forgotten after `throttleWindow` seconds without a failure.
     public var throttleMaxFailures = 10
     public var throttleWindow: TimeInterval = 60
+    /// The longest a throttled client waits, in seconds, however often it failed.
+    public var throttleMaxBackoff: TimeInterval = 900
 
     public init() {}
 

@@ -22,18 +22,45 @@ public final class SQLiteUserStore: GatewayStore {
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// - Throws: ``StoreUnavailable`` naming `store.sqlite.path` when the folder or file cannot
+    ///   be created or written (exit 73), or the file is not a Dragoman database (exit 65).
     public static func open(path: String, logger: Logger) async throws -> SQLiteUserStore {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreUnavailable(description: "store.sqlite.path: cannot create the folder \(directory): \(Self.reason(error))", exitCode: 73)
+        }
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: path)
+            let reason =
+                access(exists ? path : directory, exists ? R_OK | W_OK : W_OK) != 0 ? String(cString: strerror(errno)) : Self.reason(error)
+            throw StoreUnavailable(description: "store.sqlite.path: cannot open \(path): \(reason)", exitCode: 73)
+        }
         let store = SQLiteUserStore(connection: connection, logger: logger)
         do {
             try await store.migrate()
         } catch {
             try? await connection.close()
-            throw error
+            let reason = Self.reason(error)
+            if reason.contains("not a database") || reason.contains("malformed") || error is StoreError {
+                throw StoreUnavailable(description: "store.sqlite.path: \(path) is not a usable Dragoman database: \(reason)", exitCode: 65)
+            }
+            throw StoreUnavailable(description: "store.sqlite.path: cannot write \(path): \(reason)", exitCode: 73)
         }
         return store
+    }
+
+    /// The cause of an error in a few words, for a start-up message.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? SQLiteError { return error.message }
+        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError {
+            return String(cString: strerror(underlying.code.rawValue))
+        }
+        return String(describing: error)
     }
 
     private func migrate() async throws {

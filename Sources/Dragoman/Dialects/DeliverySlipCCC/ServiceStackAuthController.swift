@@ -43,6 +43,7 @@ struct ServiceStackAuthController: Sendable {
             context.logger.notice("ServiceStack login failed", metadata: ["dragoman.auth.user": "\(user)", "dragoman.client": "\(context.clientAddress)"])
             return Self.error(.unauthorized, "Unauthorized", ServiceStackAuth.invalidCredentials)
         }
+        throttle.recordSuccess(client: context.clientAddress, principal: user)
         do {
             let session = try await sessions.open(for: principal, rememberMe: rememberMe)
             context.logger.info("Signed in", metadata: ["dragoman.principal": "\(principal.name)"])

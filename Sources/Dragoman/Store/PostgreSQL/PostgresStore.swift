@@ -53,7 +53,8 @@ public final class PostgresStore: GatewayStore {
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     throw StoreUnavailable(
-                        description: "PostgreSQL at \(location.redacted) did not accept a connection within \(timeout.components.seconds) s; the log says why"
+                        description:
+                            "store.url: PostgreSQL at \(location.redacted) did not accept a connection within \(timeout.components.seconds) s; the log says why"
                     )
                 }
                 try await group.next()
@@ -141,7 +142,12 @@ extension PostgresLocation.TLSMode {
     }
 }
 
-/// The store could not be opened; the description says where and why, never a password.
+/// The store could not be opened: one line naming the setting and the cause (never a
+/// password), and the exit code `dragoman serve` stops with.
 public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
     public var description: String
+    /// sysexits: 69 (EX_UNAVAILABLE) a PostgreSQL server that does not answer, 73
+    /// (EX_CANTCREAT) a SQLite file or folder that cannot be created or written, 65
+    /// (EX_DATAERR) a file that is not a Dragoman SQLite database.
+    public var exitCode: Int32 = 69
 }
