@@ -1,5 +1,12 @@
 // swift-tools-version:6.2
 import PackageDescription
+import Foundation
+
+/// `DRAGOMAN_FUZZ=1` (set by `scripts/fuzz`) builds the libFuzzer targets: the core and the
+/// gateway are compiled with coverage instrumentation and `dragoman-fuzz` is added. Without it
+/// nothing changes, so ordinary builds and the tests do not pay for fuzzing.
+let fuzzing = ProcessInfo.processInfo.environment["DRAGOMAN_FUZZ"] == "1"
+let fuzzFlags: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer"])] : []
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -33,7 +40,7 @@ let package = Package(
         .target(
             name: "DragomanCore",
             dependencies: [],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + fuzzFlags
         ),
         // The gateway: HTTP server, the four dialects, the SQLite and PostgreSQL stores and configuration.
         .target(
@@ -50,7 +57,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + fuzzFlags
         ),
         // The `dragoman` command.
         .executableTarget(
@@ -95,3 +102,18 @@ let package = Package(
         ),
     ]
 )
+
+if fuzzing {
+    package.products.append(.executable(name: "dragoman-fuzz", targets: ["DragomanFuzz"]))
+    package.targets.append(
+        // libFuzzer targets for every parser a client or operator reaches: `scripts/fuzz`.
+        .executableTarget(
+            name: "DragomanFuzz",
+            dependencies: ["Dragoman", "DragomanCore"],
+            swiftSettings: testSwiftSettings + [.unsafeFlags(["-sanitize=fuzzer", "-parse-as-library"])],
+            // libFuzzer without its `main`: SwiftPM names the executable's entry point itself,
+            // and `DragomanFuzz_main` hands over to libFuzzer's driver.
+            linkerSettings: [.unsafeFlags([ProcessInfo.processInfo.environment["DRAGOMAN_FUZZ_RUNTIME"] ?? "", "-lstdc++"])]
+        )
+    )
+}

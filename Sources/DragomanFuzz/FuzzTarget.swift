@@ -1,0 +1,125 @@
+import DragomanCore
+import Foundation
+
+@testable import Dragoman
+
+/// The libFuzzer targets, one per parser that reads what a client or an operator sends: the
+/// JSON parser, the form and query parsers, each dialect's decoder (with validation and the
+/// answer it renders) and the configuration loader. `DRAGOMAN_FUZZ_TARGET` picks one per run
+/// (`scripts/fuzz` runs each in turn). Any input may be refused; none may crash, hang or
+/// grow memory without bound.
+enum FuzzTarget: String, CaseIterable {
+    case json
+    case form
+    case query
+    case voltmxAudience = "voltmx-audience"
+    case voltmxAccessManagement = "voltmx-accessmgmt"
+    case telness = "telness-connect"
+    case ccc = "deliveryslip-ccc"
+    case config
+
+    static let current: FuzzTarget = {
+        let name = ProcessInfo.processInfo.environment["DRAGOMAN_FUZZ_TARGET"] ?? "json"
+        guard let target = FuzzTarget(rawValue: name) else { fatalError("DRAGOMAN_FUZZ_TARGET must be one of \(allCases.map(\.rawValue))") }
+        return target
+    }()
+
+    static let validator = UserValidator()
+
+    func run(_ bytes: [UInt8]) {
+        switch self {
+        case .json:
+            guard let value = try? StrictJSONParser.parse(bytes, maxDepth: RequestBody.maxDepth) else { return }
+            // What parses re-encodes and parses to the same value.
+            let encoded = (try? JSONEncoder().encode(value)).map { [UInt8]($0) } ?? []
+            guard let again = try? StrictJSONParser.parse(encoded, maxDepth: RequestBody.maxDepth + 1) else { fatalError("re-encoded JSON does not parse") }
+            if !Self.sameValue(value, again) { fatalError("JSON round trip changed the value") }
+        case .form:
+            _ = try? RequestBody.parse(bytes, as: .form)
+        case .query:
+            _ = DialectEndpoint.queryItems(String(decoding: bytes, as: UTF8.self))
+        case .voltmxAudience:
+            decode(bytes, with: VoltMXAudienceDialect(), format: .json)
+        case .voltmxAccessManagement:
+            decode(bytes, with: VoltMXAccessManagementDialect(), format: .json)
+        case .telness:
+            decode(bytes, with: TelnessConnectDialect(), format: .json)
+        case .ccc:
+            // CCC reads JSON and forms alike: the first byte picks which.
+            decode(Array(bytes.dropFirst()), with: DeliverySlipCCCDialect(), format: bytes.first.map { $0 & 1 == 0 } == true ? .json : .form)
+        case .config:
+            guard let text = String(validating: bytes, as: UTF8.self), let tree = try? ConfigTree.parse(yaml: text, source: "fuzz") else { return }
+            _ = try? GatewayConfiguration(tree: tree)
+        }
+    }
+
+    /// Parses the body, decodes it, validates it and renders the dialect's answer, as a create does.
+    private func decode(_ bytes: [UInt8], with dialect: any UserDialect, format: BodyFormat) {
+        guard let body = try? RequestBody.parse(bytes, as: format) else { return }
+        var request = DialectRequest(
+            method: .post,
+            path: "/",
+            parameters: ["serviceGuid": "5f1c2a3b4c5d6e7f8091a2b3c4d5e6f7"],
+            query: [],
+            headers: [:],
+            body: body,
+            bodyFormat: format
+        )
+        request.principal = nil
+        do {
+            let decoded = try dialect.decodeCreate(request)
+            switch Self.validator.validate(decoded.user, profile: dialect.profile, prior: decoded.violations) {
+            case .success(let user):
+                let stored = User(
+                    id: UserID(serial: 1, uuid: UUID()),
+                    realm: user.realm,
+                    profile: user.profile,
+                    passwordHash: nil,
+                    createdAt: Date(),
+                    updatedAt: Date()
+                )
+                _ = dialect.created(stored, request: request)
+                _ = dialect.read(stored, request: request)
+            case .failure(let failure):
+                _ = dialect.failure(.service(.invalid(failure.violations)), request: request)
+            }
+        } catch {
+            _ = dialect.failure(error, request: request)
+        }
+    }
+
+    /// Equality up to how a number is spelled: `5E7` re-encodes as `50000000`, an integer.
+    static func sameValue(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.integer(let x), .number(let y)), (.number(let y), .integer(let x)): return Double(x) == y
+        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { sameValue($0, $1) }
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && x.allSatisfy { key, value in y[key].map { sameValue(value, $0) } ?? false }
+        default: return a == b
+        }
+    }
+}
+
+/// libFuzzer's callback: one input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzTarget.current.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    return 0
+}
+
+/// libFuzzer's driver, from `libclang_rt.fuzzer_no_main`.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// The program's entry point (SwiftPM links `main` to it): runs libFuzzer's driver with the
+/// command line.
+@_cdecl("DragomanFuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
+}
