@@ -79,6 +79,40 @@ import Testing
         #expect(location.schema == "gw")
     }
 
+    @Test func timeoutsAndConnectionCapsAreConfigurable() throws {
+        let path = try Self.file(
+            "server:\n  headerTimeout: 2.5\n  bodyTimeout: 3\n  requestTimeout: 20\n  idleTimeout: 0.5\n  sendTimeout: 7\n  lingerTimeout: 1\n"
+                + "  maxConnections: 100\n  maxConnectionsPerClient: 10\n  maxRequestLineBytes: 4096\n  maxHeaderBytes: 16384\n  maxHeaderCount: 50\n"
+                + "auth:\n  throttle:\n    maxBackoff: 60\n"
+        )
+        let configuration = try GatewayConfiguration.load(path: path, environment: [:])
+        let limits = configuration.connectionLimits
+        #expect(limits.headerTimeout == .milliseconds(2500))
+        #expect(limits.bodyTimeout == .seconds(3))
+        #expect(limits.requestTimeout == .seconds(20))
+        #expect(limits.idleTimeout == .milliseconds(500))
+        #expect(limits.sendTimeout == .seconds(7))
+        #expect(limits.lingerTimeout == .seconds(1))
+        #expect(limits.maxConnections == 100)
+        #expect(limits.maxConnectionsPerClient == 10)
+        #expect(limits.maxRequestLineBytes == 4096)
+        #expect(limits.maxHeaderBytes == 16384)
+        #expect(limits.maxHeaderCount == 50)
+        #expect(configuration.throttleMaxBackoff == 60)
+    }
+
+    @Test(arguments: [
+        ("headerTimeout", "0"), ("bodyTimeout", "soon"), ("maxConnections", "0"), ("maxConnectionsPerClient", "-1"),
+        ("maxHeaderCount", "1"), ("maxRequestLineBytes", "10"),
+    ])
+    func badLimitsAreRefusedNamingTheKey(key: String, value: String) throws {
+        #expect {
+            try GatewayConfiguration.load(path: try Self.file("server:\n  \(key): \(value)\n"), environment: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "server.\(key)"
+        }
+    }
+
     @Test func idempotencyRetentionAndLeaseAreConfigurable() throws {
         let path = try Self.file("idempotency:\n  ttl: 3600\n  lease: 30\n")
         let configuration = try GatewayConfiguration.load(path: path, environment: [:])
