@@ -149,6 +149,25 @@ struct CrashAndStormTests {
         #expect(after <= before)
     }
 
+    @Test func sigtermClosesIdleKeepAliveConnectionsAndExitsPromptly() async throws {
+        let (directory, arguments) = try Self.storeArguments(.sqlite)
+        let process = try await GatewayProcess.start(directory: directory, arguments: arguments)
+        defer { process.kill() }
+        let connection = try await RawConnection.open(port: process.port)
+        try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        let answer = await connection.readAvailable(timeout: 5)
+        #expect(answer.text.hasPrefix("HTTP/1.1 200"))
+        let started = Date()
+        process.process.terminate()  // SIGTERM
+        let closed = await connection.readUntilClosed(timeout: 10)
+        process.process.waitUntilExit()
+        let took = Date().timeIntervalSince(started)
+        print("graceful shutdown with an idle keep-alive connection open: \(String(format: "%.2f", took)) s")
+        #expect(closed.closed)
+        #expect(process.process.terminationStatus == 0)
+        #expect(took < 5)
+    }
+
     static func userID(_ body: String) -> String? {
         guard let range = body.range(of: #""userId":"[0-9a-f-]{36}""#, options: .regularExpression) else { return nil }
         return String(body[range].dropFirst(10).dropLast())

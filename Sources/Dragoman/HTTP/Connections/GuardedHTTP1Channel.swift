@@ -7,7 +7,8 @@ public import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
 /// Hummingbird's HTTP/1 child channel with Dragoman's ``ConnectionGuard`` in front of the codec
-/// and a ``RequestPhaseHandler`` behind it: the same pipeline as `HTTP1Channel`, plus timeouts,
+/// and a ``RequestPhaseHandler`` behind it: the same pipeline as `HTTP1Channel` (with its
+/// connection-state handler for graceful shutdown), plus timeouts,
 /// connection caps, clean closes and dialect-shaped answers to requests the codec refuses.
 public struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     public typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
@@ -41,6 +42,9 @@ public struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             )
             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try channel.pipeline.syncOperations.addHandler(RequestPhaseHandler(guardian: guardian))
+            // Hummingbird's own handler, for graceful shutdown: it closes idle connections when the
+            // server quiesces (timeouts are the guard's, so it gets none).
+            try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }
     }
