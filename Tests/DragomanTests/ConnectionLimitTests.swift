@@ -142,6 +142,18 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test func pipelinedRequestsAreAllAnswered() async throws {
+        try await Self.gateway().run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port))
+            try await connection.send(
+                "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            let reply = await connection.readUntilClosed(timeout: 5)
+            #expect(reply.text.components(separatedBy: "HTTP/1.1 200").count == 4)
+            #expect(reply.closed)
+        }
+    }
+
     @Test func aTooLongRequestLineGets414InTheDialect() async throws {
         try await Self.gateway().run { client in
             let connection = try await RawConnection.open(port: try #require(client.port))

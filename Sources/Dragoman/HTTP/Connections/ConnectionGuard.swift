@@ -93,7 +93,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             inRequest = true
             headerDone = false
             requestStart = now
-            requestLine.removeAll(keepingCapacity: true)
+            requestLine = []  // no capacity kept: an idle connection holds no buffer
             requestLineComplete = false
             target = nil
         }
@@ -176,6 +176,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func headReceived(target: Substring) {
         guard let context else { return }
         requestHeads += 1
+        if !inRequest {  // a pipelined request whose bytes came with the previous one
+            inRequest = true
+            requestStart = .now()
+        }
         headerDone = true
         self.target = target
         registry.update(id, activity: .busy, now: .now())
