@@ -347,11 +347,12 @@ import Testing
             }
             #expect(throttled)
             // Alice, from her own address, is let in.
-            let owner = try await RawConnection.open(port: try #require(client.port), source: "127.0.0.7")
             let credential = Data("alice:\(Self.alicePassword)".utf8).base64EncodedString()
             let body = Samples.audience(email: "owner@example.com")
-            try await owner.send(
-                "POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(credential)\r\nConnection: close\r\n"
+            let owner = try await RawConnection.open(
+                port: try #require(client.port),
+                source: "127.0.0.7",
+                sending: "POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(credential)\r\nConnection: close\r\n"
                     + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             )
             let reply = await owner.readUntilClosed(timeout: 10)

@@ -12,20 +12,26 @@ struct ConnectionLimitTests {
     static func gateway(_ adjust: @escaping (inout ConnectionLimits) -> Void = { _ in }) -> TestGateway {
         TestGateway { configuration in
             var limits = ConnectionLimits()
-            limits.headerTimeout = .milliseconds(800)
-            limits.bodyTimeout = .milliseconds(800)
-            limits.requestTimeout = .seconds(3)
-            limits.idleTimeout = .milliseconds(800)
+            limits.headerTimeout = .milliseconds(1500)
+            limits.bodyTimeout = .milliseconds(1500)
+            limits.requestTimeout = .seconds(4)
+            limits.idleTimeout = .milliseconds(1500)
             limits.lingerTimeout = .milliseconds(500)
             adjust(&limits)
             configuration.connectionLimits = limits
         }
     }
 
+    /// For tests of what is answered rather than when: timeouts a loaded machine does not reach.
+    static func patient(_ limits: inout ConnectionLimits) {
+        limits.headerTimeout = .seconds(15)
+        limits.bodyTimeout = .seconds(15)
+        limits.requestTimeout = .seconds(30)
+    }
+
     @Test func halfAHeaderGets408InTheDialectAndTheConnectionCloses() async throws {
         try await Self.gateway().run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port))
-            try await connection.send("POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
             let reply = await connection.readUntilClosed(timeout: 5)
             #expect(reply.text.hasPrefix("HTTP/1.1 408"))
             #expect(reply.text.contains(#""code":"REQUEST_TIMEOUT""#))
@@ -35,8 +41,7 @@ struct ConnectionLimitTests {
 
     @Test func aStalledBodyGets408InTheDialect() async throws {
         try await Self.gateway().run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port))
-            try await connection.send("POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"firstName\"")
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: "POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"firstName\"")
             let reply = await connection.readUntilClosed(timeout: 5)
             #expect(reply.text.hasPrefix("HTTP/1.1 408"))
             #expect(reply.text.contains(#"{"message":"The request did not arrive in time"}"#))
@@ -45,12 +50,11 @@ struct ConnectionLimitTests {
     }
 
     @Test func aBodyTricklingInPastTheRequestDeadlineGets408() async throws {
-        try await Self.gateway { $0.requestTimeout = .milliseconds(1500) }.run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port))
-            try await connection.send("POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+        try await Self.gateway { $0.requestTimeout = .seconds(3) }.run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
             var text = ""
             var closed = false
-            for _ in 0..<10 where !closed {
+            for _ in 0..<20 where !closed {
                 try? await connection.send("{")  // one byte every 400 ms: never a pause long enough for the body timeout
                 let part = await connection.readAvailable(timeout: 0.4)
                 text += part.text
@@ -69,15 +73,14 @@ struct ConnectionLimitTests {
             let reply = await connection.readUntilClosed(timeout: 5)
             #expect(reply.closed)
             #expect(reply.text.isEmpty)
-            #expect(Date().timeIntervalSince(started) < 3)
+            #expect(Date().timeIntervalSince(started) < 6)
         }
     }
 
     @Test func anIdleKeepAliveConnectionIsClosed() async throws {
         try await Self.gateway().run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port))
-            try await connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            let answer = await connection.readAvailable(timeout: 2)
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let answer = await connection.readAvailable(timeout: 5)
             #expect(answer.text.hasPrefix("HTTP/1.1 200"))
             let rest = await connection.readUntilClosed(timeout: 5)
             #expect(rest.closed)
@@ -114,12 +117,14 @@ struct ConnectionLimitTests {
             var idle: [RawConnection] = []
             for index in 0..<30 { idle.append(try await RawConnection.open(port: port, source: "127.0.0.\(3 + index % 5)")) }
             try await Task.sleep(for: .milliseconds(100))
-            let newcomer = try await RawConnection.open(port: port, source: "127.0.0.9")
-            try await newcomer.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let newcomer = try await RawConnection.open(port: port, source: "127.0.0.9", sending: "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             let reply = await newcomer.readUntilClosed(timeout: 5)
             #expect(reply.text.hasPrefix("HTTP/1.1 200"))
-            let oldest = await idle[0].readUntilClosed(timeout: 2)
-            #expect(oldest.closed)
+            // One idle connection made room (the one admitted first; which of those opened
+            // together that is depends on the event loops).
+            var closed = 0
+            for connection in idle where await connection.readUntilClosed(timeout: 0.2).closed { closed += 1 }
+            #expect(closed == 1)
         }
     }
 
@@ -134,18 +139,31 @@ struct ConnectionLimitTests {
             for index in 0..<2000 {
                 if let connection = try? await RawConnection.open(port: port, source: "127.0.1.\(1 + index % 50)") { hostile.append(connection) }
             }
-            let health = try await RawConnection.open(port: port, source: "127.0.0.1")
-            try await health.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let health = try await RawConnection.open(port: port, source: "127.0.0.1", sending: "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             let reply = await health.readUntilClosed(timeout: 10)
             print("idle flood: \(hostile.count) connections opened; /health answered: \(reply.text.hasPrefix("HTTP/1.1 200"))")
             #expect(reply.text.hasPrefix("HTTP/1.1 200"))
         }
     }
 
+    @Test func aKeepAliveRequestRefusedBeforeItsBodyIsAnsweredAndClosedWithoutReadingTheBody() async throws {
+        try await Self.gateway {
+            $0.requestTimeout = .seconds(30)
+            $0.bodyTimeout = .seconds(10)
+        }.run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n")
+            let writer = Task { try? await connection.send([UInt8](repeating: UInt8(ascii: " "), count: 50_000_000)) }
+            let reply = await connection.readUntilClosed(timeout: 10)
+            writer.cancel()
+            #expect(reply.text.hasPrefix("HTTP/1.1 413"))
+            #expect(reply.text.lowercased().contains("connection: close"))
+            #expect(reply.closed)
+        }
+    }
+
     @Test func pipelinedRequestsAreAllAnswered() async throws {
-        try await Self.gateway().run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port))
-            try await connection.send(
+        try await Self.gateway(Self.patient).run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: 
                 "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
             )
             let reply = await connection.readUntilClosed(timeout: 5)
@@ -155,9 +173,8 @@ struct ConnectionLimitTests {
     }
 
     @Test func aTooLongRequestLineGets414InTheDialect() async throws {
-        try await Self.gateway().run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port))
-            try await connection.send("GET /users/abc?q=" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Self.gateway(Self.patient).run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: "GET /users/abc?q=" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
             let reply = await connection.readUntilClosed(timeout: 5)
             #expect(reply.text.hasPrefix("HTTP/1.1 414"))
             #expect(reply.text.contains(#""code":"URI_TOO_LONG""#))
@@ -166,10 +183,12 @@ struct ConnectionLimitTests {
     }
 
     @Test func aThousandHeadersGet431InTheDialect() async throws {
-        try await Self.gateway().run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port))
+        try await Self.gateway(Self.patient).run { client in
             let headers = (0..<1000).map { "X-Filler-\($0): v\r\n" }.joined()
-            try await connection.send("GET /api/services/\(Samples.service)/users/single HTTP/1.1\r\nHost: x\r\n\(headers)\r\n")
+            let connection = try await RawConnection.open(
+                port: try #require(client.port),
+                sending: "GET /api/services/\(Samples.service)/users/single HTTP/1.1\r\nHost: x\r\n\(headers)\r\n"
+            )
             let reply = await connection.readUntilClosed(timeout: 5)
             #expect(reply.text.hasPrefix("HTTP/1.1 431"))
             #expect(reply.text.contains(#""errorCode":"RequestHeaderFieldsTooLarge""#))
@@ -177,9 +196,9 @@ struct ConnectionLimitTests {
     }
 
     @Test func aMegabyteHeaderGets431() async throws {
-        try await Self.gateway().run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port))
-            try? await connection.send("GET /api/v1/audience/1 HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 1 << 20) + "\r\n\r\n")
+        try await Self.gateway(Self.patient).run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: "GET /api/v1/audience/1 HTTP/1.1\r\nHost: x\r\n")
+            try? await connection.send("X-Big: " + String(repeating: "b", count: 1 << 20) + "\r\n\r\n")
             let reply = await connection.readUntilClosed(timeout: 5)
             #expect(reply.text.hasPrefix("HTTP/1.1 431"))
             #expect(reply.text.contains(#""message":"The request header fields are too large""#))
@@ -191,9 +210,8 @@ struct ConnectionLimitTests {
             $0.requestTimeout = .seconds(30)
             $0.bodyTimeout = .seconds(10)
         }.run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port))
             let head = "POST /users HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n"
-            try await connection.send(head)
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: head)
             // Keep writing the body as a careless client does; the gateway answers, drains
             // for the linger time, and closes.
             let writer = Task { try? await connection.send([UInt8](repeating: UInt8(ascii: "a"), count: 10_000_000)) }

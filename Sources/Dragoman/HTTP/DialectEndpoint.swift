@@ -42,12 +42,22 @@ struct DialectEndpoint: Sendable {
             response = dialect.failure(error, request: input)
             Self.addAuthHeaders(for: error, to: &response)
             log(error, logger: logger)
+            // Refused before a large body was read (authentication, 413, 415): close after the
+            // answer rather than read a body nobody wants; the guard drains it for a moment so
+            // the client sees the answer. A small body is read and dropped, keeping the
+            // connection.
+            if input.bodyFormat == nil, Self.declaresLargeBody(request.headers) { response.headers[.connection] = "close" }
         }
         return Response(
             status: response.status,
             headers: response.headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body))
         )
+    }
+
+    /// Whether the request says a body of unknown length, or over 64 KiB, follows.
+    static func declaresLargeBody(_ headers: HTTPFields) -> Bool {
+        headers[.transferEncoding] != nil || (headers[.contentLength].flatMap(Int.init) ?? 0) > 65536
     }
 
     /// `WWW-Authenticate` on a 401, `Retry-After` on a 429, whatever the dialect.

@@ -13,9 +13,19 @@ final class RawConnection: @unchecked Sendable {
 
     /// Connects to `127.0.0.1:port` from the loopback address `source` (any of 127.0.0.0/8),
     /// off the cooperative pool.
-    static func open(port: Int, source: String = "127.0.0.1") async throws -> RawConnection {
+    /// With `sending`, the bytes go out in the same step as the connect, so a loaded machine
+    /// cannot delay them past a short header timeout.
+    static func open(port: Int, source: String = "127.0.0.1", sending first: String? = nil) async throws -> RawConnection {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try RawConnection(port: port, source: source) }) }
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        let connection = try RawConnection(port: port, source: source)
+                        if let first { try connection.sendNow(Array(first.utf8)) }
+                        return connection
+                    }
+                )
+            }
         }
     }
 
@@ -45,13 +55,16 @@ final class RawConnection: @unchecked Sendable {
     func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
     func send(_ bytes: [UInt8]) async throws {
-        try await blocking {
-            var offset = 0
-            while offset < bytes.count {
-                let sent = bytes[offset...].withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if sent <= 0 { throw RawConnectionError.failed("send: errno \(errno)") }
-                offset += sent
-            }
+        try await blocking { try self.sendNow(bytes) }
+    }
+
+    /// Sends on the calling thread: GCD threads only.
+    private func sendNow(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { throw RawConnectionError.failed("send: errno \(errno)") }
+            offset += sent
         }
     }
 

@@ -123,6 +123,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The server is shutting down: a connection that only lingers has nothing left to say.
+        if event is ChannelShouldQuiesceEvent, lingerUntil != nil {
+            context.close(promise: nil)
+            return
+        }
         if case .some(.inputClosed) = event as? ChannelEvent {
             inputClosed = true
             if lingerUntil != nil {
