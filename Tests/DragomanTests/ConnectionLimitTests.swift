@@ -172,6 +172,32 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test func aSlowHeaderFloodIsShedWhileHealthAnswers() async throws {
+        try await Self.gateway {
+            $0.headerTimeout = .seconds(2)
+            $0.maxConnectionsPerClient = 100
+        }.run { client in
+            let port = try #require(client.port)
+            var slow: [RawConnection] = []
+            for index in 0..<500 {
+                let connection = try? await RawConnection.open(port: port, source: "127.0.2.\(1 + index % 10)", sending: "POST /users HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                if let connection { slow.append(connection) }
+            }
+            let health = try await client.get("/health")
+            var answered408 = 0
+            var closed = 0
+            for connection in slow {
+                let reply = await connection.readUntilClosed(timeout: 6)
+                if reply.text.hasPrefix("HTTP/1.1 408") { answered408 += 1 }
+                if reply.closed { closed += 1 }
+            }
+            print("slow-header flood: \(slow.count) connections sent half a header; /health \(health.status.code); answered 408 \(answered408), closed \(closed)")
+            #expect(health.status == .ok)
+            #expect(closed == slow.count)
+            #expect(answered408 == slow.count)
+        }
+    }
+
     @Test func aTooLongRequestLineGets414InTheDialect() async throws {
         try await Self.gateway(Self.patient).run { client in
             let connection = try await RawConnection.open(port: try #require(client.port), sending: "GET /users/abc?q=" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
