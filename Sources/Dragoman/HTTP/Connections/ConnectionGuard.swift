@@ -19,6 +19,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let limits: ConnectionLimits
     private let registry: ConnectionRegistry
+    /// What this connection tells the registry it is doing.
+    private let slot = ConnectionRegistry.Slot()
     private let responder: EdgeResponder
     private let logger: Logger
 
@@ -187,7 +189,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         headerDone = true
         self.target = target
-        registry.update(id, activity: .busy, now: .now())
+        slot.set(.busy, since: .now())
         armTimer(context: context)
     }
 
@@ -204,7 +206,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if closing { closeAfterResponse = true }
     }
 
-    /// A response's last part was written (and flushed).
+    /// Whether the connection closes once the current response is out.
+    var closesAfterResponse: Bool { closeAfterResponse }
+
+    /// A response's last part was written (when the connection closes after it: and flushed).
     func responseEnded() {
         guard let context else { return }
         responseEnds += 1
@@ -234,7 +239,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         admitted = true
         idleSince = .now()
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        switch registry.admit(id, channel: context.channel, address: address, now: idleSince) {
+        switch registry.admit(id, slot: slot, channel: context.channel, address: address, now: idleSince) {
         case .admitted:
             armTimer(context: context)
         case .refusedPerClient, .refusedFull:
@@ -281,7 +286,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func startLinger(context: ChannelHandlerContext) {
         guard lingerUntil == nil else { return }
         lingerUntil = .now() + limits.lingerTimeout
-        registry.update(id, activity: .waiting, now: .now())
+        slot.set(.waiting, since: .now())
         context.read()
         armTimer(context: context)
     }
@@ -289,7 +294,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func settleIfIdle(context: ChannelHandlerContext) {
         guard !inRequest, responseEnds >= requestHeads else { return }
         idleSince = .now()
-        registry.update(id, activity: .waiting, now: idleSince)
+        slot.set(.waiting, since: idleSince)
         armTimer(context: context)
     }
 
@@ -298,19 +303,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// When the connection's current phase runs out, or `nil` when it has no limit now.
     private var deadline: NIODeadline? {
         if let lingerUntil { return lingerUntil }
-        var candidates: [NIODeadline] = []
-        if let unwritableSince { candidates.append(unwritableSince + limits.sendTimeout) }
+        var earliest: NIODeadline? = unwritableSince.map { $0 + limits.sendTimeout }
+        func consider(_ candidate: NIODeadline) {
+            if let current = earliest, current <= candidate { return }
+            earliest = candidate
+        }
         if inRequest {
             if !headerDone {
-                candidates.append(requestStart + limits.headerTimeout)
+                consider(requestStart + limits.headerTimeout)
             } else {
-                candidates.append(requestStart + limits.requestTimeout)
-                if let readWanted { candidates.append(readWanted + limits.bodyTimeout) }
+                consider(requestStart + limits.requestTimeout)
+                if let readWanted { consider(readWanted + limits.bodyTimeout) }
             }
         } else if responseEnds >= requestHeads {
-            candidates.append(idleSince + (requestHeads == 0 ? limits.headerTimeout : limits.idleTimeout))
+            consider(idleSince + (requestHeads == 0 ? limits.headerTimeout : limits.idleTimeout))
         }
-        return candidates.min()
+        return earliest
     }
 
     private func armTimer(context: ChannelHandlerContext) {

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// Every open connection of one server, shared by all event loops: enforces
 /// ``ConnectionLimits/maxConnections`` and ``ConnectionLimits/maxConnectionsPerClient`` and
@@ -26,11 +27,28 @@ final class ConnectionRegistry: Sendable {
         case refusedFull
     }
 
+    /// What one connection is doing, written by its event loop without the registry's lock
+    /// (one atomic store per change), read under the lock when room must be made.
+    final class Slot: Sendable {
+        /// Nanoseconds of the `since` deadline; negative while busy.
+        private let word = Atomic<Int64>(0)
+
+        func set(_ activity: Activity, since: NIODeadline) {
+            let nanos = Int64(clamping: since.uptimeNanoseconds)
+            word.store(activity == .busy ? -nanos - 1 : nanos, ordering: .relaxed)
+        }
+
+        /// When the connection started waiting, or `nil` while it is busy.
+        var waitingSince: Int64? {
+            let value = word.load(ordering: .relaxed)
+            return value >= 0 ? value : nil
+        }
+    }
+
     private struct Entry {
         var channel: any Channel
         var address: String
-        var activity: Activity
-        var since: NIODeadline
+        var slot: Slot
     }
 
     private struct State {
@@ -48,32 +66,29 @@ final class ConnectionRegistry: Sendable {
     /// How many connections are open.
     var count: Int { state.withLockedValue { $0.entries.count } }
 
-    /// Registers a new connection, or says why it may not stay.
-    func admit(_ id: ObjectIdentifier, channel: any Channel, address: String, now: NIODeadline) -> Admission {
+    /// Registers a new connection, or says why it may not stay. The connection reports what it
+    /// does through `slot`.
+    func admit(_ id: ObjectIdentifier, slot: Slot, channel: any Channel, address: String, now: NIODeadline) -> Admission {
+        slot.set(.waiting, since: now)
         let (admission, evicted): (Admission, (any Channel)?) = state.withLockedValue { state in
             if state.perClient[address, default: 0] >= limits.maxConnectionsPerClient { return (.refusedPerClient, nil) }
             var evicted: (any Channel)?
             if state.entries.count >= limits.maxConnections {
-                let victim = state.entries.filter { $0.value.activity == .waiting }.min { $0.value.since < $1.value.since }
-                guard let victim else { return (.refusedFull, nil) }
-                evicted = victim.value.channel
-                Self.remove(victim.key, from: &state)
+                var victim: (id: ObjectIdentifier, since: Int64)?
+                for (key, entry) in state.entries {
+                    guard let since = entry.slot.waitingSince else { continue }
+                    if victim == nil || since < victim!.since { victim = (key, since) }
+                }
+                guard let victim, let entry = state.entries[victim.id] else { return (.refusedFull, nil) }
+                evicted = entry.channel
+                Self.remove(victim.id, from: &state)
             }
-            state.entries[id] = Entry(channel: channel, address: address, activity: .waiting, since: now)
+            state.entries[id] = Entry(channel: channel, address: address, slot: slot)
             state.perClient[address, default: 0] += 1
             return (.admitted, evicted)
         }
         evicted?.close(promise: nil)
         return admission
-    }
-
-    /// Notes what a connection is doing now.
-    func update(_ id: ObjectIdentifier, activity: Activity, now: NIODeadline) {
-        state.withLockedValue { state in
-            guard state.entries[id] != nil else { return }
-            state.entries[id]?.activity = activity
-            state.entries[id]?.since = now
-        }
     }
 
     /// Forgets a closed connection.

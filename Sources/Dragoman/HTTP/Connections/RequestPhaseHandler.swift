@@ -53,6 +53,12 @@ final class RequestPhaseHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .body:
             context.write(data, promise: promise)
         case .end:
+            guard guardian.closesAfterResponse else {
+                context.write(data, promise: promise)
+                guardian.responseEnded()
+                return
+            }
+            // The connection closes after this response: only once it is written.
             let written = promise ?? context.eventLoop.makePromise()
             context.write(data, promise: written)
             written.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [guardian] _ in
