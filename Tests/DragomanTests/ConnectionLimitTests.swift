@@ -120,11 +120,13 @@ struct ConnectionLimitTests {
             let newcomer = try await RawConnection.open(port: port, source: "127.0.0.9", sending: "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             let reply = await newcomer.readUntilClosed(timeout: 5)
             #expect(reply.text.hasPrefix("HTTP/1.1 200"))
-            // One idle connection made room (the one admitted first; which of those opened
-            // together that is depends on the event loops).
-            var closed = 0
-            for connection in idle where await connection.readUntilClosed(timeout: 0.2).closed { closed += 1 }
-            #expect(closed == 1)
+            // Idle connections made room (the ones admitted first; which of those opened
+            // together that is depends on the event loops, and the test client's own idle
+            // connection counts too): never more stay open than the cap allows.
+            var open = 0
+            for connection in idle where await !connection.readUntilClosed(timeout: 0.2).closed { open += 1 }
+            #expect(open >= 28)
+            #expect(open <= 29)
         }
     }
 
@@ -183,7 +185,8 @@ struct ConnectionLimitTests {
                 let connection = try? await RawConnection.open(port: port, source: "127.0.2.\(1 + index % 10)", sending: "POST /users HTTP/1.1\r\nHost: x\r\nX-Slow: ")
                 if let connection { slow.append(connection) }
             }
-            let health = try await client.get("/health")
+            let probe = try await RawConnection.open(port: port, sending: "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let health = await probe.readUntilClosed(timeout: 5)
             var answered408 = 0
             var closed = 0
             for connection in slow {
@@ -191,8 +194,8 @@ struct ConnectionLimitTests {
                 if reply.text.hasPrefix("HTTP/1.1 408") { answered408 += 1 }
                 if reply.closed { closed += 1 }
             }
-            print("slow-header flood: \(slow.count) connections sent half a header; /health \(health.status.code); answered 408 \(answered408), closed \(closed)")
-            #expect(health.status == .ok)
+            print("slow-header flood: \(slow.count) connections sent half a header; /health answered: \(health.text.hasPrefix("HTTP/1.1 200")); answered 408 \(answered408), closed \(closed)")
+            #expect(health.text.hasPrefix("HTTP/1.1 200"))
             #expect(closed == slow.count)
             #expect(answered408 == slow.count)
         }
