@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import SQLiteNIO
 import Testing
 
 @testable import Dragoman
@@ -71,6 +72,32 @@ import Testing
             let data = try Data(contentsOf: gateway.directory.appendingPathComponent(file))
             #expect(data.range(of: Data("VoltMX@123".utf8)) == nil, "plain password found in \(file)")
         }
+    }
+
+    @Test func aReadNeverSeesAnotherTasksUncommittedInsert() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-read-\(UUID().uuidString)/s.sqlite").path
+        let store = try await SQLiteUserStore.open(path: path, logger: .init(label: "test"))
+        let record = StoreConformanceTests.record("pending@example.com")
+        let (inserted, insertedSignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let writer = Task {
+            try await store.transaction {
+                _ = try await store.connection.query(
+                    "INSERT INTO users (uuid, realm, document, created_at) VALUES (?, ?, ?, ?)",
+                    [.text(record.uuid.uuidString), .text(record.realm), .text(try StoredDocument(record).json()), .float(0)]
+                )
+                insertedSignal.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in inserted { break }
+        let during = try await store.user(.uuid(record.uuid))
+        releaseSignal.yield()
+        try await writer.value
+        let after = try await store.user(.uuid(record.uuid))
+        try await store.close()
+        #expect(during == nil)
+        #expect(after?.profile.email == "pending@example.com")
     }
 
     @Test func usersSurviveAKilledProcess() async throws {

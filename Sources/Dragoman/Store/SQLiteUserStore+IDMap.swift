@@ -26,7 +26,7 @@ extension SQLiteUserStore {
                 [.text(UUID().uuidString), .text(upstream), .text(backendID), .float(now.timeIntervalSince1970)]
             )
         }
-        let rows = try await connection.query(
+        let rows = try await reader.query(
             "SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND backend_id = ?",
             [.text(upstream), .text(backendID)]
         )
@@ -35,7 +35,7 @@ extension SQLiteUserStore {
     }
 
     public func mapped(upstream: String, serial: Int64) async throws -> MappedID? {
-        let rows = try await connection.query(
+        let rows = try await reader.query(
             "SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND serial = ?",
             [.text(upstream), .integer(Int(serial))]
         )
@@ -43,7 +43,7 @@ extension SQLiteUserStore {
     }
 
     public func mapped(upstream: String, uuid: UUID) async throws -> MappedID? {
-        let rows = try await connection.query(
+        let rows = try await reader.query(
             "SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND uuid = ?",
             [.text(upstream), .text(uuid.uuidString)]
         )

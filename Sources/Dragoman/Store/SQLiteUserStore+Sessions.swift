@@ -14,7 +14,7 @@ extension SQLiteUserStore {
     }
 
     public func session(digest: String, now: Date) async throws -> SessionRecord? {
-        let rows = try await connection.query(
+        let rows = try await reader.query(
             "SELECT principal, expires_at FROM sessions WHERE id_digest = ? AND expires_at > ?",
             [.text(digest), .float(now.timeIntervalSince1970)]
         )

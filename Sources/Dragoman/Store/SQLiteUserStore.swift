@@ -9,15 +9,21 @@ import ServiceLifecycle
 ///
 /// Writes go through one connection under an ``AsyncLock`` and an `IMMEDIATE` transaction, so the
 /// duplicate check and the insert are one step, also against other processes using the same file.
+/// Reads outside a write go through a second, read-only connection, so they see only committed
+/// rows (WAL gives it a snapshot), never a row of another task's open transaction.
 /// The document column holds the canonical user as JSON; the key columns index it.
 public final class SQLiteUserStore: GatewayStore {
     public var engine: String { "sqlite" }
+    /// The writer: every statement inside ``transaction(_:)``.
     let connection: SQLiteConnection
+    /// The reader: statements outside a transaction.
+    let reader: SQLiteConnection
     private let writeLock = AsyncLock()
     private let logger: Logger
 
-    init(connection: SQLiteConnection, logger: Logger) {
+    init(connection: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
         self.connection = connection
+        self.reader = reader
         self.logger = logger
     }
 
@@ -40,9 +46,17 @@ public final class SQLiteUserStore: GatewayStore {
                 access(exists ? path : directory, exists ? R_OK | W_OK : W_OK) != 0 ? String(cString: strerror(errno)) : Self.reason(error)
             throw StoreUnavailable(description: "store.sqlite.path: cannot open \(path): \(reason)", exitCode: 73)
         }
-        let store = SQLiteUserStore(connection: connection, logger: logger)
+        let store: SQLiteUserStore
         do {
-            try await store.migrate()
+            try await SQLiteUserStore(connection: connection, reader: connection, logger: logger).migrate()
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            do {
+                for pragma in ["PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"] { _ = try await reader.query(pragma) }
+            } catch {
+                try? await reader.close()
+                throw error
+            }
+            store = SQLiteUserStore(connection: connection, reader: reader, logger: logger)
         } catch {
             try? await connection.close()
             let reason = Self.reason(error)
@@ -134,11 +148,11 @@ public final class SQLiteUserStore: GatewayStore {
         let rows: [SQLiteRow]
         switch lookup {
         case .serial(let serial):
-            rows = try await connection.query("SELECT \(Self.columns) FROM users WHERE serial = ?", [.integer(Int(serial))])
+            rows = try await reader.query("SELECT \(Self.columns) FROM users WHERE serial = ?", [.integer(Int(serial))])
         case .uuid(let uuid):
-            rows = try await connection.query("SELECT \(Self.columns) FROM users WHERE uuid = ?", [.text(uuid.uuidString)])
+            rows = try await reader.query("SELECT \(Self.columns) FROM users WHERE uuid = ?", [.text(uuid.uuidString)])
         case .email(let realm, let address):
-            rows = try await connection.query(
+            rows = try await reader.query(
                 "SELECT \(Self.columns) FROM users WHERE realm = ? AND email_key = ? ORDER BY serial LIMIT 1",
                 [.text(realm), .text(EmailAddress.key(address))]
             )
@@ -165,7 +179,10 @@ public final class SQLiteUserStore: GatewayStore {
 
     /// Closes the database.
     public func close() async throws {
-        try await writeLock.withLock { try await connection.close() }
+        try await writeLock.withLock {
+            if reader !== connection { try await reader.close() }
+            try await connection.close()
+        }
     }
 }
 
