@@ -26,8 +26,8 @@ public func buildApplication(
         validator: UserValidator(directory: configuration.serviceDirectory)
     )
     let http = UpstreamHTTPClients(upstreams: configuration.upstreams)
-    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients)
     let edge = EdgeResponder(routes: RouteTable(dialects: configuration.enabledDialects))
+    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients, edge: edge)
     var app = Application(
         router: router,
         server: .guardedHTTP1(limits: configuration.connectionLimits, edge: edge),
@@ -44,11 +44,11 @@ func buildRouter(
     configuration: GatewayConfiguration,
     service: UserService,
     store: any GatewayStore,
-    http: [String: HTTPClient]
+    http: [String: HTTPClient],
+    edge: EdgeResponder
 ) throws -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
-    let routes = RouteTable(dialects: configuration.enabledDialects)
-    router.add(middleware: MethodGuardMiddleware(routes: routes, proxied: configuration.proxyUpstream != nil))
+    router.add(middleware: MethodGuardMiddleware(edge: edge, proxied: configuration.proxyUpstream != nil))
     let sessions: any SessionStore = store
     let idempotency = IdempotentCreate(store: store, retention: configuration.idempotencyTTL, lease: configuration.idempotencyLease)
     router.get("/health") { _, _ in "ok" }

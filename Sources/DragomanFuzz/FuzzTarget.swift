@@ -56,16 +56,17 @@ enum FuzzTarget: String, CaseIterable {
     /// Parses the body, decodes it, validates it and renders the dialect's answer, as a create does.
     private func decode(_ bytes: [UInt8], with dialect: any UserDialect, format: BodyFormat) {
         guard let body = try? RequestBody.parse(bytes, as: format) else { return }
-        var request = DialectRequest(
+        // Every parameter of the dialect's first create route holds a well-formed GUID, which
+        // any dialect's ids accept as a path segment.
+        let route = dialect.routes.first { $0.operation == .create }?.path ?? "/"
+        let names = route.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
+        let request = DialectRequest(
             method: .post,
-            path: "/",
-            parameters: ["serviceGuid": "5f1c2a3b4c5d6e7f8091a2b3c4d5e6f7"],
-            query: [],
-            headers: [:],
+            path: route,
+            parameters: Dictionary(uniqueKeysWithValues: names.map { ($0, "5f1c2a3b4c5d6e7f8091a2b3c4d5e6f7") }),
             body: body,
             bodyFormat: format
         )
-        request.principal = nil
         do {
             let decoded = try dialect.decodeCreate(request)
             switch Self.validator.validate(decoded.user, profile: dialect.profile, prior: decoded.violations) {

@@ -8,17 +8,17 @@ import Hummingbird
 /// may have them.
 struct MethodGuardMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
-    let routes: RouteTable
+    let edge: EdgeResponder
     let proxied: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.method == .trace || request.method == .connect {
-            return refuse(request, allowed: routes.methods(for: Substring(request.uri.path)))
+            return refuse(request, allowed: edge.routes.methods(for: Substring(request.uri.path)))
         }
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && !proxied {
-            let allowed = routes.methods(for: Substring(request.uri.path))
+            let allowed = edge.routes.methods(for: Substring(request.uri.path))
             guard !allowed.isEmpty else { throw error }
             return refuse(request, allowed: allowed)
         }
@@ -26,7 +26,7 @@ struct MethodGuardMiddleware: RouterMiddleware {
 
     private func refuse(_ request: Request, allowed: [HTTPRequest.Method]) -> Response {
         let failure = GatewayFailure.methodNotAllowed(allowed: allowed.map(\.rawValue))
-        let response = EdgeResponder(routes: routes).response(for: failure, target: Substring(request.uri.description))
+        let response = edge.response(for: failure, target: Substring(request.uri.description))
         return Response(status: response.status, headers: response.headers, body: .init(byteBuffer: .init(bytes: response.body)))
     }
 }

@@ -97,7 +97,7 @@ struct IdempotencyRecord: Sendable {
     /// What a new request for the same key gets, given this record; `nil` means the record is
     /// dead (expired, or a claim whose lease lapsed or whose instance died) and the request may
     /// take the key over.
-    func outcome(for request: IdempotencyRequest, now: Date, scope: String, key: String) -> IdempotencyOutcome? {
+    func outcome(for request: IdempotencyRequest, now: Date) -> IdempotencyOutcome? {
         if let response {
             if let expiresAt, expiresAt <= now { return nil }
             return fingerprint == request.fingerprint ? .replay(response) : .mismatch
@@ -105,13 +105,10 @@ struct IdempotencyRecord: Sendable {
         if let user {
             // A stored user is never given up: the key stays with the request that made it.
             guard fingerprint == request.fingerprint else { return .mismatch }
-            return .committed(IdempotencyClaim(scope: scope, key: key, token: token), user: user)
-        }
-        guard fingerprint == request.fingerprint else {
-            return leaseUntil <= now || !InstanceIdentity.mayBeAlive(owner) ? nil : .mismatch
+            return .committed(IdempotencyClaim(scope: request.scope, key: request.key, token: token), user: user)
         }
         if leaseUntil <= now || !InstanceIdentity.mayBeAlive(owner) { return nil }
-        return .inFlight
+        return fingerprint == request.fingerprint ? .inFlight : .mismatch
     }
 }
 

@@ -63,16 +63,16 @@ struct IdempotentCreate: Sendable {
     static let committedRetention: TimeInterval = 24 * 3600
 
     private func record(_ response: DialectResponse, claim: IdempotencyClaim, logger: Logger) async {
-            do {
-                if response.status.code < 500 {
-                    try await store.complete(claim, response: RecordedResponse(response), expiresAt: Date().addingTimeInterval(retention))
-                } else {
-                    try await store.release(claim)
-                }
-            } catch {
-                // The create itself stands; only its replay record is lost. Say so, and answer.
-                logger.error("Could not record an idempotent response", metadata: ["dragoman.error": "\(error)"])
+        do {
+            if response.status.code < 500 {
+                try await store.complete(claim, response: RecordedResponse(response), expiresAt: Date().addingTimeInterval(retention))
+            } else {
+                try await store.release(claim)
             }
+        } catch {
+            // The create itself stands; only its replay record is lost. Say so, and answer.
+            logger.error("Could not record an idempotent response", metadata: ["dragoman.error": "\(error)"])
+        }
     }
 
     /// The key Dragoman sends a backend for a caller's key: derived, so a retry by the caller

@@ -10,7 +10,7 @@ extension SQLiteUserStore {
                 [.text(request.scope), .text(request.key)]
             )
             if let row = rows.first {
-                if let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now, scope: request.scope, key: request.key) { return outcome }
+                if let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now) { return outcome }
             }
             let token = UUID().uuidString
             _ = try await connection.query(

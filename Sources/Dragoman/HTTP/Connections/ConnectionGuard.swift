@@ -24,7 +24,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let responder: EdgeResponder
     private let logger: Logger
 
-    private var admitted = false
     /// Request heads read, response heads written and response ends written, on this connection.
     private var requestHeads = 0
     private var responseHeads = 0
@@ -41,13 +40,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var readWanted: NIODeadline?
     /// Since when the socket has been too full to write to.
     private var unwritableSince: NIODeadline?
-    /// The current request's first line, as far as it arrived (for 414 and for the path).
+    /// How long the current request's first line is so far (for 414).
+    private var requestLineLength = 0
+    /// The line itself, kept only while the head is incomplete (for the path of an answer).
     private var requestLine: [UInt8] = []
+    /// The request line's part of the read being decoded, while it is decoded.
+    private var lineInFlight: ByteBuffer?
     private var requestLineComplete = false
     /// The current request's target, once its head was parsed.
     private var target: Substring?
     /// The connection answers its current response and then closes.
-    private var closeAfterResponse = false
+    private(set) var closesAfterResponse = false
     private var lingerUntil: NIODeadline?
     private var inputClosed = false
     private var timer: Scheduled<Void>?
@@ -87,32 +90,37 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let now = NIODeadline.now()
         readWanted = nil
         if lingerUntil != nil { return }  // dropped: the answer is out, the connection closing
         let buffer = unwrapInboundIn(data)
         if !inRequest, buffer.readableBytes > 0 {
             inRequest = true
             headerDone = false
-            requestStart = now
+            requestStart = .now()
+            requestLineLength = 0
             requestLine = []  // no capacity kept: an idle connection holds no buffer
             requestLineComplete = false
             target = nil
         }
+        // The part of this buffer that is request line, as a slice (no copy) while the decoder
+        // runs; copied only if the head stays incomplete, for an answer in the right dialect.
         if inRequest, !headerDone, !requestLineComplete {
             let view = buffer.readableBytesView
-            if let newline = view.firstIndex(of: UInt8(ascii: "\n")) {
-                requestLine.append(contentsOf: view[..<newline].prefix(limits.maxRequestLineBytes + 1 - requestLine.count))
-                requestLineComplete = true
-            } else {
-                requestLine.append(contentsOf: view.prefix(limits.maxRequestLineBytes + 1 - requestLine.count))
-            }
-            if requestLine.count > limits.maxRequestLineBytes {
+            let newline = view.firstIndex(of: UInt8(ascii: "\n"))
+            let count = newline.map { $0 - view.startIndex } ?? view.count
+            requestLineLength += count
+            requestLineComplete = newline != nil
+            lineInFlight = buffer.getSlice(at: buffer.readerIndex, length: count)
+            if requestLineLength > limits.maxRequestLineBytes {
                 refuse(.uriTooLong(limit: limits.maxRequestLineBytes), context: context)
                 return
             }
         }
         context.fireChannelRead(data)
+        if let line = lineInFlight, !headerDone {
+            requestLine.append(contentsOf: line.readableBytesView.prefix(max(0, limits.maxRequestLineBytes - requestLine.count)))
+        }
+        lineInFlight = nil
         armTimer(context: context)
     }
 
@@ -203,17 +211,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// A response head was written; `closing` when it says `Connection: close`.
     func responseStarted(closing: Bool) {
         responseHeads += 1
-        if closing { closeAfterResponse = true }
+        if closing { closesAfterResponse = true }
     }
-
-    /// Whether the connection closes once the current response is out.
-    var closesAfterResponse: Bool { closeAfterResponse }
 
     /// A response's last part was written (when the connection closes after it: and flushed).
     func responseEnded() {
         guard let context else { return }
         responseEnds += 1
-        if closeAfterResponse {
+        if closesAfterResponse {
             halfCloseAndLinger(context: context)
             return
         }
@@ -235,8 +240,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Admission, refusal, lingering
 
     private func admit(context: ChannelHandlerContext) {
-        guard !admitted else { return }
-        admitted = true
         idleSince = .now()
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
         switch registry.admit(id, slot: slot, channel: context.channel, address: address, now: idleSince) {
@@ -244,7 +247,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             armTimer(context: context)
         case .refusedPerClient, .refusedFull:
             logger.notice("Connection refused: too many connections", metadata: ["dragoman.client": .string(address)])
-            write(responder.bytes(for: .overloaded(retryAfter: 1), target: nil, allocator: context.channel.allocator), context: context)
+            answerAndClose(responder.bytes(for: .overloaded(retryAfter: 1), target: nil, allocator: context.channel.allocator), context: context)
         }
     }
 
@@ -256,15 +259,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let answerable = responseHeads == owed && responseEnds == owed
         logger.info("Request refused by the connection guard", metadata: ["dragoman.failure": .string(failure.summary)])
         if answerable {
-            let line = target ?? Self.target(ofRequestLine: requestLine)
-            write(responder.bytes(for: failure, target: line, allocator: context.channel.allocator), context: context)
+            let line = target ?? Self.target(ofRequestLine: requestLine + (lineInFlight.map { Array($0.readableBytesView) } ?? []))
+            answerAndClose(responder.bytes(for: failure, target: line, allocator: context.channel.allocator), context: context)
         } else {
             halfCloseAndLinger(context: context)
         }
     }
 
     /// Writes a complete answer of the guard's own, then half-closes and lingers.
-    private func write(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+    private func answerAndClose(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(bytes)), promise: promise)
         startLinger(context: context)

@@ -32,7 +32,7 @@ extension PostgresStore {
                     owner: owner,
                     user: user.flatMap(UUID.init(uuidString:))
                 )
-                if let outcome = record.outcome(for: request, now: now, scope: request.scope, key: request.key) { return outcome }
+                if let outcome = record.outcome(for: request, now: now) { return outcome }
             }
             let token = UUID().uuidString
             try await connection.query(
