@@ -81,8 +81,8 @@ import Testing
         let (inserted, insertedSignal) = AsyncStream<Void>.makeStream()
         let (release, releaseSignal) = AsyncStream<Void>.makeStream()
         let writer = Task {
-            try await store.transaction {
-                _ = try await store.connection.query(
+            try await store.transaction { connection in
+                _ = try await connection.query(
                     "INSERT INTO users (uuid, realm, document, created_at) VALUES (?, ?, ?, ?)",
                     [.text(record.uuid.uuidString), .text(record.realm), .text(try StoredDocument(record).json()), .float(0)]
                 )

@@ -1,7 +1,7 @@
 # Sourced by scripts/test and bench/run: `private_postgres NAME DATABASE` starts a private
 # PostgreSQL server on a free loopback port for this run (installing Debian's `postgresql`
-# package when missing, as root with apt-get), creates DATABASE, sets PRIVATE_POSTGRES_URL and
-# stops the server and removes its files when the calling script exits.
+# package when missing, as root with apt-get), creates DATABASE and sets PRIVATE_POSTGRES_URL;
+# the caller runs `stop_private_postgres` when it exits (in its own EXIT trap).
 # Returns non-zero, with a message, when no PostgreSQL can be had.
 
 private_postgres() {
@@ -26,7 +26,6 @@ private_postgres() {
     [ "$(id -u)" = 0 ] && chown postgres "$PRIVATE_POSTGRES_DIR"
     local port
     port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)"
-    trap stop_private_postgres EXIT
     run_as_postgres "$bindir/initdb" -D "$PRIVATE_POSTGRES_DIR/data" -U dragoman --auth=trust -E UTF8 >"$PRIVATE_POSTGRES_DIR/initdb.log" 2>&1 || {
         cat "$PRIVATE_POSTGRES_DIR/initdb.log" >&2
         echo "$name: initdb failed" >&2

@@ -27,7 +27,7 @@ enum PresentedCredential: Sendable {
             return value.isEmpty ? .malformed : .apiKey(value)
         case .apiKey:
             guard let value = headers[apiKeyHeader] else { return nil }
-            let key = value.trimmingCharacters(in: .whitespaces)
+            let key = String(value.trimmingOWS)
             return key.isEmpty ? .malformed : .apiKey(key)
         case .session:
             guard let id = SessionCookies.sessionID(in: headers) else { return nil }
@@ -40,7 +40,7 @@ enum PresentedCredential: Sendable {
         guard let header = headers[.authorization] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard let first = parts.first, first.lowercased() == scheme else { return nil }
-        return parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        return parts.count > 1 ? String(parts[1].trimmingOWS) : ""
     }
 }
 
@@ -60,7 +60,7 @@ enum SessionCookies {
     /// The first session id found: `X-ss-id`, `X-ss-pid` headers, then the cookies.
     static func sessionID(in headers: HTTPFields) -> String? {
         for name in [temporaryHeader, permanentHeader] {
-            if let value = headers[HTTPField.Name(name)!] { return value.trimmingCharacters(in: .whitespaces) }
+            if let value = headers[HTTPField.Name(name)!] { return String(value.trimmingOWS) }
         }
         let cookies = cookieValues(headers)
         for name in [formCookie, temporary, permanent] {
@@ -76,8 +76,8 @@ enum SessionCookies {
             for pair in field.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
                 guard parts.count == 2 else { continue }
-                let name = parts[0].trimmingCharacters(in: .whitespaces)
-                if values[name] == nil { values[name] = parts[1].trimmingCharacters(in: .whitespaces) }
+                let name = String(parts[0].trimmingOWS)
+                if values[name] == nil { values[name] = String(parts[1].trimmingOWS) }
             }
         }
         return values

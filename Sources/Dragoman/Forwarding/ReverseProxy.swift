@@ -65,12 +65,12 @@ struct ReverseProxy: Sendable {
 
     /// Hop-by-hop names plus any the `Connection` header lists, lowercased.
     static func connectionHeaders(_ headers: HTTPFields) -> Set<String> {
-        let listed = headers[values: .connection].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let listed = headers[values: .connection].flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS.lowercased() }
         return hopByHop.union(listed)
     }
 
     static func connectionHeaders(_ headers: HTTPHeaders) -> Set<String> {
-        let listed = headers["connection"].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let listed = headers["connection"].flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS.lowercased() }
         return hopByHop.union(listed)
     }
 }

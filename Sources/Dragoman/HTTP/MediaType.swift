@@ -5,7 +5,7 @@ struct MediaType: Sendable, Equatable {
     var parameters: [String: String]
 
     init?(_ header: String) {
-        let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = header.split(separator: ";").map { String($0.trimmingOWS) }
         guard let essence = parts.first else { return nil }
         let pieces = essence.lowercased().split(separator: "/", omittingEmptySubsequences: false)
         guard pieces.count == 2, !pieces[0].isEmpty, !pieces[1].isEmpty else { return nil }
@@ -15,8 +15,9 @@ struct MediaType: Sendable, Equatable {
         for parameter in parts.dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
-            let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-            parameters[pair[0].trimmingCharacters(in: .whitespaces).lowercased()] = value.lowercased()
+            var value = pair[1].trimmingOWS
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }
+            parameters[pair[0].trimmingOWS.lowercased()] = value.lowercased()
         }
         self.parameters = parameters
     }

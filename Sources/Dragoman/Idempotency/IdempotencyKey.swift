@@ -44,7 +44,7 @@ struct IdempotencyConvention: Sendable {
 
     /// An sf-string's content, a bare token as it is, or `nil` when the value is neither.
     static func unquoted(_ raw: String) -> String? {
-        let value = raw.trimmingCharacters(in: .whitespaces)
+        let value = String(raw.trimmingOWS)
         guard value.hasPrefix("\"") else {
             return value.contains(where: { $0 == "\"" || $0 == "," || $0 == ";" || $0 == " " || $0 == "\\" }) ? nil : value
         }

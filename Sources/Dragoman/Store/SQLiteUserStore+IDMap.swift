@@ -20,18 +20,7 @@ public protocol IDMapStore: Sendable {
 
 extension SQLiteUserStore {
     public func map(upstream: String, backendID: String, now: Date) async throws -> MappedID {
-        _ = try await transaction {
-            try await connection.query(
-                "INSERT INTO id_map (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (upstream, backend_id) DO NOTHING",
-                [.text(UUID().uuidString), .text(upstream), .text(backendID), .float(now.timeIntervalSince1970)]
-            )
-        }
-        let rows = try await reader.query(
-            "SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND backend_id = ?",
-            [.text(upstream), .text(backendID)]
-        )
-        guard let mapped = rows.first.flatMap(Self.mappedID) else { throw StoreError.corruptRow }
-        return mapped
+        try await writer.write(SQLiteIDMapping(upstream: upstream, backendID: backendID, now: now))
     }
 
     public func mapped(upstream: String, serial: Int64) async throws -> MappedID? {
@@ -55,5 +44,37 @@ extension SQLiteUserStore {
             let backendID = row.column("backend_id")?.string, let created = row.column("created_at")?.double
         else { return nil }
         return MappedID(serial: Int64(serial), uuid: uuid, backendID: backendID, createdAt: Date(timeIntervalSince1970: created))
+    }
+}
+
+/// An id mapping as the SQLite writer groups it: every mapping waiting goes in with one
+/// statement, and one more reads back the ids they have (new or already there).
+struct SQLiteIDMapping: GroupableWrite {
+    let upstream: String
+    let backendID: String
+    let now: Date
+
+    static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [MappedID] {
+        _ = try await connection.query(
+            "INSERT INTO id_map (uuid, upstream, backend_id, created_at) VALUES \(rows("(?, ?, ?, ?)", writes.count)) ON CONFLICT (upstream, backend_id) DO NOTHING",
+            writes.flatMap { [SQLiteData.text(UUID().uuidString), .text($0.upstream), .text($0.backendID), .float($0.now.timeIntervalSince1970)] }
+        )
+        let rows = try await connection.query(
+            "SELECT serial, uuid, backend_id, created_at, upstream FROM id_map WHERE (upstream, backend_id) IN (VALUES \(rows("(?, ?)", writes.count)))",
+            writes.flatMap { [SQLiteData.text($0.upstream), .text($0.backendID)] }
+        )
+        var found: [String: MappedID] = [:]
+        for row in rows {
+            guard let mapped = SQLiteUserStore.mappedID(row), let upstream = row.column("upstream")?.string else { throw StoreError.corruptRow }
+            found[upstream + "\u{0}" + mapped.backendID] = mapped
+        }
+        return try writes.map { write in
+            guard let mapped = found[write.upstream + "\u{0}" + write.backendID] else { throw StoreError.corruptRow }
+            return mapped
+        }
+    }
+
+    private static func rows(_ row: String, _ count: Int) -> String {
+        Array(repeating: row, count: count).joined(separator: ", ")
     }
 }

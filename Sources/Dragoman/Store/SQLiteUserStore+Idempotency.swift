@@ -4,7 +4,7 @@ import SQLiteNIO
 
 extension SQLiteUserStore {
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
-        try await transaction {
+        try await transaction { connection in
             let rows = try await connection.query(
                 "SELECT fingerprint, token, lease_until, status, headers, body, expires_at, owner, user_uuid FROM idempotency WHERE scope = ? AND key = ?",
                 [.text(request.scope), .text(request.key)]
@@ -31,7 +31,7 @@ extension SQLiteUserStore {
     }
 
     public func complete(_ claim: IdempotencyClaim, response: RecordedResponse, expiresAt: Date) async throws {
-        _ = try await transaction {
+        _ = try await transaction { connection in
             try await connection.query(
                 "UPDATE idempotency SET status = ?, headers = ?, body = ?, expires_at = ? WHERE scope = ? AND key = ? AND token = ?",
                 [
@@ -43,7 +43,7 @@ extension SQLiteUserStore {
     }
 
     public func release(_ claim: IdempotencyClaim) async throws {
-        _ = try await transaction {
+        _ = try await transaction { connection in
             try await connection.query(
                 "DELETE FROM idempotency WHERE scope = ? AND key = ? AND token = ? AND status IS NULL",
                 [.text(claim.scope), .text(claim.key), .text(claim.token)]
@@ -53,7 +53,7 @@ extension SQLiteUserStore {
 
     @discardableResult
     public func deleteExpiredIdempotencyRecords(now: Date) async throws -> Int {
-        try await transaction {
+        try await transaction { connection in
             let rows = try await connection.query(
                 """
                 DELETE FROM idempotency WHERE (status IS NOT NULL AND expires_at <= ?)

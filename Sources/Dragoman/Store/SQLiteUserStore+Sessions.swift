@@ -1,11 +1,11 @@
 public import Foundation
 import SQLiteNIO
 
-/// Sessions in SQLite; every write goes through the store's write lock and transaction, so it
+/// Sessions in SQLite; every write goes through the store's writer and its group transaction, so it
 /// never lands inside another task's transaction on the shared connection.
 extension SQLiteUserStore {
     public func createSession(digest: String, record: SessionRecord) async throws {
-        _ = try await transaction {
+        _ = try await transaction { connection in
             try await connection.query(
             "INSERT INTO sessions (id_digest, principal, created_at, expires_at) VALUES (?, ?, ?, ?)",
             [.text(digest), .text(record.principal), .float(Date().timeIntervalSince1970), .float(record.expiresAt.timeIntervalSince1970)]
@@ -25,12 +25,12 @@ extension SQLiteUserStore {
     }
 
     public func deleteSession(digest: String) async throws {
-        _ = try await transaction { try await connection.query("DELETE FROM sessions WHERE id_digest = ?", [.text(digest)]) }
+        _ = try await transaction { connection in try await connection.query("DELETE FROM sessions WHERE id_digest = ?", [.text(digest)]) }
     }
 
     @discardableResult
     public func deleteExpiredSessions(now: Date) async throws -> Int {
-        try await transaction {
+        try await transaction { connection in
             let rows = try await connection.query(
                 "DELETE FROM sessions WHERE expires_at <= ? RETURNING id_digest",
                 [.float(now.timeIntervalSince1970)]

@@ -3,28 +3,36 @@ import Foundation
 public import Logging
 import NIOCore
 import SQLiteNIO
+import Synchronization
 import ServiceLifecycle
 
 /// The embedded store: one SQLite file in WAL mode.
 ///
-/// Writes go through one connection under an ``AsyncLock`` and an `IMMEDIATE` transaction, so the
-/// duplicate check and the insert are one step, also against other processes using the same file.
-/// Reads outside a write go through a second, read-only connection, so they see only committed
-/// rows (WAL gives it a snapshot), never a row of another task's open transaction.
+/// Writes go through one connection owned by a ``SQLiteWriter``, which commits every write
+/// waiting in one `IMMEDIATE` transaction (group commit): the duplicate check and the insert are
+/// one step, also against other processes using the same file, and many creates share an fsync.
+/// Reads go through a small pool of read-only connections, so they see only committed rows (WAL
+/// gives each a snapshot), never a row of an open transaction, and run beside the writer.
 /// The document column holds the canonical user as JSON; the key columns index it.
 public final class SQLiteUserStore: GatewayStore {
     public var engine: String { "sqlite" }
-    /// The writer: every statement inside ``transaction(_:)``.
-    let connection: SQLiteConnection
-    /// The reader: statements outside a transaction.
-    let reader: SQLiteConnection
-    private let writeLock = AsyncLock()
+    let writer: SQLiteWriter
+    private let readers: [SQLiteConnection]
+    private let nextReader = Atomic<Int>(0)
     private let logger: Logger
 
-    init(connection: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
-        self.connection = connection
-        self.reader = reader
+    /// Read-only connections, taken in turn.
+    static let readerCount = 2
+
+    init(connection: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+        self.writer = SQLiteWriter(connection: connection, logger: logger)
+        self.readers = readers
         self.logger = logger
+    }
+
+    /// A reader for statements outside a transaction: one of the pool, in turn.
+    var reader: SQLiteConnection {
+        readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
@@ -46,18 +54,16 @@ public final class SQLiteUserStore: GatewayStore {
                 access(exists ? path : directory, exists ? R_OK | W_OK : W_OK) != 0 ? String(cString: strerror(errno)) : Self.reason(error)
             throw StoreUnavailable(description: "store.sqlite.path: cannot open \(path): \(reason)", exitCode: 73)
         }
-        let store: SQLiteUserStore
+        var readers: [SQLiteConnection] = []
         do {
-            try await SQLiteUserStore(connection: connection, reader: connection, logger: logger).migrate()
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            do {
+            try await SQLiteSchema.migrate(connection, logger: logger)
+            for _ in 0..<Self.readerCount {
+                let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+                readers.append(reader)
                 for pragma in ["PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"] { _ = try await reader.query(pragma) }
-            } catch {
-                try? await reader.close()
-                throw error
             }
-            store = SQLiteUserStore(connection: connection, reader: reader, logger: logger)
         } catch {
+            for reader in readers { try? await reader.close() }
             try? await connection.close()
             let reason = Self.reason(error)
             if reason.contains("not a database") || reason.contains("malformed") || error is StoreError {
@@ -65,7 +71,7 @@ public final class SQLiteUserStore: GatewayStore {
             }
             throw StoreUnavailable(description: "store.sqlite.path: cannot write \(path): \(reason)", exitCode: 73)
         }
-        return store
+        return SQLiteUserStore(connection: connection, readers: readers, logger: logger)
     }
 
     /// The cause of an error in a few words, for a start-up message.
@@ -77,71 +83,13 @@ public final class SQLiteUserStore: GatewayStore {
         return String(describing: error)
     }
 
-    private func migrate() async throws {
-        for pragma in SQLiteSchema.pragmas { _ = try await connection.query(pragma) }
-        _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
-        let rows = try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
-        let current = rows.first?.column("version")?.integer ?? 0
-        for (index, migration) in SQLiteSchema.migrations.enumerated() where index + 1 > current {
-            try await transaction {
-                for statement in migration.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
-                    _ = try await connection.query(String(statement))
-                }
-                _ = try await connection.query(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                    [.integer(index + 1), .float(Date().timeIntervalSince1970)]
-                )
-            }
-            logger.info("Applied SQLite migration", metadata: ["dragoman.migration": "\(index + 1)"])
-        }
-    }
-
-    func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        try await writeLock.withLock {
-            _ = try await connection.query("BEGIN IMMEDIATE")
-            do {
-                let result = try await body()
-                _ = try await connection.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
-            }
-        }
+    /// Runs `body` in the writer's next group transaction; returns once it is committed.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        try await writer.write(body)
     }
 
     public func insert(_ record: UserRecord, uniqueKeys: [UniqueKey]) async throws -> InsertOutcome {
-        let document = try StoredDocument(record).json()
-        let keys = record.keyColumns
-        return try await transaction {
-            for key in uniqueKeys {
-                guard let value = record.keyValue(key) else { continue }
-                let rows = try await connection.query(
-                    "SELECT \(Self.columns) FROM users WHERE realm = ? AND \(key.column) = ? ORDER BY serial LIMIT 1",
-                    [.text(record.realm), .text(value)]
-                )
-                if let row = rows.first { return .duplicate(existing: try Self.user(from: row), key: key) }
-            }
-            let rows = try await connection.query(
-                """
-                INSERT INTO users (uuid, realm, email_key, user_name_key, phone, document, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING serial
-                """,
-                [
-                    .text(record.uuid.uuidString), .text(record.realm), keys.email.map(SQLiteData.text) ?? .null,
-                    keys.userName.map(SQLiteData.text) ?? .null, keys.phone.map(SQLiteData.text) ?? .null,
-                    .text(document), .float(record.createdAt.timeIntervalSince1970),
-                ]
-            )
-            guard let serial = rows.first?.column("serial")?.integer else { throw StoreError.noSerial }
-            if let mark = record.mark {
-                _ = try await connection.query(
-                    "UPDATE idempotency SET user_uuid = ? WHERE scope = ? AND key = ? AND token = ? AND status IS NULL",
-                    [.text(record.uuid.uuidString), .text(mark.scope), .text(mark.key), .text(mark.token)]
-                )
-            }
-            return .created(record.stored(serial: Int64(serial)))
-        }
+        try await writer.write(SQLiteUserInsert(record: record, uniqueKeys: uniqueKeys))
     }
 
     public func user(_ lookup: UserLookup) async throws -> User? {
@@ -177,12 +125,11 @@ public final class SQLiteUserStore: GatewayStore {
         try await close()
     }
 
-    /// Closes the database.
+    /// Commits what is waiting, then closes the database.
     public func close() async throws {
-        try await writeLock.withLock {
-            if reader !== connection { try await reader.close() }
-            try await connection.close()
-        }
+        await writer.close()
+        for reader in readers { try await reader.close() }
+        try await writer.connection.close()
     }
 }
 
@@ -190,4 +137,6 @@ public final class SQLiteUserStore: GatewayStore {
 enum StoreError: Error {
     case noSerial
     case corruptRow
+    /// The store was closed before the write ran.
+    case writerClosed
 }

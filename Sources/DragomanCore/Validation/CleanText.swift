@@ -12,12 +12,17 @@ public import Foundation
 public enum CleanText {
     /// `text` in NFC.
     public static func normalised(_ text: String) -> String {
-        text.precomposedStringWithCanonicalMapping
+        // Text with no scalar from U+0300 (where combining marks begin) on is already NFC: the
+        // common case skips Foundation's normalisation, which is costly.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) || text.unicodeScalars.allSatisfy({ $0.value < 0x300 }) { return text }
+        return text.precomposedStringWithCanonicalMapping
     }
 
     /// The first character `text` may not hold, or `nil`.
     public static func forbidden(in text: String, allowJoiners: Bool = false) -> Unicode.Scalar? {
-        text.unicodeScalars.first { isForbidden($0, allowJoiners: allowJoiners) }
+        // Printable ASCII is never forbidden; only other scalars need their properties looked up.
+        if text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) { return nil }
+        return text.unicodeScalars.first { isForbidden($0, allowJoiners: allowJoiners) }
     }
 
     static func isForbidden(_ scalar: Unicode.Scalar, allowJoiners: Bool) -> Bool {

@@ -50,7 +50,10 @@ public struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     }
 
     public func handle(value asyncChannel: Value, logger: Logger) async {
-        await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+        // The connection's requests are handled on its own event loop (``EventLoopExecutor``).
+        await withTaskExecutorPreference(EventLoopExecutor(asyncChannel.channel.eventLoop)) {
+            await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+        }
     }
 }
 

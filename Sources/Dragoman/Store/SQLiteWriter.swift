@@ -1,0 +1,161 @@
+import Logging
+import NIOConcurrencyHelpers
+import SQLiteNIO
+
+/// A write the ``SQLiteWriter`` can run together with others of its kind: a group of them is
+/// one or a few statements (a multi-row insert), not a few statements each, since every
+/// statement costs thread hops.
+protocol GroupableWrite: Sendable {
+    associatedtype Output: Sendable
+    /// Runs `writes`, in order, inside the open transaction: one output per write, in order.
+    static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [Output]
+}
+
+/// A write that is any closure over the connection; a group runs them one after another.
+struct ClosureWrite<Output: Sendable>: GroupableWrite {
+    let body: @Sendable (SQLiteConnection) async throws -> Output
+
+    static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [Output] {
+        var outputs: [Output] = []
+        for write in writes { outputs.append(try await write.body(connection)) }
+        return outputs
+    }
+}
+
+/// The one writer of a SQLite file, committing in groups.
+///
+/// Every write is a job queued here; one loop takes all jobs waiting (up to ``maxBatch``), runs
+/// them inside one `IMMEDIATE` transaction, writes of one kind together (``GroupableWrite``),
+/// and commits once, so the jobs share one fsync instead of waiting for one each while holding
+/// a lock (group commit). A job hears
+/// of its result only after the commit is on disk, so durability is what it was: a 2xx still
+/// means the row is on disk. If any job of a group fails, the group is rolled back and each of
+/// its jobs is run again in a transaction of its own, so one bad job never fails the others.
+/// A job may therefore run more than once; its effects are the database's alone, and a
+/// rolled-back attempt leaves none.
+final class SQLiteWriter: Sendable {
+    /// A queued write and the way to hand its result to its caller.
+    private struct Job: Sendable {
+        /// The write's type: jobs of one kind run as one group.
+        let kind: ObjectIdentifier
+        let write: any Sendable
+        /// Where the group's run leaves this job's output for ``finish``.
+        let output: NIOLockedValueBox<(any Sendable)?>
+        /// Runs a group of jobs of this kind, leaving each one's output.
+        let runGroup: @Sendable ([Job], SQLiteConnection) async throws -> Void
+        /// Resumes the caller: with the output, or the error.
+        let finish: @Sendable ((any Error)?) -> Void
+    }
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var closed = false
+    }
+
+    /// The most jobs committed together.
+    static let maxBatch = 256
+
+    let connection: SQLiteConnection
+    private let queue = NIOLockedValueBox(Queue())
+    private let doorbell: AsyncStream<Void>.Continuation
+    private let loop: Task<Void, Never>
+
+    init(connection: SQLiteConnection, logger: Logger) {
+        self.connection = connection
+        let (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.doorbell = ring
+        let queue = self.queue
+        // The loop lives as long as the writer; `close()` ends it after the last job.
+        self.loop = Task {
+            for await _ in doorbell {
+                while true {
+                    let batch = queue.withLockedValue { queue -> [Job] in
+                        let batch = Array(queue.jobs.prefix(Self.maxBatch))
+                        queue.jobs.removeFirst(batch.count)
+                        return batch
+                    }
+                    if batch.isEmpty { break }
+                    await Self.commit(batch, on: connection, logger: logger)
+                }
+            }
+        }
+    }
+
+    /// Runs `body` in the next group's transaction; returns once that transaction is committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        try await write(ClosureWrite(body: body))
+    }
+
+    /// Runs `write` with the others of its kind in the next group's transaction; returns its
+    /// output once that transaction is committed.
+    func write<W: GroupableWrite>(_ write: W) async throws -> W.Output {
+        let output = NIOLockedValueBox<(any Sendable)?>(nil)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<W.Output, any Error>) in
+            let job = Job(
+                kind: ObjectIdentifier(W.self),
+                write: write,
+                output: output,
+                runGroup: { jobs, connection in
+                    let writes = jobs.compactMap { $0.write as? W }
+                    let outputs = try await W.run(writes, on: connection)
+                    guard writes.count == jobs.count, outputs.count == jobs.count else { throw StoreError.writerClosed }
+                    for (job, output) in zip(jobs, outputs) { job.output.withLockedValue { $0 = output } }
+                },
+                finish: { error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else if let value = output.withLockedValue({ $0 }) as? W.Output {
+                        continuation.resume(returning: value)
+                    } else {
+                        continuation.resume(throwing: StoreError.writerClosed)
+                    }
+                }
+            )
+            let accepted = queue.withLockedValue { queue -> Bool in
+                guard !queue.closed else { return false }
+                queue.jobs.append(job)
+                return true
+            }
+            if accepted { doorbell.yield() } else { job.finish(StoreError.writerClosed) }
+        }
+    }
+
+    /// How many writes wait for the next group (not counting the group being committed).
+    var waiting: Int { queue.withLockedValue { $0.jobs.count } }
+
+    /// Commits the jobs waiting, refuses new ones, and ends the loop.
+    func close() async {
+        queue.withLockedValue { $0.closed = true }
+        doorbell.finish()
+        await loop.value
+    }
+
+    private static func commit(_ batch: [Job], on connection: SQLiteConnection, logger: Logger) async {
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                // Kinds in the order they first arrived; each kind's jobs in arrival order.
+                var groups: [ObjectIdentifier: [Job]] = [:]
+                var order: [ObjectIdentifier] = []
+                for job in batch {
+                    if groups[job.kind] == nil { order.append(job.kind) }
+                    groups[job.kind, default: []].append(job)
+                }
+                for kind in order {
+                    guard let jobs = groups[kind], let first = jobs.first else { continue }
+                    try await first.runGroup(jobs, connection)
+                }
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        } catch {
+            guard batch.count > 1 else { return batch[0].finish(error) }
+            logger.debug("A group commit failed; running its writes one by one", metadata: ["dragoman.writes": "\(batch.count)"])
+            for job in batch { await commit([job], on: connection, logger: logger) }
+            return
+        }
+        for job in batch { job.finish(nil) }
+    }
+}
