@@ -74,9 +74,12 @@ func buildRouter(
         let settings = configuration.dialects[dialect.id]
         let backend: any UserBackend
         if settings?.mode == .forward, let name = settings?.upstream, let client = clients[name] {
+            guard let backendDialect = configuration.backendDialect(client.configuration.dialect) else {
+                throw ConfigurationError(key: "upstreams.\(name).dialect", problem: "names '\(client.configuration.dialect)', which cannot be a backend")
+            }
             backend = ForwardingBackend(
                 upstream: client,
-                dialect: GatewayConfiguration.backendDialect(client.configuration.dialect),
+                dialect: backendDialect,
                 validator: UserValidator(directory: configuration.serviceDirectory),
                 idMap: store,
                 lostFields: settings?.lostFields ?? .reject

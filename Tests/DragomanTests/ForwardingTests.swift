@@ -24,7 +24,7 @@ import Testing
                 return try await client.post("/api/v1/accessmgmt/users", body)
             case .telnessConnect:
                 return try await client.post("/users", #"{"name":"Ada Lovelace","email":"\#(email)"}"#)
-            case .deliverySlipCCC:
+            default:  // deliveryslip-ccc
                 return try await client.post(Samples.cccPath, #"{"emailAddress":"\#(email)","password":"pw","firstName":"Ada","lastName":"Lovelace"}"#)
             }
         }
@@ -35,7 +35,7 @@ import Testing
             switch id {
             case .voltMXAudience, .voltMXAccessManagement: reply.json["id"]?.string
             case .telnessConnect: reply.json["userId"]?.string
-            case .deliverySlipCCC: reply.json["serviceUserGuid"]?.string
+            default: reply.json["serviceUserGuid"]?.string  // deliveryslip-ccc
             }
         }
 
@@ -44,7 +44,7 @@ import Testing
             case .voltMXAudience: try await client.get("/api/v1/audience/\(id)")
             case .voltMXAccessManagement: try await client.get("/api/v1/accessmgmt/users/\(id)")
             case .telnessConnect: try await client.get("/users/\(id)")
-            case .deliverySlipCCC: try await client.get("\(Samples.cccPath)/single?ServiceUserGuid=\(id)")
+            default: try await client.get("\(Samples.cccPath)/single?ServiceUserGuid=\(id)")  // deliveryslip-ccc
             }
         }
 

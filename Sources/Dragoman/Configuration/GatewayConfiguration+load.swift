@@ -82,7 +82,7 @@ extension GatewayConfiguration {
         try readAuth(try root.section("auth"))
         principals = try Self.readPrincipals(try root.section("principals"))
 
-        upstreams = try Self.readUpstreams(try root.section("upstreams"))
+        upstreams = try Self.readUpstreams(try root.section("upstreams"), registry: registry)
         let proxy = try root.section("proxy")
         try proxy.allowOnly(["upstream"])
         if let name = try proxy.string("upstream") {
@@ -91,9 +91,9 @@ extension GatewayConfiguration {
         }
 
         let dialects = try root.section("dialects")
-        try dialects.allowOnly(Set(DialectID.allCases.map(\.rawValue)))
-        for id in DialectID.allCases {
-            try readDialect(id, from: try dialects.section(id.rawValue))
+        try dialects.allowOnly(Set(registry.ids.map(\.rawValue)))
+        for registration in registry.registrations {
+            try readDialect(registration, from: try dialects.section(registration.id.rawValue))
         }
     }
 
@@ -121,12 +121,10 @@ extension GatewayConfiguration {
         if let value = try server.int("maxHeaderCount", in: 8...10_000) { connectionLimits.maxHeaderCount = value }
     }
 
-    private mutating func readDialect(_ id: DialectID, from section: ConfigSection) throws(ConfigurationError) {
-        var known: Set<String> = ["enabled", "mode", "auth", "apiKeyHeader", "upstream", "lostFields"]
-        if id == .voltMXAudience { known.insert("reconciliationKey") }
-        if id == .deliverySlipCCC { known.insert("services") }
-        try section.allowOnly(known)
-        var settings = DialectSettings(auth: try Self.readPolicy(section, dialect: id))
+    private mutating func readDialect(_ registration: DialectRegistration, from section: ConfigSection) throws(ConfigurationError) {
+        let id = registration.id
+        try section.allowOnly(Set(["enabled", "mode", "auth", "apiKeyHeader", "upstream", "lostFields"]).union(registration.optionKeys))
+        var settings = DialectSettings(auth: try Self.readPolicy(section, defaultSchemes: registration.defaultSchemes))
         if let enabled = try section.bool("enabled") { settings.enabled = enabled }
         if let mode = try section.choice("mode", Mode.self) { settings.mode = mode }
         settings.upstream = try section.string("upstream")
@@ -140,12 +138,7 @@ extension GatewayConfiguration {
             }
         }
         dialects[id] = settings
-        if id == .voltMXAudience, let key = try section.choice("reconciliationKey", VoltMXAudienceDialect.ReconciliationKey.self) {
-            reconciliationKey = key.rawValue
-        }
-        if id == .deliverySlipCCC {
-            serviceDirectory = try Self.readServices(try section.section("services"))
-        }
+        try registration.configure(section, &self)
     }
 
     private mutating func readAuth(_ section: ConfigSection) throws(ConfigurationError) {
@@ -162,8 +155,8 @@ extension GatewayConfiguration {
     }
 
     /// `auth: [basic, apiKey, bearer, session]` in order, or `auth: open`.
-    private static func readPolicy(_ section: ConfigSection, dialect: DialectID) throws(ConfigurationError) -> AuthPolicy {
-        var policy = AuthPolicy(schemes: dialect.defaultSchemes)
+    private static func readPolicy(_ section: ConfigSection, defaultSchemes: [AuthScheme]) throws(ConfigurationError) -> AuthPolicy {
+        var policy = AuthPolicy(schemes: defaultSchemes)
         if let header = try section.string("apiKeyHeader") {
             guard let name = HTTPField.Name(header) else {
                 throw ConfigurationError(key: section.key("apiKeyHeader"), problem: "is not a valid header name")
@@ -246,24 +239,4 @@ extension GatewayConfiguration {
     }
 
     /// `services: { <service GUID>: { groups: { <group GUID>: Guest | Professional } } }`
-    private static func readServices(_ section: ConfigSection) throws(ConfigurationError) -> ServiceDirectory {
-        var services: [String: [String: ServiceOptions.GroupType]] = [:]
-        for name in section.values.keys.sorted() {
-            guard let serviceID = ServiceStack.guid(name) else {
-                throw ConfigurationError(key: section.key(name), problem: "must be named by a service GUID (32 hex digits)")
-            }
-            let service = try section.section(name)
-            try service.allowOnly(["groups"])
-            let groups = try service.section("groups")
-            var types: [String: ServiceOptions.GroupType] = [:]
-            for group in groups.values.keys.sorted() {
-                guard let groupID = ServiceStack.guid(group) else {
-                    throw ConfigurationError(key: groups.key(group), problem: "must be named by a group GUID (32 hex digits)")
-                }
-                types[groupID] = try groups.choice(group, ServiceOptions.GroupType.self)
-            }
-            services[serviceID] = types
-        }
-        return ServiceDirectory(services: services)
-    }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 extension GatewayConfiguration {
     /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, defaults, breaker } }`
-    static func readUpstreams(_ section: ConfigSection) throws(ConfigurationError) -> [String: UpstreamConfiguration] {
+    static func readUpstreams(_ section: ConfigSection, registry: DialectRegistry) throws(ConfigurationError) -> [String: UpstreamConfiguration] {
         var upstreams: [String: UpstreamConfiguration] = [:]
         for name in section.values.keys.sorted() {
             let entry = try section.section(name)
@@ -12,8 +12,11 @@ extension GatewayConfiguration {
             guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ConfigurationError(key: entry.key("baseURL"), problem: "must be an http:// or https:// URL, not '\(base)'")
             }
-            guard let dialect = try entry.choice("dialect", DialectID.self) else {
-                throw ConfigurationError(key: entry.key("dialect"), problem: "is required")
+            guard let dialectName = try entry.string("dialect") else { throw ConfigurationError(key: entry.key("dialect"), problem: "is required") }
+            let dialect = DialectID(rawValue: dialectName)
+            guard registry[dialect]?.backend != nil else {
+                let allowed = registry.registrations.filter { $0.backend != nil }.map(\.id.rawValue).joined(separator: ", ")
+                throw ConfigurationError(key: entry.key("dialect"), problem: "must be one of \(allowed), not '\(dialectName)'")
             }
             var upstream = UpstreamConfiguration(name: name, baseURL: base.hasSuffix("/") ? String(base.dropLast()) : base, dialect: dialect)
             if let seconds = try entry.int("connectTimeout", in: 1...600) { upstream.connectTimeout = TimeInterval(seconds) }

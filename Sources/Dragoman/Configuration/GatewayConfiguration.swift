@@ -21,7 +21,12 @@ public struct GatewayConfiguration: Sendable {
         /// The upstream a forwarding dialect sends to.
         public var upstream: String?
         public var lostFields = LostFieldPolicy.reject
+        /// The dialect's own options (its ``DialectRegistration/optionKeys``), as configured.
+        public var options: [String: String] = [:]
     }
+
+    /// The dialects this gateway can mount.
+    public var registry = DialectRegistry.standard
 
     public var host = "127.0.0.1"
     public var port = 8080
@@ -39,10 +44,11 @@ public struct GatewayConfiguration: Sendable {
     public var idempotencyLease: TimeInterval = 60
     public var bcryptCost: UInt8 = 10
     public var logLevel: Logger.Level = .info
+    /// Each dialect's settings; a registered dialect without an entry is enabled, local, with
+    /// its vendor's auth chain.
     public var dialects: [DialectID: DialectSettings] = Dictionary(
-        uniqueKeysWithValues: DialectID.allCases.map { ($0, DialectSettings(auth: AuthPolicy(schemes: $0.defaultSchemes))) }
+        uniqueKeysWithValues: DialectRegistry.standard.registrations.map { ($0.id, DialectSettings(auth: AuthPolicy(schemes: $0.defaultSchemes))) }
     )
-    public var reconciliationKey = "email"
     public var serviceDirectory = ServiceDirectory()
     /// Backends, by name.
     public var upstreams: [String: UpstreamConfiguration] = [:]
@@ -74,43 +80,23 @@ public struct GatewayConfiguration: Sendable {
 
     /// The auth policy of a dialect's routes.
     func authPolicy(_ id: DialectID) -> AuthPolicy {
-        dialects[id]?.auth ?? AuthPolicy(schemes: id.defaultSchemes)
+        dialects[id]?.auth ?? AuthPolicy(schemes: registry[id]?.defaultSchemes ?? [])
     }
 
-    /// A dialect as a backend speaks it (its client side).
-    static func backendDialect(_ id: DialectID) -> any BackendDialect {
-        switch id {
-        case .voltMXAudience: VoltMXAudienceDialect()
-        case .voltMXAccessManagement: VoltMXAccessManagementDialect()
-        case .telnessConnect: TelnessConnectDialect()
-        case .deliverySlipCCC: DeliverySlipCCCDialect()
-        }
+    /// A dialect as a backend speaks it (its client side), or `nil` when none is registered.
+    func backendDialect(_ id: DialectID) -> (any BackendDialect)? {
+        registry[id]?.backend?()
     }
 
-    /// The dialects to mount, in a fixed order.
+    /// The dialects to mount, in the registry's order.
     var enabledDialects: [any UserDialect] {
-        var result: [any UserDialect] = []
-        for id in DialectID.allCases where dialects[id]?.enabled ?? true {
-            switch id {
-            case .voltMXAudience:
-                result.append(VoltMXAudienceDialect(reconciliationKey: .init(rawValue: reconciliationKey) ?? .email))
-            case .voltMXAccessManagement: result.append(VoltMXAccessManagementDialect())
-            case .telnessConnect: result.append(TelnessConnectDialect())
-            case .deliverySlipCCC: result.append(DeliverySlipCCCDialect())
-            }
-        }
-        return result
+        registry.registrations.filter { dialects[$0.id]?.enabled ?? true }.map { $0.make(self) }
     }
 }
 
 extension DialectID {
-    /// Each vendor's own scheme: Basic for Volt MX's Gateway filter (and form login), the
-    /// `X-API-Key` header for Telness, ServiceStack sessions and API keys for CCC.
+    /// The vendor's own auth chain, as its registration in the standard registry gives it.
     public var defaultSchemes: [AuthScheme] {
-        switch self {
-        case .voltMXAudience, .voltMXAccessManagement: [.basic, .session]
-        case .telnessConnect: [.apiKey]
-        case .deliverySlipCCC: [.session, .bearer, .basic]
-        }
+        DialectRegistry.standard[self]?.defaultSchemes ?? []
     }
 }

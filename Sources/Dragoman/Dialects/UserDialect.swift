@@ -1,14 +1,6 @@
 import DragomanCore
 import HTTPTypes
 
-/// The four vendor dialects Dragoman speaks.
-public enum DialectID: String, Sendable, Hashable, CaseIterable, Codable {
-    case voltMXAudience = "voltmx-audience"
-    case voltMXAccessManagement = "voltmx-accessmgmt"
-    case telnessConnect = "telness-connect"
-    case deliverySlipCCC = "deliveryslip-ccc"
-}
-
 /// What a route of a dialect does.
 enum DialectOperation: Sendable {
     case create

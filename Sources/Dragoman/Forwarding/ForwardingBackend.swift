@@ -44,7 +44,10 @@ struct ForwardingBackend: UserBackend {
         let backendID = try dialect.backendCreated(response, serviceID: serviceID)
         let mapped = try await map(backendID)
         var profile = user.profile
-        if profile.service == nil, let serviceID, caller.id == .deliverySlipCCC { profile.service = ServiceOptions(serviceID: serviceID) }
+        // A caller whose users belong to a service sees the one the backend created it in.
+        if profile.service == nil, let serviceID, caller.profile.required.contains(.serviceID) {
+            profile.service = ServiceOptions(serviceID: serviceID)
+        }
         let created = User(id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: user.realm, profile: profile, passwordHash: nil,
                            createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
         logger.info("Forwarded create", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])

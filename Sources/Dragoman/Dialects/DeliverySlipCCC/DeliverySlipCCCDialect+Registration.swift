@@ -1,0 +1,43 @@
+import DragomanCore
+
+extension DialectID {
+    /// DeliverySlip CCC's service users, a ServiceStack service.
+    public static let deliverySlipCCC = DialectID(rawValue: "deliveryslip-ccc")
+}
+
+extension DeliverySlipCCCDialect {
+    /// ServiceStack sessions (`ss-id`, `X-ss-id`), Bearer API keys and API keys as the Basic
+    /// user name; `services` lists the known services and their user groups.
+    static let registration = DialectRegistration(
+        id: .deliverySlipCCC,
+        defaultSchemes: [.session, .bearer, .basic],
+        optionKeys: ["services"],
+        configure: { (section: ConfigSection, configuration: inout GatewayConfiguration) throws(ConfigurationError) in
+            configuration.serviceDirectory = try readServices(try section.section("services"))
+        },
+        make: { _ in DeliverySlipCCCDialect() },
+        backend: { DeliverySlipCCCDialect() }
+    )
+
+    /// `services: { <service GUID>: { groups: { <group GUID>: guest | professional } } }`
+    static func readServices(_ section: ConfigSection) throws(ConfigurationError) -> ServiceDirectory {
+        var services: [String: [String: ServiceOptions.GroupType]] = [:]
+        for name in section.values.keys.sorted() {
+            guard let serviceID = ServiceStack.guid(name) else {
+                throw ConfigurationError(key: section.key(name), problem: "must be named by a service GUID (32 hex digits)")
+            }
+            let service = try section.section(name)
+            try service.allowOnly(["groups"])
+            let groups = try service.section("groups")
+            var types: [String: ServiceOptions.GroupType] = [:]
+            for group in groups.values.keys.sorted() {
+                guard let groupID = ServiceStack.guid(group) else {
+                    throw ConfigurationError(key: groups.key(group), problem: "must be named by a group GUID (32 hex digits)")
+                }
+                types[groupID] = try groups.choice(group, ServiceOptions.GroupType.self)
+            }
+            services[serviceID] = types
+        }
+        return ServiceDirectory(services: services)
+    }
+}

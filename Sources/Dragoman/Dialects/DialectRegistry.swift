@@ -1,0 +1,63 @@
+public import DragomanCore
+
+/// A dialect's name, as configuration and logs spell it (`voltmx-audience`). Each dialect
+/// declares its own in its folder; the gateway knows no list of them but the registry's.
+public struct DialectID: RawRepresentable, Hashable, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    /// The dialects of the standard registry, in its order.
+    public static var allCases: [DialectID] { DialectRegistry.standard.ids }
+
+    public var description: String { rawValue }
+}
+
+/// What one dialect brings to the gateway: its name, its vendor's own auth chain, its own
+/// configuration keys, how it is built from the configuration, and its backend side. Each
+/// dialect's folder defines its registration; ``DialectRegistry/standard`` lists them.
+struct DialectRegistration: Sendable {
+    var id: DialectID
+    /// The auth chain its routes get when the configuration names none.
+    var defaultSchemes: [AuthScheme]
+    /// Keys of its own under `dialects.<id>`, beside the shared ones (`enabled`, `mode`, …).
+    var optionKeys: Set<String> = []
+    /// Reads its own keys from its section (which may be empty) into the configuration;
+    /// errors name the key.
+    var configure: @Sendable (ConfigSection, inout GatewayConfiguration) throws(ConfigurationError) -> Void = { _, _ in }
+    /// The dialect to mount.
+    var make: @Sendable (GatewayConfiguration) -> any UserDialect
+    /// The dialect as a backend speaks it, or `nil` when it cannot be a backend.
+    var backend: (@Sendable () -> any BackendDialect)?
+}
+
+/// The dialects the gateway can mount, in the order their routes are mounted. Adding a dialect
+/// is its folder plus one line in ``standard`` (or ``adding(_:)`` for a gateway of one's own).
+public struct DialectRegistry: Sendable {
+    let registrations: [DialectRegistration]
+
+    init(_ registrations: [DialectRegistration]) {
+        self.registrations = registrations
+    }
+
+    /// Every dialect Dragoman ships.
+    public static let standard = DialectRegistry([
+        VoltMXAudienceDialect.registration,
+        VoltMXAccessManagementDialect.registration,
+        TelnessConnectDialect.registration,
+        DeliverySlipCCCDialect.registration,
+    ])
+
+    /// This registry with one more dialect (replacing one of the same name).
+    func adding(_ registration: DialectRegistration) -> DialectRegistry {
+        DialectRegistry(registrations.filter { $0.id != registration.id } + [registration])
+    }
+
+    public var ids: [DialectID] { registrations.map(\.id) }
+
+    subscript(id: DialectID) -> DialectRegistration? {
+        registrations.first { $0.id == id }
+    }
+}

@@ -1,0 +1,16 @@
+import DragomanCore
+
+extension DialectID {
+    /// Volt MX Foundry access management users.
+    public static let voltMXAccessManagement = DialectID(rawValue: "voltmx-accessmgmt")
+}
+
+extension VoltMXAccessManagementDialect {
+    /// Basic and form-login sessions, as the Volt MX console's API.
+    static let registration = DialectRegistration(
+        id: .voltMXAccessManagement,
+        defaultSchemes: [.basic, .session],
+        make: { _ in VoltMXAccessManagementDialect() },
+        backend: { VoltMXAccessManagementDialect() }
+    )
+}

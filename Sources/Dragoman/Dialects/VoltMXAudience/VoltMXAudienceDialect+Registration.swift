@@ -1,0 +1,26 @@
+import DragomanCore
+
+extension DialectID {
+    /// HCL Volt MX Engagement Services audience members.
+    public static let voltMXAudience = DialectID(rawValue: "voltmx-audience")
+}
+
+extension VoltMXAudienceDialect {
+    /// Basic (Volt MX's Gateway filter) and form-login sessions; `reconciliationKey` chooses
+    /// the unique attribute (`email` or `mobileNumber`).
+    static let registration = DialectRegistration(
+        id: .voltMXAudience,
+        defaultSchemes: [.basic, .session],
+        optionKeys: ["reconciliationKey"],
+        configure: { (section: ConfigSection, configuration: inout GatewayConfiguration) throws(ConfigurationError) in
+            if let key = try section.choice("reconciliationKey", ReconciliationKey.self) {
+                configuration.dialects[.voltMXAudience]?.options["reconciliationKey"] = key.rawValue
+            }
+        },
+        make: { configuration in
+            let key = configuration.dialects[.voltMXAudience]?.options["reconciliationKey"].flatMap(ReconciliationKey.init(rawValue:))
+            return VoltMXAudienceDialect(reconciliationKey: key ?? .email)
+        },
+        backend: { VoltMXAudienceDialect() }
+    )
+}
