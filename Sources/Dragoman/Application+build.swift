@@ -64,11 +64,17 @@ func buildRouter(
     )
     let issuer = SessionIssuer(store: sessions, ttl: configuration.sessionTTL, rememberMeTTL: configuration.rememberMeTTL)
     FormLoginController(verifier: verifier, throttle: throttle, sessions: issuer).addRoutes(to: router)
-    ServiceStackAuthController(verifier: verifier, throttle: throttle, sessions: issuer).addRoutes(to: router)
-    let chain = AuthChain(verifier: verifier, throttle: throttle, realm: configuration.realm)
+    let carriers = configuration.registry.sessionCarriers
+    let services = SignInServices(verifier: verifier, throttle: throttle, sessions: issuer, carriers: carriers)
+    // Logins are mounted whatever the dialect's `enabled` says: a session from any login is
+    // accepted by every route's session scheme.
+    for registration in configuration.registry.registrations { registration.addRoutes?(router, services) }
+    let chain = AuthChain(verifier: verifier, throttle: throttle, realm: configuration.realm, carriers: carriers)
     var clients: [String: UpstreamClient] = [:]
     for (name, upstream) in configuration.upstreams {
-        if let client = http[name] { clients[name] = UpstreamClient(configuration: upstream, http: client) }
+        if let client = http[name] {
+            clients[name] = UpstreamClient(configuration: upstream, http: client, signIn: configuration.backendDialect(upstream.dialect)?.signIn)
+        }
     }
     for dialect in configuration.enabledDialects {
         let settings = configuration.dialects[dialect.id]

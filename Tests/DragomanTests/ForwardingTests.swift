@@ -208,7 +208,7 @@ import Testing
         }
         try await backend.run { back in
             var upstream = Self.upstream(port: back.port!, dialect: .deliverySlipCCC)
-            upstream.authentication = .serviceStackSession(user: "alice", password: Secret(AuthenticationTests.alicePassword))
+            upstream.authentication = .session(user: "alice", password: Secret(AuthenticationTests.alicePassword))
             try await Self.front(.telnessConnect, upstream).run { front in
                 let first = try await front.post("/users", #"{"name":"Ada Lovelace","email":"a@x.com"}"#)
                 #expect(first.status == .created, "\(first.text)")

@@ -10,12 +10,14 @@ struct AuthChain: Sendable {
     let verifier: CredentialVerifier
     let throttle: FailureThrottle
     let realm: String
+    /// Where the session scheme looks for a session id.
+    let carriers: SessionCarriers
 
     /// The principal the request authenticates as; `nil` only for an open route.
     func authenticate(_ headers: HTTPFields, client: String, policy: AuthPolicy, logger: Logger) async throws(GatewayFailure) -> Principal? {
         guard !policy.isOpen else { return nil }
         for scheme in policy.schemes {
-            guard let credential = PresentedCredential.find(scheme, in: headers, apiKeyHeader: policy.apiKeyHeader) else { continue }
+            guard let credential = PresentedCredential.find(scheme, in: headers, apiKeyHeader: policy.apiKeyHeader, carriers: carriers) else { continue }
             let claimed: String? = if case .password(let user, _) = credential { user } else { nil }
             if let retryAfter = throttle.retryAfter(client: client, principal: claimed) {
                 logger.warning("Authentication throttled", metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client)"])

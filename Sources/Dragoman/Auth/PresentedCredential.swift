@@ -11,7 +11,7 @@ enum PresentedCredential: Sendable {
     case malformed
 
     /// The credential `headers` present for `scheme`, or `nil` if it has none.
-    static func find(_ scheme: AuthScheme, in headers: HTTPFields, apiKeyHeader: HTTPField.Name) -> PresentedCredential? {
+    static func find(_ scheme: AuthScheme, in headers: HTTPFields, apiKeyHeader: HTTPField.Name, carriers: SessionCarriers) -> PresentedCredential? {
         switch scheme {
         case .basic:
             guard let value = authorization(headers, scheme: "basic") else { return nil }
@@ -30,7 +30,7 @@ enum PresentedCredential: Sendable {
             let key = String(value.trimmingOWS)
             return key.isEmpty ? .malformed : .apiKey(key)
         case .session:
-            guard let id = SessionCookies.sessionID(in: headers) else { return nil }
+            guard let id = carriers.sessionID(in: headers) else { return nil }
             return id.isEmpty ? .malformed : .session(id: id)
         }
     }
@@ -44,30 +44,11 @@ enum PresentedCredential: Sendable {
     }
 }
 
-/// The cookies and headers sessions travel in.
+/// Dragoman's own cookies: form login's session and its CSRF token.
 enum SessionCookies {
     /// Form login's cookie.
     static let formCookie = "dragoman-session"
-    /// ServiceStack's temporary and permanent session cookies.
-    static let temporary = "ss-id"
-    static let permanent = "ss-pid"
-    /// The headers that carry the same ids where cookies are awkward.
-    static let temporaryHeader = "X-ss-id"
-    static let permanentHeader = "X-ss-pid"
-    static let options = "ss-opt"
     static let csrfCookie = "dragoman-csrf"
-
-    /// The first session id found: `X-ss-id`, `X-ss-pid` headers, then the cookies.
-    static func sessionID(in headers: HTTPFields) -> String? {
-        for name in [temporaryHeader, permanentHeader] {
-            if let value = headers[HTTPField.Name(name)!] { return String(value.trimmingOWS) }
-        }
-        let cookies = cookieValues(headers)
-        for name in [formCookie, temporary, permanent] {
-            if let value = cookies[name] { return value }
-        }
-        return nil
-    }
 
     /// Every cookie the request sends, by name (the first of a repeated name wins).
     static func cookieValues(_ headers: HTTPFields) -> [String: String] {
@@ -81,5 +62,33 @@ enum SessionCookies {
             }
         }
         return values
+    }
+}
+
+/// Where session ids travel: header names and cookie names, in the order they are looked for.
+/// Form login's cookie is Dragoman's own; a dialect with a session login of its own registers
+/// its carriers (``DialectRegistration/sessionCarriers``), and the session scheme accepts all.
+struct SessionCarriers: Sendable, Equatable {
+    var headers: [String] = []
+    var cookies: [String] = []
+
+    /// Form login's cookie alone.
+    static let formLogin = SessionCarriers(cookies: [SessionCookies.formCookie])
+
+    /// These carriers, then `other`'s.
+    func merging(_ other: SessionCarriers) -> SessionCarriers {
+        SessionCarriers(headers: headers + other.headers.filter { !headers.contains($0) }, cookies: cookies + other.cookies.filter { !cookies.contains($0) })
+    }
+
+    /// The first session id found: the headers in order, then the cookies.
+    func sessionID(in fields: HTTPFields) -> String? {
+        for name in headers {
+            if let name = HTTPField.Name(name), let value = fields[name] { return String(value.trimmingOWS) }
+        }
+        let values = SessionCookies.cookieValues(fields)
+        for name in cookies {
+            if let value = values[name] { return value }
+        }
+        return nil
     }
 }

@@ -22,6 +22,9 @@ extension GatewayConfiguration {
             if let seconds = try entry.int("connectTimeout", in: 1...600) { upstream.connectTimeout = TimeInterval(seconds) }
             if let seconds = try entry.int("requestTimeout", in: 1...3600) { upstream.requestTimeout = TimeInterval(seconds) }
             upstream.authentication = try readUpstreamAuth(try entry.section("auth"))
+            if case .session = upstream.authentication, registry[dialect]?.backend?().signIn == nil {
+                throw ConfigurationError(key: try entry.section("auth").key("scheme"), problem: "session needs a backend dialect with a login of its own; \(dialectName) has none")
+            }
             let defaults = try entry.section("defaults")
             try defaults.allowOnly(["serviceGuid", "password", "userName", "permissionIds", "country"])
             if let guid = try defaults.string("serviceGuid") {
@@ -47,7 +50,8 @@ extension GatewayConfiguration {
         return upstreams
     }
 
-    /// `auth: { scheme: none | basic | apiKey | bearer | serviceStackSession, user, password, key, header }`
+    /// `auth: { scheme: none | basic | apiKey | bearer | session, user, password, key, header }`
+    /// (`serviceStackSession`, the name before dialects brought their own login, is `session`).
     private static func readUpstreamAuth(_ section: ConfigSection) throws(ConfigurationError) -> UpstreamConfiguration.Authentication {
         try section.allowOnly(["scheme", "user", "password", "key", "header"])
         func required(_ name: String) throws(ConfigurationError) -> String {
@@ -61,9 +65,9 @@ extension GatewayConfiguration {
         case "basic": return .basic(user: try required("user"), password: Secret(try required("password")))
         case "apiKey": return .apiKey(header: try section.string("header") ?? "X-API-Key", key: Secret(try required("key")))
         case "bearer": return .bearer(key: Secret(try required("key")))
-        case "serviceStackSession": return .serviceStackSession(user: try required("user"), password: Secret(try required("password")))
+        case "session", "serviceStackSession": return .session(user: try required("user"), password: Secret(try required("password")))
         case let other:
-            throw ConfigurationError(key: section.key("scheme"), problem: "must be one of none, basic, apiKey, bearer, serviceStackSession, not '\(other)'")
+            throw ConfigurationError(key: section.key("scheme"), problem: "must be one of none, basic, apiKey, bearer, session, not '\(other)'")
         }
     }
 }

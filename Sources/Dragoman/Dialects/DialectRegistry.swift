@@ -1,4 +1,5 @@
 public import DragomanCore
+import Hummingbird
 
 /// A dialect's name, as configuration and logs spell it (`voltmx-audience`). Each dialect
 /// declares its own in its folder; the gateway knows no list of them but the registry's.
@@ -31,6 +32,19 @@ struct DialectRegistration: Sendable {
     var make: @Sendable (GatewayConfiguration) -> any UserDialect
     /// The dialect as a backend speaks it, or `nil` when it cannot be a backend.
     var backend: (@Sendable () -> any BackendDialect)?
+    /// Where its own session login's clients send the session, accepted by every route's
+    /// session scheme.
+    var sessionCarriers: SessionCarriers? = nil
+    /// Routes of its own beside its user routes, such as its login.
+    var addRoutes: (@Sendable (Router<GatewayRequestContext>, SignInServices) -> Void)? = nil
+}
+
+/// What a dialect's own login routes work with.
+struct SignInServices: Sendable {
+    let verifier: CredentialVerifier
+    let throttle: FailureThrottle
+    let sessions: SessionIssuer
+    let carriers: SessionCarriers
 }
 
 /// The dialects the gateway can mount, in the order their routes are mounted. Adding a dialect
@@ -56,6 +70,11 @@ public struct DialectRegistry: Sendable {
     }
 
     public var ids: [DialectID] { registrations.map(\.id) }
+
+    /// Every carrier a session may travel in: form login's cookie, then each dialect's.
+    var sessionCarriers: SessionCarriers {
+        registrations.compactMap(\.sessionCarriers).reduce(.formLogin) { $0.merging($1) }
+    }
 
     subscript(id: DialectID) -> DialectRegistration? {
         registrations.first { $0.id == id }

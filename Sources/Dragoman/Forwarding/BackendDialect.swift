@@ -53,6 +53,12 @@ protocol BackendDialect: UserDialect {
     func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile
     /// The canonical field a wire name of this dialect stands for.
     func canonicalField(wire: String) -> UserField?
+    /// The dialect's own session login, when it has one (`auth.scheme: session`).
+    var signIn: (any BackendSignIn)? { get }
+}
+
+extension BackendDialect {
+    var signIn: (any BackendSignIn)? { nil }
 }
 
 /// Shared reading of backend answers.

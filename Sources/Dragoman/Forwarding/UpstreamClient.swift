@@ -13,17 +13,20 @@ import NIOPosix
 ///
 /// A request is retried once when it cannot have reached the backend (the connection was
 /// refused or never made), when the connection broke and the request is safe to repeat (a read,
-/// or a create carrying an idempotency key), or after a ServiceStack session expired (401 means
-/// not processed). A timed-out request is not retried: the caller's deadline is already spent.
+/// or a create carrying an idempotency key), or after a session expired (401 means not
+/// processed). A timed-out request is not retried: the caller's deadline is already spent.
 final class UpstreamClient: Sendable {
     let configuration: UpstreamConfiguration
     let http: HTTPClient
     let breaker: CircuitBreaker
+    /// The backend dialect's own login, for `auth.scheme: session`.
+    let signIn: (any BackendSignIn)?
     private let session = NIOLockedValueBox<String?>(nil)
 
-    init(configuration: UpstreamConfiguration, http: HTTPClient) {
+    init(configuration: UpstreamConfiguration, http: HTTPClient, signIn: (any BackendSignIn)?) {
         self.configuration = configuration
         self.http = http
+        self.signIn = signIn
         self.breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, cooldown: configuration.breakerCooldown)
     }
 
@@ -34,7 +37,7 @@ final class UpstreamClient: Sendable {
         }
         do {
             var response = try await attempt(request, logger: logger)
-            if response.status == 401, case .serviceStackSession = configuration.authentication {
+            if response.status == 401, case .session = configuration.authentication {
                 session.withLockedValue { $0 = nil }
                 response = try await attempt(request, logger: logger)
             }
@@ -69,13 +72,22 @@ final class UpstreamClient: Sendable {
     }
 
     private func exchange(_ request: BackendRequest, logger: Logger) async throws(TransportFault) -> BackendResponse {
-        var outgoing = HTTPClientRequest(url: configuration.baseURL + request.path)
+        var outgoing = Self.outgoing(request, baseURL: configuration.baseURL)
+        try await sign(&outgoing, logger: logger)
+        return try await execute(outgoing)
+    }
+
+    private static func outgoing(_ request: BackendRequest, baseURL: String) -> HTTPClientRequest {
+        var outgoing = HTTPClientRequest(url: baseURL + request.path)
         outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
         outgoing.headers.add(name: "Accept", value: "application/json")
         if let contentType = request.contentType { outgoing.headers.add(name: "Content-Type", value: contentType) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         for field in request.headers { outgoing.headers.add(name: field.name.rawName, value: field.value) }
-        try await sign(&outgoing, logger: logger)
+        return outgoing
+    }
+
+    private func execute(_ outgoing: HTTPClientRequest) async throws(TransportFault) -> BackendResponse {
         do {
             let response = try await http.execute(outgoing, timeout: .seconds(Int64(configuration.requestTimeout)))
             let body = try await response.body.collect(upTo: 4 << 20)
@@ -99,36 +111,22 @@ final class UpstreamClient: Sendable {
             request.headers.add(name: header, value: key.exposedValue)
         case .bearer(let key):
             request.headers.add(name: "Authorization", value: "Bearer \(key.exposedValue)")
-        case .serviceStackSession(let user, let password):
-            request.headers.add(name: SessionCookies.temporaryHeader, value: try await sessionID(user: user, password: password, logger: logger))
+        case .session(let user, let password):
+            guard let signIn else { throw TransportFault.refusedLogin }
+            request.headers.add(name: signIn.sessionHeader, value: try await sessionID(signIn, user: user, password: password, logger: logger))
         }
     }
 
-    /// The current ServiceStack session, signing in when there is none.
-    private func sessionID(user: String, password: Secret, logger: Logger) async throws(TransportFault) -> String {
+    /// The current session, signing in with the backend dialect's login when there is none.
+    private func sessionID(_ signIn: any BackendSignIn, user: String, password: Secret, logger: Logger) async throws(TransportFault) -> String {
         if let id = session.withLockedValue({ $0 }) { return id }
-        var login = HTTPClientRequest(url: configuration.baseURL + ServiceStackAuthWire.credentialsPath)
-        login.method = .POST
-        login.headers.add(name: "Content-Type", value: "application/json")
-        login.headers.add(name: "Accept", value: "application/json")
-        let body = try? WireJSON.encoder.encode([ServiceStackAuthWire.userName: user, ServiceStackAuthWire.password: password.exposedValue])
-        login.body = .bytes(ByteBuffer(bytes: body ?? Data()))
-        do {
-            let response = try await http.execute(login, timeout: .seconds(Int64(configuration.requestTimeout)))
-            let bytes = try await response.body.collect(upTo: 1 << 20)
-            guard response.status == .ok, let json = try? StrictJSONParser.parse(Array(bytes.readableBytesView), maxDepth: 16),
-                let id = json.member(ServiceStackAuthWire.sessionId)?.textValue
-            else {
-                logger.error("Backend login failed", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.status": "\(response.status.code)"])
-                throw TransportFault.refusedLogin
-            }
-            session.withLockedValue { $0 = id }
-            return id
-        } catch let fault as TransportFault {
-            throw fault
-        } catch {
-            throw TransportFault(error)
+        let response = try await execute(Self.outgoing(signIn.request(user: user, password: password), baseURL: configuration.baseURL))
+        guard (200..<300).contains(response.status), let id = signIn.sessionID(in: response) else {
+            logger.error("Backend login failed", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.status": "\(response.status)"])
+            throw TransportFault.refusedLogin
         }
+        session.withLockedValue { $0 = id }
+        return id
     }
 }
 

@@ -11,9 +11,9 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         /// An API key in a header (`X-API-Key` by default).
         case apiKey(header: String, key: Secret)
         case bearer(key: Secret)
-        /// ServiceStack credentials login (`POST /auth/credentials`), the session sent as
-        /// `X-ss-id`, and a new login when the backend says the session has expired.
-        case serviceStackSession(user: String, password: Secret)
+        /// The backend dialect's own session login (its ``BackendSignIn``), the session sent in
+        /// its header, and a new login when the backend says the session has expired.
+        case session(user: String, password: Secret)
     }
 
     /// What to do when the backend requires a password the caller's dialect has none for.

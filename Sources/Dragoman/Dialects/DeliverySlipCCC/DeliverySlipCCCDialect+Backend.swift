@@ -3,6 +3,9 @@ import Foundation
 import HTTPTypes
 
 extension DeliverySlipCCCDialect: BackendDialect {
+    /// ServiceStack's credentials login, for upstreams with `auth.scheme: session`.
+    var signIn: (any BackendSignIn)? { ServiceStackSignIn() }
+
     var carriedFields: Set<UserField> {
         [
             .givenName, .familyName, .displayName, .email, .password, .language, .serviceID, .preRegister, .skipRegistrationConfirmation, .groupGUID,

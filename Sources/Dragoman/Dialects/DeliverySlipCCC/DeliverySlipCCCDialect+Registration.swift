@@ -16,7 +16,12 @@ extension DeliverySlipCCCDialect {
             configuration.serviceDirectory = try readServices(try section.section("services"))
         },
         make: { _ in DeliverySlipCCCDialect() },
-        backend: { DeliverySlipCCCDialect() }
+        backend: { DeliverySlipCCCDialect() },
+        sessionCarriers: ServiceStackAuthWire.carriers,
+        addRoutes: { router, services in
+            ServiceStackAuthController(verifier: services.verifier, throttle: services.throttle, sessions: services.sessions, carriers: services.carriers)
+                .addRoutes(to: router)
+        }
     )
 
     /// `services: { <service GUID>: { groups: { <group GUID>: guest | professional } } }`

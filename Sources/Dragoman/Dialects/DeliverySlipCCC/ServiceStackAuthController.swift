@@ -13,6 +13,8 @@ struct ServiceStackAuthController: Sendable {
     let verifier: CredentialVerifier
     let throttle: FailureThrottle
     let sessions: SessionIssuer
+    /// Every carrier the gateway accepts sessions in.
+    let carriers: SessionCarriers
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
         router.post(RouterPath(ServiceStackAuthWire.credentialsPath)) { request, context in await self.login(request, context: context) }
@@ -50,9 +52,9 @@ struct ServiceStackAuthController: Sendable {
             var response = Self.authenticated(principal, sessionID: session.id)
             let secure = SessionIssuer.isSecure(request.headers)
             let lifetime = Int(rememberMe ? sessions.rememberMeTTL : sessions.ttl)
-            response.headers.append(SessionIssuer.cookie(SessionCookies.temporary, session.id, maxAge: rememberMe ? lifetime : nil, secure: secure))
-            response.headers.append(SessionIssuer.cookie(SessionCookies.permanent, session.id, maxAge: lifetime, secure: secure))
-            response.headers.append(SessionIssuer.cookie(SessionCookies.options, rememberMe ? "perm" : "temp", maxAge: lifetime, secure: secure))
+            response.headers.append(SessionIssuer.cookie(ServiceStackAuthWire.temporaryCookie, session.id, maxAge: rememberMe ? lifetime : nil, secure: secure))
+            response.headers.append(SessionIssuer.cookie(ServiceStackAuthWire.permanentCookie, session.id, maxAge: lifetime, secure: secure))
+            response.headers.append(SessionIssuer.cookie(ServiceStackAuthWire.optionsCookie, rememberMe ? "perm" : "temp", maxAge: lifetime, secure: secure))
             return response
         } catch {
             context.logger.error("Could not store a session", metadata: ["dragoman.error": "\(error)"])
@@ -61,17 +63,17 @@ struct ServiceStackAuthController: Sendable {
     }
 
     private func current(_ request: Request) async -> Response {
-        guard let id = SessionCookies.sessionID(in: request.headers), let principal = await verifier.verify(.session(id: id)) else {
+        guard let id = carriers.sessionID(in: request.headers), let principal = await verifier.verify(.session(id: id)) else {
             return Self.error(.unauthorized, "Unauthorized", ServiceStackAuth.notAuthenticated)
         }
         return Self.authenticated(principal, sessionID: id)
     }
 
     private func logout(_ request: Request) async -> Response {
-        if let id = SessionCookies.sessionID(in: request.headers) { try? await sessions.close(id: id) }
+        if let id = carriers.sessionID(in: request.headers) { try? await sessions.close(id: id) }
         var response = Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: "{}")))
         let secure = SessionIssuer.isSecure(request.headers)
-        for name in [SessionCookies.temporary, SessionCookies.permanent, SessionCookies.options] {
+        for name in [ServiceStackAuthWire.temporaryCookie, ServiceStackAuthWire.permanentCookie, ServiceStackAuthWire.optionsCookie] {
             response.headers.append(SessionIssuer.cookie(name, "", maxAge: 0, secure: secure))
         }
         return response

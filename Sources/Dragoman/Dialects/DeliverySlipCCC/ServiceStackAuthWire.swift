@@ -1,7 +1,7 @@
 /// ServiceStack's authentication protocol as CCC speaks it, both ways: the credentials login
 /// Dragoman answers (``ServiceStackAuthController``) and the one it makes as a client of a CCC
-/// backend (``UpstreamClient``). The only place its names are spelled; the session cookies and
-/// headers themselves are the session scheme's (``SessionCookies``), which every dialect accepts.
+/// backend (``ServiceStackSignIn``). The only place its names are spelled; its session cookies and
+/// headers are registered as session carriers, which the session scheme of every dialect accepts.
 enum ServiceStackAuthWire {
     static let credentialsPath = "/auth/credentials"
     static let userName = "UserName"
@@ -9,6 +9,15 @@ enum ServiceStackAuthWire {
     static let rememberMe = "RememberMe"
     /// The `AuthenticateResponse` member holding the session id.
     static let sessionId = "sessionId"
+    /// ServiceStack's temporary and permanent session cookies, and its session options cookie.
+    static let temporaryCookie = "ss-id"
+    static let permanentCookie = "ss-pid"
+    static let optionsCookie = "ss-opt"
+    /// The headers that carry the same ids where cookies are awkward.
+    static let temporaryHeader = "X-ss-id"
+    static let permanentHeader = "X-ss-pid"
+    /// Where ServiceStack's clients send a session: the headers first, then the cookies.
+    static let carriers = SessionCarriers(headers: [temporaryHeader, permanentHeader], cookies: [temporaryCookie, permanentCookie])
 }
 
 /// ServiceStack's `AuthenticateResponse`, as far as Dragoman fills it.
