@@ -93,18 +93,20 @@ func buildRouter(
         } else {
             backend = LocalBackend(service: service)
         }
+        // The pipeline of a dialect route: dialect → authentication → (create: body →
+        // idempotency) → handler. Failures render themselves in the dialect (DialectError).
+        let handlers = UserHandlers(backend: backend)
         for route in dialect.routes {
-            let endpoint = DialectEndpoint(
-                dialect: dialect,
-                route: route,
-                backend: backend,
-                bodyLimit: configuration.bodyLimit,
-                auth: chain,
-                policy: configuration.authPolicy(dialect.id),
-                idempotency: idempotency
-            )
-            router.on(RouterPath(route.path), method: route.method) { request, context in
-                await endpoint.respond(to: request, context: context)
+            let group = router.group()
+                .add(middleware: DialectMiddleware(dialect: dialect, route: route))
+                .add(middleware: AuthenticationMiddleware(chain: chain, policy: configuration.authPolicy(dialect.id)))
+            switch route.operation {
+            case .create:
+                group.add(middleware: BodyMiddleware(limit: configuration.bodyLimit))
+                    .add(middleware: IdempotencyMiddleware(idempotency: idempotency, backend: backend))
+                    .on(RouterPath(route.path), method: route.method, use: handlers.create)
+            case .read:
+                group.on(RouterPath(route.path), method: route.method, use: handlers.read)
             }
         }
     }

@@ -37,7 +37,7 @@ enum FuzzTarget: String, CaseIterable {
         case .form:
             _ = try? RequestBody.parse(bytes, as: .form)
         case .query:
-            _ = DialectEndpoint.queryItems(String(decoding: bytes, as: UTF8.self))
+            _ = QueryItems.parse(String(decoding: bytes, as: UTF8.self))
         case .voltmxAudience:
             decode(bytes, with: VoltMXAudienceDialect(), format: .json)
         case .voltmxAccessManagement:

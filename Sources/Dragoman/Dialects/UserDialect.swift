@@ -29,7 +29,7 @@ struct DecodedCreate: Sendable {
 /// A vendor dialect: its routes, its wire types and its mapping to and from the canonical model.
 ///
 /// A dialect is the only code that knows its vendor's field names, messages and status codes. The
-/// HTTP glue (``DialectEndpoint``) reads the request, hands the dialect a parsed body to decode,
+/// route pipeline (``DialectMiddleware`` and the steps after it) reads the request, hands the dialect a parsed body to decode,
 /// runs the canonical service, and asks the dialect to answer, success or failure.
 protocol UserDialect: Sendable {
     var id: DialectID { get }

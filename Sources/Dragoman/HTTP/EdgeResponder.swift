@@ -14,9 +14,9 @@ struct EdgeResponder: Sendable {
         let path = target.map { $0.prefix { $0 != "?" } }
         let query = target.flatMap { text in text.firstIndex(of: "?").map { String(text[text.index(after: $0)...]) } }
         guard let path, let dialect = routes.dialect(for: path) else { return Self.neutral(failure) }
-        let request = DialectRequest(method: .get, path: String(path), query: DialectEndpoint.queryItems(query))
+        let request = DialectRequest(method: .get, path: String(path), query: QueryItems.parse(query))
         var response = dialect.failure(failure, request: request)
-        DialectEndpoint.addAuthHeaders(for: failure, to: &response)
+        DialectError.addHeaders(for: failure, to: &response)
         return response
     }
 
@@ -45,7 +45,7 @@ struct EdgeResponder: Sendable {
             default: (.badRequest, "Bad request")
             }
         var response = DialectResponse.json(status, ["message": message])
-        DialectEndpoint.addAuthHeaders(for: failure, to: &response)
+        DialectError.addHeaders(for: failure, to: &response)
         return response
     }
 }

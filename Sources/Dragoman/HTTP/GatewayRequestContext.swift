@@ -1,11 +1,14 @@
 public import Hummingbird
 public import NIOCore
 
-/// The request context of every Dragoman route: Hummingbird's core context plus the client's
-/// address, which throttling and logs need.
+/// The request context of every Dragoman route: Hummingbird's core context, the client's
+/// address (throttling and logs need it) and, on a dialect route, what the pipeline has learnt
+/// of the request so far.
 public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The dialect route's state, set by ``DialectMiddleware``.
+    var dialectRoute: DialectRouteState?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

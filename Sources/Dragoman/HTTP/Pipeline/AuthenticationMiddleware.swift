@@ -1,0 +1,23 @@
+import Hummingbird
+import Logging
+
+/// Runs the route's auth chain and puts the principal it authenticates in the context; a
+/// refusal is the dialect's own 401 or 429.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    let chain: AuthChain
+    let policy: AuthPolicy
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard var state = context.dialectRoute else { return try await next(request, context) }
+        var context = context
+        do {
+            state.request.principal = try await chain.authenticate(request.headers, client: context.clientAddress, policy: policy, logger: context.logger)
+        } catch {
+            throw state.error(error)
+        }
+        if let principal = state.request.principal { context.logger[metadataKey: "dragoman.principal"] = .string(principal.name) }
+        context.dialectRoute = state
+        return try await next(request, context)
+    }
+}

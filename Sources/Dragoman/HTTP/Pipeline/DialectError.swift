@@ -1,0 +1,116 @@
+import DragomanCore
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// A failure on a dialect route that renders itself in that dialect's shape: any middleware or
+/// handler of the route throws it, and Hummingbird's router asks it for the response, as it
+/// does any `HTTPResponseError`. No handler catches failures by hand.
+struct DialectError: HTTPResponseError {
+    let failure: GatewayFailure
+    let dialect: any UserDialect
+    let request: DialectRequest
+
+    var status: HTTPResponse.Status { rendered.status }
+
+    /// The answer in the dialect's shape, with the headers the failure implies.
+    var rendered: DialectResponse {
+        var response = dialect.failure(failure, request: request)
+        Self.addHeaders(for: failure, to: &response)
+        // Refused before a large body was read (authentication, 413, 415): close after the
+        // answer rather than read a body nobody wants; the guard drains it for a moment so the
+        // client sees the answer. A small body is read and dropped, keeping the connection.
+        if request.bodyFormat == nil, Self.declaresLargeBody(request.headers) { response.headers[.connection] = "close" }
+        return response
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        log(context.logger)
+        return Response(rendered)
+    }
+
+    /// Whether the request says a body of unknown length, or over 64 KiB, follows.
+    static func declaresLargeBody(_ headers: HTTPFields) -> Bool {
+        headers[.transferEncoding] != nil || (headers[.contentLength].flatMap(Int.init) ?? 0) > 65536
+    }
+
+    /// `WWW-Authenticate` on a 401, `Retry-After` on a 429 or 503, `Allow` on a 405, whatever
+    /// the dialect.
+    static func addHeaders(for failure: GatewayFailure, to response: inout DialectResponse) {
+        switch failure {
+        case .unauthenticated(let challenges, _):
+            for challenge in challenges { response.headers.append(HTTPField(name: .wwwAuthenticate, value: challenge)) }
+        case .throttled(let seconds), .serviceUnavailable(let seconds), .overloaded(let seconds):
+            response.headers[.retryAfter] = String(seconds)
+        case .methodNotAllowed(let allowed):
+            response.headers[.allow] = allowed.joined(separator: ", ")
+        case .idempotencyKeyInFlight:
+            response.headers[.retryAfter] = "1"
+        default:
+            break
+        }
+    }
+
+    func log(_ logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "dragoman.dialect"] = .string(dialect.id.rawValue)
+        if let principal = request.principal { logger[metadataKey: "dragoman.principal"] = .string(principal.name) }
+        switch failure {
+        case .service(.storeFailure(let detail)):
+            logger.error("Store failure", metadata: ["dragoman.error": .string(detail)])
+        case .internalError:
+            logger.error("Internal error")
+        default:
+            logger.info("Request refused", metadata: ["dragoman.failure": .string(failure.summary)])
+        }
+    }
+}
+
+extension Response {
+    /// A dialect's answer as Hummingbird sends it.
+    init(_ response: DialectResponse) {
+        self.init(status: response.status, headers: response.headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
+    }
+}
+
+extension GatewayFailure {
+    /// A short description for logs: which rule or field, never a submitted value.
+    var summary: String {
+        switch self {
+        case .service(.invalid(let violations)): "invalid(\(violations.map(\.field.logName).joined(separator: ",")))"
+        case .service(.duplicate(let conflict)): "duplicate(\(conflict.key.rawValue))"
+        case .service(.notFound): "notFound"
+        case .service(.storeFailure): "storeFailure"
+        case .malformedBody: "malformedBody"
+        case .invalidEncoding: "invalidEncoding"
+        case .unsupportedMediaType: "unsupportedMediaType"
+        case .payloadTooLarge: "payloadTooLarge"
+        case .notAcceptable: "notAcceptable"
+        case .invalidParameter(let parameter, _): "invalidParameter(\(parameter))"
+        case .unauthenticated(_, let rejected): "unauthenticated(\(rejected?.rawValue ?? "none"))"
+        case .throttled: "throttled"
+        case .badGateway: "badGateway"
+        case .gatewayTimeout: "gatewayTimeout"
+        case .serviceUnavailable: "serviceUnavailable"
+        case .backendFailed: "backendFailed"
+        case .backendRejected: "backendRejected"
+        case .idempotencyKeyMismatch: "idempotencyKeyMismatch"
+        case .idempotencyKeyInFlight: "idempotencyKeyInFlight"
+        case .requestTimeout: "requestTimeout"
+        case .uriTooLong: "uriTooLong"
+        case .headersTooLarge: "headersTooLarge"
+        case .methodNotAllowed: "methodNotAllowed"
+        case .overloaded: "overloaded"
+        case .internalError: "internalError"
+        }
+    }
+}
+
+extension FieldViolation.Field {
+    var logName: String {
+        switch self {
+        case .canonical(let field): field.rawValue
+        case .wire(let name): String(name.prefix(64).filter { $0.isLetter || $0.isNumber || $0 == "_" })
+        }
+    }
+}

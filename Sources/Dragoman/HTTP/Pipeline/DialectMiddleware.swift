@@ -1,0 +1,62 @@
+import Hummingbird
+import Logging
+
+/// The first step of every dialect route: puts the dialect, the route and the request as the
+/// dialect sees it into the context, and makes sure nothing leaves the route as a bare 500:
+/// a failure nobody foresaw becomes the dialect's own internal error.
+struct DialectMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    let dialect: any UserDialect
+    let route: DialectRoute
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.logger[metadataKey: "dragoman.dialect"] = .string(dialect.id.rawValue)
+        let state = DialectRouteState(
+            dialect: dialect,
+            route: route,
+            request: DialectRequest(
+                method: request.method,
+                path: request.uri.path,
+                parameters: parameters(context.parameters),
+                query: QueryItems.parse(request.uri.query),
+                headers: request.headers
+            )
+        )
+        context.dialectRoute = state
+        do {
+            return try await next(request, context)
+        } catch let error as DialectError {
+            throw error
+        } catch let failure as GatewayFailure {
+            throw state.error(failure)
+        } catch {
+            context.logger.error("Unexpected failure", metadata: ["dragoman.error": "\(type(of: error))"])
+            throw state.error(.internalError)
+        }
+    }
+
+    /// The route's named parameters (`:id`) and their values.
+    private func parameters(_ parameters: Parameters) -> [String: String] {
+        var values: [String: String] = [:]
+        for component in route.path.split(separator: "/") where component.hasPrefix(":") {
+            let name = String(component.dropFirst())
+            values[name] = parameters.get(name)
+        }
+        return values
+    }
+}
+
+/// Query strings as dialects read them.
+enum QueryItems {
+    /// Query items in order, decoded as form fields are (`+` is a space).
+    static func parse(_ query: String?) -> [(name: String, value: String)] {
+        guard let query else { return [] }
+        return query.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = RequestBody.decodeFormComponent(parts[0]) else { return nil }
+            let value = parts.count > 1 ? RequestBody.decodeFormComponent(parts[1]) ?? "" : ""
+            return (name, value)
+        }
+    }
+}
