@@ -26,12 +26,15 @@ public struct RecordedResponse: Sendable, Equatable, Codable {
 
     /// The header fields as JSON text, the form both engines store them in.
     var headersJSON: String {
-        (try? JSONEncoder().encode(headers)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        (try? Self.encoder.encode(headers)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
     }
 
     static func headers(fromJSON text: String) -> [HeaderField] {
-        (try? JSONDecoder().decode([HeaderField].self, from: Data(text.utf8))) ?? []
+        (try? decoder.decode([HeaderField].self, from: Data(text.utf8))) ?? []
     }
+
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
 }
 
 /// A request that carries an idempotency key, as the store sees it.

@@ -27,7 +27,7 @@ enum RequestFingerprint {
         add(create.user.password == nil ? "-" : "+")
         add(create.user.password?.exposedValue ?? "")
         for violation in create.violations { add(String(reflecting: violation.field) + String(reflecting: violation.rule)) }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return SecretDigest.hex(hash.finalize())
     }
 
     private static func profileJSON(_ profile: UserProfile) -> String {

@@ -19,12 +19,16 @@ struct StoredDocument: Codable {
         createdBy = record.createdBy
     }
 
+    /// One encoder and one decoder for every document (building them is not free).
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+
     func json() throws -> String {
-        try String(decoding: JSONEncoder().encode(self), as: UTF8.self)
+        try String(decoding: Self.encoder.encode(self), as: UTF8.self)
     }
 
     static func user(serial: Int64, uuid: UUID, realm: String, document: String) throws -> User {
-        let stored = try JSONDecoder().decode(StoredDocument.self, from: Data(document.utf8))
+        let stored = try decoder.decode(StoredDocument.self, from: Data(document.utf8))
         return User(
             id: UserID(serial: serial, uuid: uuid),
             realm: realm,

@@ -195,8 +195,10 @@ struct TelnessConnectDialect: UserDialect {
 /// RFC 3339 timestamps in UTC with a `Z`, as Telness writes them.
 enum Timestamp {
     static func rfc3339(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+        date.formatted(style)
     }
+
+    private static let style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
 }
 
 extension String {
