@@ -255,6 +255,46 @@ import Testing
 }
 
 @Suite struct UpstreamConfigurationTests {
+    static func sessionUpstream(dialect: String, scheme: String) -> String {
+        """
+        upstreams:
+          backend:
+            baseURL: http://10.0.0.5:8080
+            dialect: \(dialect)
+            auth:
+              scheme: \(scheme)
+              user: gateway
+              password: secret
+        """
+    }
+
+    @Test(arguments: ["session", "serviceStackSession"])
+    func aSessionUpstreamUsesItsDialectsOwnLogin(scheme: String) throws {
+        let configuration = try GatewayConfiguration.load(path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "deliveryslip-ccc", scheme: scheme)), environment: [:])
+        #expect(configuration.upstreams["backend"]?.authentication == .session(user: "gateway", password: Secret("secret")))
+        #expect(configuration.backendDialect(.deliverySlipCCC)?.signIn?.sessionHeader == "X-ss-id")
+    }
+
+    @Test func aSessionUpstreamWhoseDialectHasNoLoginIsRefusedNamingTheKey() throws {
+        #expect(throws: ConfigurationError.self) {
+            try GatewayConfiguration.load(path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "telness-connect", scheme: "session")), environment: [:])
+        }
+        do {
+            _ = try GatewayConfiguration.load(path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "telness-connect", scheme: "session")), environment: [:])
+        } catch let error as ConfigurationError {
+            #expect(error.key == "upstreams.backend.auth.scheme")
+        }
+    }
+
+    @Test func anUnknownBackendDialectIsRefusedListingTheRegisteredOnes() throws {
+        do {
+            _ = try GatewayConfiguration.load(path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "soap", scheme: "none")), environment: [:])
+            Issue.record("accepted an unknown dialect")
+        } catch let error as ConfigurationError {
+            #expect(error.key == "upstreams.backend.dialect")
+            #expect(error.problem.contains("voltmx-audience, voltmx-accessmgmt, telness-connect, deliveryslip-ccc"))
+        }
+    }
     @Test func migrationBridgeConfigurationIsRead() throws {
         let yaml = """
             upstreams:

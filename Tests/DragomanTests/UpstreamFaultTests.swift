@@ -177,6 +177,30 @@ import Testing
         }
     }
 
+    @Test func aBackendThatAnswersBeforeReadingTheUploadLeavesTheGatewayUp() async throws {
+        // The backend answers at once and never reads the body: the client task sending the
+        // upload and Hummingbird draining what is left must never read the body together.
+        try await UpstreamFaultTests.withBackend({ _ in
+            Response(status: .accepted, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "early")))
+        }) { port in
+            try await Self.proxied(port: port).run { client in
+                let bytes = [UInt8](repeating: 0x61, count: 2 << 20)
+                try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<24 {
+                        group.addTask {
+                            try await client.execute(uri: "/legacy/upload", method: .post, headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: bytes)) {
+                                $0.status
+                            }
+                        }
+                    }
+                    for try await status in group { #expect(status == .accepted) }
+                }
+                let health = try await client.get("/health")
+                #expect(health.status == .ok)
+            }
+        }
+    }
+
     @Test func dialectRoutesAreNotProxied() async throws {
         try await Self.withEcho { port in
             try await Self.proxied(port: port).run { client in

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -39,9 +40,10 @@ struct ReverseProxy: Sendable {
         outgoing.headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
         outgoing.headers.add(name: "X-Forwarded-Proto", value: request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http")
         outgoing.headers.add(name: "X-Request-Id", value: request.headers[HTTPField.Name("X-Request-Id")!] ?? context.id)
-        if request.method != .get, request.method != .head {
+        let upload = request.method == .get || request.method == .head ? nil : ProxiedRequestBody(request.body)
+        if let upload {
             let length = request.headers[.contentLength].flatMap(Int64.init)
-            outgoing.body = .stream(request.body, length: length.map { .known($0) } ?? .unknown)
+            outgoing.body = .stream(upload, length: length.map { .known($0) } ?? .unknown)
         }
         do {
             let response = try await http.execute(outgoing, timeout: .seconds(Int64(upstream.requestTimeout)))
@@ -50,8 +52,22 @@ struct ReverseProxy: Sendable {
             for header in response.headers where !droppedBack.contains(header.name.lowercased()) {
                 if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
             }
-            return Response(status: .init(code: Int(response.status.code)), headers: headers, body: ResponseBody(asyncSequence: response.body))
+            let length = response.headers.first(name: "content-length").flatMap(Int.init)
+            // The backend's body streams through; before the response ends, the client's read
+            // of the upload is closed, so Hummingbird alone reads what is left of it.
+            let body = ResponseBody(contentLength: length) { writer in
+                do {
+                    for try await chunk in response.body { try await writer.write(chunk) }
+                } catch {
+                    await upload?.close()
+                    throw error
+                }
+                await upload?.close()
+                try await writer.finish(nil)
+            }
+            return Response(status: .init(code: Int(response.status.code)), headers: headers, body: body)
         } catch {
+            await upload?.close()
             let fault = TransportFault(error)
             context.logger.warning("Proxy request failed", metadata: ["dragoman.upstream": "\(upstream.name)", "dragoman.fault": "\(fault)"])
             let status: HTTPResponse.Status = if case .timeout = fault { .gatewayTimeout } else { .badGateway }
