@@ -12,6 +12,8 @@ import NIOCore
 final class ProxiedRequestBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
+    /// Whether the client task may read, is reading, is being closed (with the waiting
+    /// `close()` calls), or is done.
     private enum State {
         case idle
         case reading
@@ -26,6 +28,7 @@ final class ProxiedRequestBody: AsyncSequence, Sendable {
         self.base = base
     }
 
+    /// The client task's iterator: reads the caller's body while the body is open.
     struct AsyncIterator: AsyncIteratorProtocol {
         let body: ProxiedRequestBody
         var base: HummingbirdCore.RequestBody.AsyncIterator

@@ -47,6 +47,7 @@ final class SQLiteWriter: Sendable {
         let finish: @Sendable ((any Error)?) -> Void
     }
 
+    /// The jobs waiting for the next group, and whether new ones are still taken.
     private struct Queue {
         var jobs: [Job] = []
         var closed = false
@@ -128,6 +129,12 @@ final class SQLiteWriter: Sendable {
         queue.withLockedValue { $0.closed = true }
         doorbell.finish()
         await loop.value
+        // A job accepted just before the close whose doorbell came after it was never run.
+        let stranded = queue.withLockedValue { queue -> [Job] in
+            defer { queue.jobs.removeAll() }
+            return queue.jobs
+        }
+        for job in stranded { job.finish(StoreError.writerClosed) }
     }
 
     private static func commit(_ batch: [Job], on connection: SQLiteConnection, logger: Logger) async {
