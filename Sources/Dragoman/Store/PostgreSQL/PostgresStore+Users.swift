@@ -10,23 +10,38 @@ extension PostgresStore {
             // Creates that share a unique value wait for each other, across every instance
             // sharing the schema; creates of different users run side by side.
             try await lock(uniqueKeys.compactMap { key in record.keyValue(key).map { "users\u{1F}\(record.realm)\u{1F}\(key.rawValue)\u{1F}\($0)" } }, on: connection)
-            for key in uniqueKeys {
-                guard let value = record.keyValue(key) else { continue }
-                let query: PostgresQuery =
-                    "SELECT \(unescaped: Self.columns) FROM users WHERE realm = \(record.realm) AND \(unescaped: key.column) = \(value) ORDER BY serial LIMIT 1"
-                if let existing = try await users(query, on: connection).first { return .duplicate(existing: existing, key: key) }
-            }
-            let serial = try await first(
-                """
+            // One round trip in the common case: the row goes in unless a held key is taken (the
+            // advisory locks keep the check and the insert one step).
+            let held = uniqueKeys.compactMap { key in record.keyValue(key).map { (key, $0) } }
+            var binds = PostgresBindings()
+            binds.append(record.uuid.uuidString)
+            binds.append(record.realm)
+            binds.append(keys.email)
+            binds.append(keys.userName)
+            binds.append(keys.phone)
+            binds.append(document)
+            binds.append(record.createdAt.timeIntervalSince1970)
+            var sql = """
                 INSERT INTO users (uuid, realm, email_key, user_name_key, phone, document, created_at)
-                VALUES (\(record.uuid.uuidString), \(record.realm), \(keys.email), \(keys.userName), \(keys.phone), \(document),
-                    \(record.createdAt.timeIntervalSince1970))
-                RETURNING serial
-                """,
-                as: Int64.self,
-                on: connection
-            )
-            guard let serial else { throw StoreError.noSerial }
+                SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::double precision
+                """
+            if !held.isEmpty {
+                let taken = held.enumerated().map { index, held in
+                    "EXISTS (SELECT 1 FROM users WHERE realm = $2 AND \(held.0.column) = $\(index + 8)::text)"
+                }
+                for (_, value) in held { binds.append(value) }
+                sql += " WHERE NOT (" + taken.joined(separator: " OR ") + ")"
+            }
+            let serial = try await first(PostgresQuery(unsafeSQL: sql + " RETURNING serial", binds: binds), as: Int64.self, on: connection)
+            guard let serial else {
+                // Refused: which key, and who holds it (the first key in the profile's order).
+                for (key, value) in held {
+                    let query: PostgresQuery =
+                        "SELECT \(unescaped: Self.columns) FROM users WHERE realm = \(record.realm) AND \(unescaped: key.column) = \(value) ORDER BY serial LIMIT 1"
+                    if let existing = try await users(query, on: connection).first { return .duplicate(existing: existing, key: key) }
+                }
+                throw StoreError.noSerial
+            }
             if let mark = record.mark {
                 try await connection.query(
                     """
