@@ -27,6 +27,6 @@ struct MethodGuardMiddleware: RouterMiddleware {
     private func refuse(_ request: Request, allowed: [HTTPRequest.Method]) -> Response {
         let failure = GatewayFailure.methodNotAllowed(allowed: allowed.map(\.rawValue))
         let response = edge.response(for: failure, target: Substring(request.uri.description))
-        return Response(status: response.status, headers: response.headers, body: .init(byteBuffer: .init(bytes: response.body)))
+        return Response(dialect: response)
     }
 }

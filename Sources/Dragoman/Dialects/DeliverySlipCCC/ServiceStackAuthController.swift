@@ -88,10 +88,3 @@ struct ServiceStackAuthController: Sendable {
         Response(dialect: CCCErrors.body(status, code, message, []))
     }
 }
-
-extension Response {
-    /// A Hummingbird response carrying a dialect's answer.
-    init(dialect response: DialectResponse) {
-        self.init(status: response.status, headers: response.headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
-    }
-}

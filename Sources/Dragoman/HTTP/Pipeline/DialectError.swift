@@ -26,7 +26,7 @@ struct DialectError: HTTPResponseError {
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         log(context.logger)
-        return Response(rendered)
+        return Response(dialect: rendered)
     }
 
     /// Whether the request says a body of unknown length, or over 64 KiB, follows.
@@ -67,8 +67,8 @@ struct DialectError: HTTPResponseError {
 }
 
 extension Response {
-    /// A dialect's answer as Hummingbird sends it.
-    init(_ response: DialectResponse) {
+    /// A Hummingbird response carrying a dialect's answer.
+    init(dialect response: DialectResponse) {
         self.init(status: response.status, headers: response.headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
     }
 }

@@ -70,7 +70,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         } catch {
             throw state.error(error)
         }
-        return Response(answer)
+        return Response(dialect: answer)
     }
 
     /// A failure's answer, to be recorded and sent as it is.

@@ -26,7 +26,7 @@ struct UserHandlers: Sendable {
                 let names = NamedViolation.resolve(created.dropped.map { FieldViolation($0, .unknownAttribute) }, wireName: dialect.wireName)
                 response.headers[Self.droppedFields] = names.map(\.name).joined(separator: ", ")
             }
-            return Response(response)
+            return Response(dialect: response)
         } catch {
             throw state.error(error)
         }
@@ -38,7 +38,7 @@ struct UserHandlers: Sendable {
         do throws(GatewayFailure) {
             let user = try await backend.find(try dialect.lookup(state.request), logger: context.logger)
             guard dialect.isVisible(user, to: state.request) else { throw .service(.notFound) }
-            return Response(dialect.read(user, request: state.request))
+            return Response(dialect: dialect.read(user, request: state.request))
         } catch {
             throw state.error(error)
         }
