@@ -195,10 +195,9 @@ struct TelnessConnectDialect: UserDialect {
 /// RFC 3339 timestamps in UTC with a `Z`, as Telness writes them.
 enum Timestamp {
     static func rfc3339(_ date: Date) -> String {
-        date.formatted(style)
+        let t = UTCDateParts(date)
+        return "\(t.year.zeroPadded(4))-\(t.month.zeroPadded(2))-\(t.day.zeroPadded(2))T\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2))Z"
     }
-
-    private static let style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
 }
 
 extension String {

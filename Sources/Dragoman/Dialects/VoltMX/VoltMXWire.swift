@@ -120,19 +120,10 @@ enum VoltMX {
 
     /// Volt MX's date-time form, `08/31/2017 12:04:02 PM UTC`, always in UTC.
     static func dateTime(_ date: Date) -> String {
-        let c = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let hour24 = c.hour ?? 0
-        let hour12 = hour24 % 12 == 0 ? 12 : hour24 % 12
-        func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
-        return "\(two(c.month))/\(two(c.day))/\(c.year ?? 1970) \(two(hour12)):\(two(c.minute)):\(two(c.second)) \(hour24 < 12 ? "AM" : "PM") UTC"
+        let t = UTCDateParts(date)
+        let hour12 = t.hour % 12 == 0 ? 12 : t.hour % 12
+        return "\(t.month.zeroPadded(2))/\(t.day.zeroPadded(2))/\(t.year) \(hour12.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2)) \(t.hour < 12 ? "AM" : "PM") UTC"
     }
-
-    /// The Gregorian calendar in UTC, made once.
-    private static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
 
     /// Create and read routes of a resource, at the root and under the `/kpns` web context.
     static func routes(resource: String) -> [DialectRoute] {
