@@ -97,6 +97,15 @@ func buildRouter(
         // idempotency) → handler. Failures render themselves in the dialect (DialectError).
         let handlers = UserHandlers(backend: backend)
         for route in dialect.routes {
+            if route.operation == .unknownOperation {
+                // The vendor's refusal of a name it does not define comes before authentication;
+                // with a reverse proxy, the backend may define it.
+                if configuration.proxyUpstream == nil {
+                    router.group().add(middleware: DialectMiddleware(dialect: dialect, route: route))
+                        .on(RouterPath(route.path), method: route.method, use: handlers.unknownOperation)
+                }
+                continue
+            }
             let group = router.group()
                 .add(middleware: DialectMiddleware(dialect: dialect, route: route))
                 .add(middleware: AuthenticationMiddleware(chain: chain, policy: configuration.authPolicy(dialect.id)))
@@ -107,6 +116,8 @@ func buildRouter(
                     .on(RouterPath(route.path), method: route.method, use: handlers.create)
             case .read:
                 group.on(RouterPath(route.path), method: route.method, use: handlers.read)
+            case .unknownOperation:
+                break
             }
         }
     }

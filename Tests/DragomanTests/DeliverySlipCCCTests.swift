@@ -55,15 +55,32 @@ import Testing
             #expect(reply.status == .ok)
             #expect(reply.text.hasPrefix("handle({\"serviceUserGuid\":\""))
             #expect(reply.text.hasSuffix("})"))
-            #expect(reply.headers[.contentType] == "application/javascript; charset=utf-8")
+            #expect(reply.headers[.contentType] == "text/javascript; charset=utf-8")
         }
     }
 
-    @Test func unsafeCallbackIsRefused() async throws {
+    @Test func unsafeCallbackIsSanitisedAsServiceStackDoes() async throws {
         try await TestGateway().run { client in
-            let reply = try await client.post("\(Samples.cccPath)?callback=alert(1)", Samples.ccc)
-            #expect(reply.status == .badRequest)
-            #expect(reply.json["responseStatus"]?["errors"]?[0]?["fieldName"]?.string == "callback")
+            let reply = try await client.post("\(Samples.cccPath)?callback=alert(1)%3Bx", Samples.ccc)
+            #expect(reply.status == .ok)
+            #expect(reply.text.hasPrefix("alert_1__x({\"serviceUserGuid\":"))
+        }
+    }
+
+    @Test func errorsUnderJSONPAreSentWithStatus200() async throws {
+        try await TestGateway().run { client in
+            let reply = try await client.post("\(Samples.cccPath)?callback=cb", #"{"emailAddress":"not-an-address"}"#)
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(reply.text.hasPrefix("cb({\"responseStatus\":{\"errorCode\":\"NotEmpty\""))
+        }
+    }
+
+    @Test func callbackWinsOverAnotherFormat() async throws {
+        try await TestGateway().run { client in
+            let reply = try await client.post("\(Samples.cccPath)?format=xml&callback=cb", Samples.ccc)
+            #expect(reply.status == .ok)
+            #expect(reply.text.hasPrefix("cb({\"serviceUserGuid\":"))
         }
     }
 

@@ -5,6 +5,10 @@ import HTTPTypes
 enum DialectOperation: Sendable {
     case create
     case read
+    /// A pattern under which the vendor names operations (ServiceStack's `/api/{RequestName}`):
+    /// a name the dialect does not define there is answered with the vendor's own refusal,
+    /// before authentication, unless a reverse proxy takes unmatched paths.
+    case unknownOperation
 }
 
 /// One HTTP route a dialect answers, in Hummingbird's path syntax.
@@ -42,6 +46,9 @@ protocol UserDialect: Sendable {
     func decodeCreate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedCreate
     /// Names the user a read request asks for.
     func lookup(_ request: DialectRequest) throws(GatewayFailure) -> UserLookup
+    /// Where a read looks next when `lookup` found nobody (CCC: an address in the shared realm
+    /// after the service's own), or `nil`.
+    func fallback(after lookup: UserLookup, request: DialectRequest) -> UserLookup?
     /// Whether `user` may be shown to a read of `request` (a CCC read is scoped to its service).
     func isVisible(_ user: User, to request: DialectRequest) -> Bool
     /// The answer to a successful create.
@@ -64,6 +71,8 @@ extension UserDialect {
     }
 
     func isVisible(_ user: User, to request: DialectRequest) -> Bool { true }
+
+    func fallback(after lookup: UserLookup, request: DialectRequest) -> UserLookup? { nil }
 
     var idempotency: IdempotencyConvention { .ietf }
 }

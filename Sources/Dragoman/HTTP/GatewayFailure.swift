@@ -44,6 +44,9 @@ public enum GatewayFailure: Error, Sendable, Equatable {
     case headersTooLarge
     /// The path exists but not for this method (405); `allowed` lists the methods it has.
     case methodNotAllowed(allowed: [String])
+    /// The path names an operation the vendor's service does not define (ServiceStack's
+    /// pre-defined routes, `/api/{RequestName}`, with an unknown name).
+    case unknownOperation(String)
     /// The gateway has too many connections open, in all or from this client (503).
     case overloaded(retryAfter: Int)
     /// Something failed inside the gateway; details are logged, never sent.

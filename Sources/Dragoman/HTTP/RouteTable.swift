@@ -9,13 +9,17 @@ struct RouteTable: Sendable {
         var dialect: any UserDialect
         var method: HTTPRequest.Method
         var segments: [Substring]
+        /// Whether the route is an operation (not the pattern of names the dialect refuses).
+        var isOperation: Bool
     }
 
     private let entries: [Entry]
 
     init(dialects: [any UserDialect]) {
         entries = dialects.flatMap { dialect in
-            dialect.routes.map { Entry(dialect: dialect, method: $0.method, segments: $0.path.split(separator: "/")) }
+            dialect.routes.map {
+                Entry(dialect: dialect, method: $0.method, segments: $0.path.split(separator: "/"), isOperation: $0.operation != .unknownOperation)
+            }
         }
     }
 
@@ -29,7 +33,7 @@ struct RouteTable: Sendable {
     func methods(for path: Substring) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/")
         var methods: [HTTPRequest.Method] = []
-        for entry in entries where Self.matches(entry.segments, segments) && !methods.contains(entry.method) {
+        for entry in entries where entry.isOperation && Self.matches(entry.segments, segments) && !methods.contains(entry.method) {
             methods.append(entry.method)
         }
         return methods

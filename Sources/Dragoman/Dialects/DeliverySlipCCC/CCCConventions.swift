@@ -1,5 +1,6 @@
 import DragomanCore
 import Foundation
+import HTTPTypes
 
 /// ServiceStack conventions the CCC API inherits: GUID forms, JSON dates, property labels.
 enum ServiceStack {
@@ -39,10 +40,22 @@ enum ServiceStack {
         return label
     }
 
-    /// A JSONP callback name ServiceStack would accept.
-    static func isSafeCallback(_ name: String) -> Bool {
-        guard let first = name.first, name.count <= 128, first.isLetter || first == "_" || first == "$" else { return false }
-        return name.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || "_$.".contains($0) }
+    /// A JSONP callback name made safe as ServiceStack's `SafeVarRef` makes it: every character
+    /// but ASCII letters, digits, `.` and `_` becomes `_`.
+    static func safeCallback(_ name: String) -> String {
+        String(name.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "." || $0 == "_") ? Character($0) : "_" })
+    }
+
+    /// `response` as JSONP when `callback` is given: `callback(` + JSON + `)`, `text/javascript`,
+    /// and status 200 even for an error (a script tag cannot read a status; the body carries the
+    /// `responseStatus`), as ServiceStack answers JSONP.
+    static func jsonp(_ response: DialectResponse, callback: String?) -> DialectResponse {
+        guard let callback else { return response }
+        var wrapped = response
+        wrapped.status = .ok
+        wrapped.body = Array("\(safeCallback(callback))(".utf8) + response.body + Array(")".utf8)
+        wrapped.headers[.contentType] = "text/javascript; charset=utf-8"
+        return wrapped
     }
 }
 

@@ -52,6 +52,8 @@ enum CCCErrors {
             return body(.requestHeaderFieldsTooLarge, "RequestHeaderFieldsTooLarge", "The request header fields are too large", [])
         case .methodNotAllowed(let allowed):
             return body(.methodNotAllowed, "NotImplementedException", "The operation does not support \(allowed.isEmpty ? "this method" : "methods other than " + allowed.joined(separator: ", "))", [])
+        case .unknownOperation(let name):
+            return body(.methodNotAllowed, "NotImplementedException", "The operation '\(name)' does not exist for this service", [])
         case .overloaded(let seconds):
             return body(.serviceUnavailable, "ServiceUnavailable", "The server is busy; retry after \(seconds) seconds", [])
         case .internalError, .backendFailed, .service(.storeFailure):

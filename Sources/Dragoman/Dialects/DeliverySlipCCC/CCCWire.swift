@@ -65,3 +65,9 @@ struct ResponseError: Encodable {
     var fieldName: String
     var message: String
 }
+
+/// The CCC request DTO names Dragoman serves (ServiceStack's operation names).
+enum CCCOperation {
+    static let create = "CreateServiceUser"
+    static let read = "GetServiceUser"
+}

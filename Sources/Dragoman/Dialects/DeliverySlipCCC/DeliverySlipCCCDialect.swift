@@ -9,15 +9,24 @@ struct DeliverySlipCCCDialect: UserDialect {
 
     var id: DialectID { .deliverySlipCCC }
 
+    /// The custom routes, then ServiceStack's pre-defined ones under every base it answers
+    /// (``ServiceStackRoutes``): `/api/{RequestName}` (the default of its current clients),
+    /// `/api/json/reply/{RequestName}` and, kept from before, `/json/reply/{RequestName}`. Other
+    /// names there are ServiceStack's 405.
     var routes: [DialectRoute] {
         [
             DialectRoute(method: .post, path: "/api/services/:serviceGuid/users", operation: .create),
             DialectRoute(method: .post, path: "/api/services/:serviceGuid/users.json", operation: .create),
-            DialectRoute(method: .post, path: "/json/reply/CreateServiceUser", operation: .create),
             DialectRoute(method: .get, path: "/api/services/:serviceGuid/users/single", operation: .read),
             DialectRoute(method: .get, path: "/api/services/:serviceGuid/users/single.json", operation: .read),
-            DialectRoute(method: .get, path: "/json/reply/GetServiceUser", operation: .read),
         ]
+            + ServiceStackRoutes.bases.flatMap { base in
+                [
+                    DialectRoute(method: .post, path: "\(base)/\(CCCOperation.create)", operation: .create),
+                    DialectRoute(method: .get, path: "\(base)/\(CCCOperation.read)", operation: .read),
+                ]
+                    + ServiceStackRoutes.methods.map { DialectRoute(method: $0, path: "\(base)/:operation", operation: .unknownOperation) }
+            }
     }
 
     var profile: ValidationProfile {
@@ -89,12 +98,11 @@ struct DeliverySlipCCCDialect: UserDialect {
         return fields
     }
 
+    /// JSONP (`?callback=`) answers JSON whatever else the request asks for, as ServiceStack does.
     private func checkFormat(_ request: DialectRequest) throws(GatewayFailure) {
+        guard request.queryValue("callback") == nil else { return }
         if let format = request.queryValue("format"), format.lowercased() != "json" {
             throw .notAcceptable("Dragoman answers the CCC API in JSON only; format '\(format)' is not available")
-        }
-        if let callback = request.queryValue("callback"), !ServiceStack.isSafeCallback(callback) {
-            throw .invalidParameter(parameter: "callback", reason: "'\(callback)' is not a valid JSONP callback name")
         }
     }
 
@@ -114,6 +122,13 @@ struct DeliverySlipCCCDialect: UserDialect {
             return .email(realm: CCCRealm.realm(service: serviceID), address: email)
         }
         throw .invalidParameter(parameter: CCCField.serviceUserGuid, reason: "One of ServiceUserGuid or EmailAddress is required")
+    }
+
+    /// An address not found among the service's own users is looked for among the users that
+    /// belong to no service (created through another dialect), as a read by ServiceUserGuid finds them.
+    func fallback(after lookup: UserLookup, request: DialectRequest) -> UserLookup? {
+        guard case .email(let realm, let address) = lookup, realm != Realm.shared else { return nil }
+        return .email(realm: Realm.shared, address: address)
     }
 
     /// A read sees the service's own users and users that belong to no service (created through
@@ -156,17 +171,10 @@ struct DeliverySlipCCCDialect: UserDialect {
     func wireName(_ field: UserField) -> String { CCCErrors.wireName(field) }
 
     func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse {
-        let response = CCCErrors.response(for: failure)
-        if case .invalidParameter(parameter: "callback", _) = failure { return response }
-        return jsonp(response, request: request)
+        jsonp(CCCErrors.response(for: failure), request: request)
     }
 
-    /// Wraps a JSON response in `callback(…)` when the caller asked for JSONP.
     private func jsonp(_ response: DialectResponse, request: DialectRequest) -> DialectResponse {
-        guard let callback = request.queryValue("callback"), ServiceStack.isSafeCallback(callback) else { return response }
-        var wrapped = response
-        wrapped.body = Array("\(callback)(".utf8) + response.body + Array(")".utf8)
-        wrapped.headers[.contentType] = "application/javascript; charset=utf-8"
-        return wrapped
+        ServiceStack.jsonp(response, callback: request.queryValue("callback"))
     }
 }

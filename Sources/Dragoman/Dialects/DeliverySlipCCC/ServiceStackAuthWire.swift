@@ -3,7 +3,17 @@
 /// backend (``ServiceStackSignIn``). The only place its names are spelled; its session cookies and
 /// headers are registered as session carriers, which the session scheme of every dialect accepts.
 enum ServiceStackAuthWire {
-    static let credentialsPath = "/auth/credentials"
+    /// Where a client signs in with credentials: under the CCC host's `/api` base path.
+    static let credentialsPath = "/api/auth/credentials"
+    /// The auth service's bases: the CCC host's `/api`, and the root Dragoman served before.
+    static let authBases = ["/api", ""]
+    /// The `Authenticate` request DTO's name, served at ServiceStack's pre-defined routes.
+    static let operation = "Authenticate"
+    /// Its provider member, and the providers Dragoman has: credentials (alias `login`) and `logout`.
+    static let provider = "provider"
+    static let credentialsProvider = "credentials"
+    static let credentialsAlias = "login"
+    static let logoutProvider = "logout"
     static let userName = "UserName"
     static let password = "Password"
     static let rememberMe = "RememberMe"
@@ -35,6 +45,11 @@ enum ServiceStackAuth {
     static let invalidBasic = "Invalid BasicAuth Credentials"
     static let apiKeyDoesNotExist = "ApiKey does not exist"
     static let sessionExpired = "Session expired or unknown; sign in again"
+
+    /// `ErrorMessages.UnknownAuthProviderFmt`.
+    static func unknownProvider(_ name: String) -> String {
+        "No configuration was added for OAuth provider '\(name)'"
+    }
 
     static func message(rejected: AuthScheme?) -> String {
         switch rejected {

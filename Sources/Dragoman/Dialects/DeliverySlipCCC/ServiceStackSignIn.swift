@@ -1,7 +1,7 @@
 import DragomanCore
 import HTTPTypes
 
-/// Dragoman signing in to a CCC backend as ServiceStack's clients do: `POST /auth/credentials`
+/// Dragoman signing in to a CCC backend as ServiceStack's clients do: `POST /api/auth/credentials`
 /// with `UserName` and `Password`, the `sessionId` of the `AuthenticateResponse` sent as
 /// `X-ss-id` afterwards.
 struct ServiceStackSignIn: BackendSignIn {

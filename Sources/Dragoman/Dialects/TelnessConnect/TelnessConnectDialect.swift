@@ -154,6 +154,8 @@ struct TelnessConnectDialect: UserDialect {
             return .json(.requestHeaderFieldsTooLarge, TelnessError(message: "The request header fields are too large", code: "HEADERS_TOO_LARGE"))
         case .methodNotAllowed(let allowed):
             return .json(.methodNotAllowed, TelnessError(message: "Method not allowed", code: "METHOD_NOT_ALLOWED", hint: "Use \(allowed.joined(separator: ", "))"))
+        case .unknownOperation(let name):
+            return .json(.notFound, TelnessError(message: "No such operation: \(name)", code: "NOT_FOUND"))
         case .overloaded(let seconds):
             return .json(.serviceUnavailable, TelnessError(message: "Server busy", code: "SERVICE_UNAVAILABLE", hint: "Retry after \(seconds) seconds"))
         case .internalError, .backendFailed, .service(.storeFailure):

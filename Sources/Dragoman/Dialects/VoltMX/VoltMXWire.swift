@@ -109,6 +109,8 @@ enum VoltMX {
             return .json(.requestHeaderFieldsTooLarge, VoltMXMessage(message: "The request header fields are too large"))
         case .methodNotAllowed(let allowed):
             return .json(.methodNotAllowed, VoltMXMessage(message: "Method not allowed; use \(allowed.joined(separator: ", "))"))
+        case .unknownOperation(let name):
+            return .json(.notFound, VoltMXMessage(message: "No such operation: \(name)"))
         case .overloaded(let seconds):
             return .json(.serviceUnavailable, VoltMXMessage(message: "Server busy; retry after \(seconds) seconds"))
         case .internalError, .backendFailed, .service(.storeFailure):

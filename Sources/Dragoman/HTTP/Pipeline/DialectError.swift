@@ -100,6 +100,7 @@ extension GatewayFailure {
         case .uriTooLong: "uriTooLong"
         case .headersTooLarge: "headersTooLarge"
         case .methodNotAllowed: "methodNotAllowed"
+        case .unknownOperation: "unknownOperation"
         case .overloaded: "overloaded"
         case .internalError: "internalError"
         }

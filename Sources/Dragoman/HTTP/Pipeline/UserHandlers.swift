@@ -36,11 +36,26 @@ struct UserHandlers: Sendable {
         guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
         let dialect = state.dialect
         do throws(GatewayFailure) {
-            let user = try await backend.find(try dialect.lookup(state.request), logger: context.logger)
-            guard dialect.isVisible(user, to: state.request) else { throw .service(.notFound) }
-            return Response(dialect: dialect.read(user, request: state.request))
+            var lookup: UserLookup? = try dialect.lookup(state.request)
+            while let next = lookup {
+                do throws(GatewayFailure) {
+                    let user = try await backend.find(next, logger: context.logger)
+                    guard dialect.isVisible(user, to: state.request) else { throw .service(.notFound) }
+                    return Response(dialect: dialect.read(user, request: state.request))
+                } catch .service(.notFound) {
+                    lookup = dialect.fallback(after: next, request: state.request)
+                }
+            }
+            throw .service(.notFound)
         } catch {
             throw state.error(error)
         }
+    }
+
+    /// A name the dialect does not define under its operation routes.
+    func unknownOperation(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
+        let name = state.request.parameters.values.first ?? String(request.uri.path.split(separator: "/").last ?? "")
+        throw state.error(.unknownOperation(name))
     }
 }
