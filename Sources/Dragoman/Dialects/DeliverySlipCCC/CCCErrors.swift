@@ -101,11 +101,7 @@ enum CCCErrors {
 
     /// A wire name in the DTO's own PascalCase spelling, whatever case the caller used.
     static func canonicalCase(_ name: String) -> String {
-        let all = [
-            CCCField.serviceGuid, CCCField.emailAddress, CCCField.password, CCCField.firstName, CCCField.lastName, CCCField.preRegister,
-            CCCField.skipRegConfirmation, CCCField.serviceUserGroupGuid, CCCField.serviceUserGroupType, CCCField.language,
-            CCCField.enableCampaigns, CCCField.enableESignatures, CCCField.defaultSecure, CCCField.blacklistMode,
-        ]
+        let all = CCCTypes.createServiceUser.properties.map(\.name)
         return all.first { $0.lowercased() == name.lowercased() } ?? name
     }
 

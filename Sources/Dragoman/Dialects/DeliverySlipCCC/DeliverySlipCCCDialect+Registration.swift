@@ -7,7 +7,8 @@ extension DialectID {
 
 extension DeliverySlipCCCDialect {
     /// ServiceStack sessions (`ss-id`, `X-ss-id`), Bearer API keys and API keys as the Basic
-    /// user name; `services` lists the known services and their user groups.
+    /// user name; `services` lists the known services and their user groups. Its own routes:
+    /// ServiceStack's auth service, metadata pages and native types.
     static let registration = DialectRegistration(
         id: .deliverySlipCCC,
         defaultSchemes: [.session, .bearer, .basic],
@@ -21,6 +22,7 @@ extension DeliverySlipCCCDialect {
         addRoutes: { router, services in
             ServiceStackAuthController(verifier: services.verifier, throttle: services.throttle, sessions: services.sessions, carriers: services.carriers)
                 .addRoutes(to: router)
+            ServiceStackMetadataController(service: CCCTypes.service).addRoutes(to: router)
         }
     )
 
