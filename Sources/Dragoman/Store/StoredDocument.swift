@@ -19,6 +19,14 @@ struct StoredDocument: Codable {
         createdBy = record.createdBy
     }
 
+    init(_ user: User) {
+        profile = user.profile
+        passwordHash = user.passwordHash
+        createdAt = user.createdAt
+        updatedAt = user.updatedAt
+        createdBy = user.createdBy
+    }
+
     /// One encoder and one decoder for every document (building them is not free).
     private static let encoder = JSONEncoder()
     private static let decoder = JSONDecoder()
@@ -48,18 +56,33 @@ extension UserRecord {
              createdBy: createdBy)
     }
 
-    /// The values of the key columns: the email and user name folded for comparison, the phone as is.
-    var keyColumns: (email: String?, userName: String?, phone: String?) {
-        (profile.email.map(EmailAddress.key), profile.userName?.lowercased(), profile.phone)
+    var keyColumns: UniqueKeyColumns { UniqueKeyColumns(profile) }
+    func keyValue(_ key: UniqueKey) -> String? { keyColumns.value(key) }
+}
+
+extension User {
+    var keyColumns: UniqueKeyColumns { UniqueKeyColumns(profile) }
+}
+
+/// The values of a user's key columns: the email and user name folded for comparison, the
+/// phone as is.
+struct UniqueKeyColumns {
+    var email: String?
+    var userName: String?
+    var phone: String?
+
+    init(_ profile: UserProfile) {
+        email = profile.email.map(EmailAddress.key)
+        userName = profile.userName?.lowercased()
+        phone = profile.phone
     }
 
-    /// The value of `key`'s column for this record, or `nil` when the record has none.
-    func keyValue(_ key: UniqueKey) -> String? {
-        let keys = keyColumns
-        return switch key {
-        case .email: keys.email
-        case .userName: keys.userName
-        case .phone: keys.phone
+    /// The value of `key`'s column, or `nil` when the user has none.
+    func value(_ key: UniqueKey) -> String? {
+        switch key {
+        case .email: email
+        case .userName: userName
+        case .phone: phone
         }
     }
 }

@@ -64,7 +64,7 @@ public enum InsertOutcome: Sendable, Equatable {
     case duplicate(existing: User, key: UniqueKey)
 }
 
-/// Durable storage for users.
+/// Durable storage for users: create, read, update, delete and list.
 ///
 /// An implementation must make `insert` atomic: the uniqueness check and the write happen as one,
 /// so concurrent inserts of the same user store exactly one, even from several processes sharing
@@ -74,9 +74,68 @@ public protocol UserStore: Sendable {
     func insert(_ record: UserRecord, uniqueKeys: [UniqueKey]) async throws -> InsertOutcome
     /// The user `lookup` names, or `nil`.
     func user(_ lookup: UserLookup) async throws -> User?
+    /// Replaces the stored user `user.id.uuid` with `user` (profile, password hash, updated-at)
+    /// unless another user of its realm holds one of `uniqueKeys`; atomic like `insert`, and
+    /// durable once it returns.
+    func update(_ user: User, uniqueKeys: [UniqueKey]) async throws -> UpdateOutcome
+    /// Deletes the user; `false` when there was none.
+    func delete(_ uuid: UUID) async throws -> Bool
+    /// A page of users, in creation order.
+    func list(_ query: UserListQuery) async throws -> UserPage
 }
 
 /// Turns a password into a hash fit to store.
 public protocol PasswordHasher: Sendable {
     func hash(_ password: Secret) async throws -> String
+}
+
+/// What an update did.
+public enum UpdateOutcome: Sendable, Equatable {
+    /// The user now reads as returned, durably.
+    case updated(User)
+    /// Another user of the same realm already holds `key`; nothing was changed.
+    case duplicate(existing: User, key: UniqueKey)
+    /// No user has that id (any more).
+    case notFound
+}
+
+/// Which users a list asks for, and which page of them.
+///
+/// Users are listed in creation order (by serial), so pages stay stable while users are added:
+/// a cursor names the last serial seen; an offset counts from the first user that matches.
+public struct UserListQuery: Sendable, Equatable {
+    /// The realms to list; `nil` lists every realm.
+    public var realms: [String]?
+    /// Case-insensitive text that the given, family or display name, the user name or the email
+    /// address must contain.
+    public var text: String?
+    /// Only users created after the user with this serial (cursor pagination).
+    public var afterSerial: Int64?
+    /// Users to skip before the page (page-number pagination).
+    public var offset: Int
+    /// The most users on the page.
+    public var limit: Int
+
+    public init(realms: [String]? = nil, text: String? = nil, afterSerial: Int64? = nil, offset: Int = 0, limit: Int) {
+        self.realms = realms
+        self.text = text
+        self.afterSerial = afterSerial
+        self.offset = offset
+        self.limit = limit
+    }
+}
+
+/// One page of a list.
+public struct UserPage: Sendable, Equatable {
+    public var users: [User]
+    /// How many users match the query's realms and text, on every page.
+    public var total: Int
+    /// Whether users follow this page.
+    public var hasMore: Bool
+
+    public init(users: [User], total: Int, hasMore: Bool) {
+        self.users = users
+        self.total = total
+        self.hasMore = hasMore
+    }
 }

@@ -68,7 +68,7 @@ extension PostgresStore {
 
     static let columns = "serial, uuid, realm, document"
 
-    private func users(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [User] {
+    func users(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [User] {
         var users: [User] = []
         for try await (serial, uuid, realm, document) in try await connection.query(query, logger: logger).decode((Int64, String, String, String).self) {
             guard let uuid = UUID(uuidString: uuid) else { throw StoreError.corruptRow }

@@ -1,0 +1,131 @@
+public import Foundation
+
+/// A change a caller asks for: the fields it sent, as a profile in which `nil` means "not sent",
+/// and a new password when it sent one. Fields not sent keep their stored values; a field
+/// cannot be cleared (every dialect reads `null` as "not sent").
+public struct UserPatch: Sendable, Equatable {
+    public var profile: UserProfile
+    public var password: Secret?
+
+    public init(profile: UserProfile, password: Secret? = nil) {
+        self.profile = profile
+        self.password = password
+    }
+}
+
+extension UserProfile {
+    /// This profile with every field `patch` sets taken from it. The name is one unit: a patch
+    /// that sets any of given, family or display name replaces all three.
+    public func merging(_ patch: UserProfile) -> UserProfile {
+        var merged = self
+        if patch.givenName != nil || patch.familyName != nil || patch.displayName != nil {
+            merged.givenName = patch.givenName
+            merged.familyName = patch.familyName
+            merged.displayName = patch.displayName
+        }
+        if let value = patch.userName { merged.userName = value }
+        if let value = patch.email { merged.email = value }
+        if let value = patch.phone { merged.phone = value }
+        if let value = patch.country { merged.country = value }
+        if let value = patch.state { merged.state = value }
+        if let value = patch.language { merged.language = value }
+        if let value = patch.active { merged.active = value }
+        merged.channels = channels.merging(patch.channels)
+        if let value = patch.permissionIDs { merged.permissionIDs = value }
+        if let value = patch.groupIDs { merged.groupIDs = value }
+        if let value = patch.appIDs { merged.appIDs = value }
+        if let value = patch.allowAllApps { merged.allowAllApps = value }
+        if let value = patch.identity { merged.identity = value }
+        if let value = patch.metadata { merged.metadata = value }
+        if let value = patch.lastActiveDate { merged.lastActiveDate = value }
+        if let value = patch.service {
+            merged.service = service.map { $0.merging(value) } ?? value
+        }
+        return merged
+    }
+}
+
+extension ChannelSubscriptions {
+    func merging(_ patch: ChannelSubscriptions) -> ChannelSubscriptions {
+        ChannelSubscriptions(
+            email: patch.email ?? email,
+            sms: patch.sms ?? sms,
+            voice: patch.voice ?? voice,
+            whatsapp: patch.whatsapp ?? whatsapp
+        )
+    }
+}
+
+extension ServiceOptions {
+    /// The service options with every option `patch` sets taken from it; the service itself
+    /// never changes (a user belongs to its service for good).
+    func merging(_ patch: ServiceOptions) -> ServiceOptions {
+        var merged = self
+        if let value = patch.preRegister { merged.preRegister = value }
+        if let value = patch.skipRegistrationConfirmation { merged.skipRegistrationConfirmation = value }
+        if let value = patch.groupGUID { merged.groupGUID = value }
+        if let value = patch.groupType { merged.groupType = value }
+        if let value = patch.enableCampaigns { merged.enableCampaigns = value }
+        if let value = patch.enableESignatures { merged.enableESignatures = value }
+        if let value = patch.defaultSecure { merged.defaultSecure = value }
+        if let value = patch.blacklistMode { merged.blacklistMode = value }
+        return merged
+    }
+}
+
+extension UserService {
+    /// Applies `patch` to the user `id` names and stores the result, which must pass `profile`'s
+    /// rules as a create would (a stored password counts as given) and keep its unique keys unique.
+    /// - Parameter prior: violations the dialect found while decoding, reported with the validator's.
+    public func update(
+        _ id: UUID,
+        patch: UserPatch,
+        profile: ValidationProfile,
+        prior: [FieldViolation] = []
+    ) async throws(ServiceError) -> User {
+        let current = try await find(.uuid(id))
+        var rules = profile
+        if current.passwordHash != nil { rules.required.remove(.password) }
+        let draft = NewUser(realm: current.realm, profile: current.profile.merging(patch.profile), password: patch.password)
+        let valid: NewUser
+        switch validator.validate(draft, profile: rules, prior: prior) {
+        case .success(let user): valid = user
+        case .failure(let failure): throw .invalid(failure.violations)
+        }
+        do {
+            var updated = current
+            updated.profile = valid.profile
+            if let password = valid.password { updated.passwordHash = try await hasher.hash(password) }
+            updated.updatedAt = now()
+            switch try await store.update(updated, uniqueKeys: profile.uniqueKeys) {
+            case .updated(let stored): return stored
+            case .duplicate(let existing, let key): throw ServiceError.duplicate(Conflict(key: key, existing: existing))
+            case .notFound: throw ServiceError.notFound
+            }
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .storeFailure(String(describing: error))
+        }
+    }
+
+    /// Deletes the user `id` names.
+    public func delete(_ id: UUID) async throws(ServiceError) {
+        let deleted: Bool
+        do {
+            deleted = try await store.delete(id)
+        } catch {
+            throw .storeFailure(String(describing: error))
+        }
+        guard deleted else { throw .notFound }
+    }
+
+    /// A page of users.
+    public func list(_ query: UserListQuery) async throws(ServiceError) -> UserPage {
+        do {
+            return try await store.list(query)
+        } catch {
+            throw .storeFailure(String(describing: error))
+        }
+    }
+}
