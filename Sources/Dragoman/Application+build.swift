@@ -116,6 +116,13 @@ func buildRouter(
                     .on(RouterPath(route.path), method: route.method, use: handlers.create)
             case .read:
                 group.on(RouterPath(route.path), method: route.method, use: handlers.read)
+            case .update:
+                group.add(middleware: BodyMiddleware(limit: configuration.bodyLimit))
+                    .on(RouterPath(route.path), method: route.method, use: handlers.update)
+            case .delete:
+                group.on(RouterPath(route.path), method: route.method, use: handlers.delete)
+            case .list:
+                group.on(RouterPath(route.path), method: route.method, use: handlers.list)
             case .unknownOperation:
                 break
             }

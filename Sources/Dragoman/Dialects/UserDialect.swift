@@ -5,6 +5,10 @@ import HTTPTypes
 enum DialectOperation: Sendable {
     case create
     case read
+    /// Changes the fields sent of the user the route names.
+    case update
+    case delete
+    case list
     /// A pattern under which the vendor names operations (ServiceStack's `/api/{RequestName}`):
     /// a name the dialect does not define there is answered with the vendor's own refusal,
     /// before authentication, unless a reverse proxy takes unmatched paths.
@@ -22,6 +26,19 @@ struct DialectRoute: Sendable {
 enum BodyFormat: Sendable {
     case json
     case form
+}
+
+/// An update decoded into canonical form: the fields sent, with whatever the decoder could not read.
+struct DecodedUpdate: Sendable {
+    var patch: UserPatch
+    var violations: [FieldViolation]
+}
+
+/// A list request in canonical form.
+struct DialectListQuery: Sendable {
+    var query: UserListQuery
+    /// Whether nothing can match (a filter on something Dragoman's users never have).
+    var matchesNothing = false
 }
 
 /// A create decoded into canonical form, with whatever the decoder could not read.
@@ -62,6 +79,19 @@ protocol UserDialect: Sendable {
     /// How the dialect carries idempotency keys; the IETF `Idempotency-Key` unless the vendor
     /// has its own.
     var idempotency: IdempotencyConvention { get }
+
+    // The lifecycle beyond create and read: only dialects whose vendor documents an operation
+    // declare its route; the defaults below serve the others, which never call them.
+
+    /// Maps an update request to the fields it changes (by default: the create's fields that
+    /// were sent).
+    func decodeUpdate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedUpdate
+    func updated(_ user: User, request: DialectRequest) -> DialectResponse
+    /// Why `user` may not be deleted, in this vendor's rules, or `nil`.
+    func deletionRefusal(_ user: User) -> GatewayFailure?
+    func deleted(_ user: User, request: DialectRequest) -> DialectResponse
+    func listQuery(_ request: DialectRequest) throws(GatewayFailure) -> DialectListQuery
+    func listed(_ page: UserPage, query: UserListQuery, request: DialectRequest) -> DialectResponse
 }
 
 extension UserDialect {
@@ -73,6 +103,25 @@ extension UserDialect {
     func isVisible(_ user: User, to request: DialectRequest) -> Bool { true }
 
     func fallback(after lookup: UserLookup, request: DialectRequest) -> UserLookup? { nil }
+
+    func decodeUpdate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedUpdate {
+        let decoded = try decodeCreate(request)
+        return DecodedUpdate(patch: UserPatch(profile: decoded.user.profile, password: decoded.user.password), violations: decoded.violations)
+    }
+
+    func updated(_ user: User, request: DialectRequest) -> DialectResponse { read(user, request: request) }
+
+    func deletionRefusal(_ user: User) -> GatewayFailure? { nil }
+
+    func deleted(_ user: User, request: DialectRequest) -> DialectResponse { DialectResponse(status: .noContent) }
+
+    func listQuery(_ request: DialectRequest) throws(GatewayFailure) -> DialectListQuery {
+        throw .unknownOperation("list")
+    }
+
+    func listed(_ page: UserPage, query: UserListQuery, request: DialectRequest) -> DialectResponse {
+        failure(.unknownOperation("list"), request: request)
+    }
 
     var idempotency: IdempotencyConvention { .ietf }
 }

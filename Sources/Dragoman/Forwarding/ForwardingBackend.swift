@@ -72,6 +72,23 @@ struct ForwardingBackend: UserBackend {
                     createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
     }
 
+    func update(_ user: User, with update: DecodedUpdate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> User {
+        throw .notImplemented(Self.notForwarded("updates"))
+    }
+
+    func delete(_ user: User, logger: Logger) async throws(GatewayFailure) {
+        throw .notImplemented(Self.notForwarded("deletes"))
+    }
+
+    func list(_ query: UserListQuery, logger: Logger) async throws(GatewayFailure) -> UserPage {
+        throw .notImplemented(Self.notForwarded("lists"))
+    }
+
+    /// Forwarding carries creates and reads; the rest of the lifecycle is answered locally only.
+    static func notForwarded(_ what: String) -> String {
+        "Dragoman does not forward \(what) to a backend yet; this route is in forward mode"
+    }
+
     private func map(_ backendID: String) async throws(GatewayFailure) -> MappedID {
         do {
             return try await idMap.map(upstream: configuration.name, backendID: backendID, now: Date())

@@ -22,6 +22,10 @@ struct CreateContext: Sendable {
 protocol UserBackend: Sendable {
     func create(_ decoded: DecodedCreate, caller: any UserDialect, context: CreateContext, logger: Logger) async throws(GatewayFailure) -> CreatedUser
     func find(_ lookup: UserLookup, logger: Logger) async throws(GatewayFailure) -> User
+    /// Applies `update` to `user` (found through this backend) under `caller`'s rules.
+    func update(_ user: User, with update: DecodedUpdate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> User
+    func delete(_ user: User, logger: Logger) async throws(GatewayFailure)
+    func list(_ query: UserListQuery, logger: Logger) async throws(GatewayFailure) -> UserPage
 }
 
 /// Answers from Dragoman's own store through the canonical service.
@@ -43,6 +47,30 @@ struct LocalBackend: UserBackend {
     func find(_ lookup: UserLookup, logger: Logger) async throws(GatewayFailure) -> User {
         do {
             return try await service.find(lookup)
+        } catch {
+            throw .service(error)
+        }
+    }
+
+    func update(_ user: User, with update: DecodedUpdate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> User {
+        do {
+            return try await service.update(user.id.uuid, patch: update.patch, profile: caller.profile, prior: update.violations)
+        } catch {
+            throw .service(error)
+        }
+    }
+
+    func delete(_ user: User, logger: Logger) async throws(GatewayFailure) {
+        do {
+            try await service.delete(user.id.uuid)
+        } catch {
+            throw .service(error)
+        }
+    }
+
+    func list(_ query: UserListQuery, logger: Logger) async throws(GatewayFailure) -> UserPage {
+        do {
+            return try await service.list(query)
         } catch {
             throw .service(error)
         }

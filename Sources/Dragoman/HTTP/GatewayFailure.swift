@@ -47,6 +47,11 @@ public enum GatewayFailure: Error, Sendable, Equatable {
     /// The path names an operation the vendor's service does not define (ServiceStack's
     /// pre-defined routes, `/api/{RequestName}`, with an unknown name).
     case unknownOperation(String)
+    /// Dragoman does not do this yet (501); the text says what.
+    case notImplemented(String)
+    /// The vendor's rules forbid the operation on this user in its present state; the text is
+    /// the vendor's reason.
+    case refused(String)
     /// The gateway has too many connections open, in all or from this client (503).
     case overloaded(retryAfter: Int)
     /// Something failed inside the gateway; details are logged, never sent.

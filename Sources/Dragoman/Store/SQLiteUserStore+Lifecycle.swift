@@ -46,6 +46,10 @@ extension SQLiteUserStore {
             conditions.append("(" + fields.joined(separator: " OR ") + ")")
             binds += Array(repeating: .text(pattern), count: fields.count)
         }
+        for (path, value) in UserListText.equalities(query) {
+            conditions.append("json_extract(document, '\(path)') = ?")
+            binds.append(.text(value))
+        }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let reader = self.reader
         let total = try await reader.query("SELECT COUNT(*) AS total FROM users" + filter, binds).first?.column("total")?.integer ?? 0
@@ -67,6 +71,14 @@ extension SQLiteUserStore {
 enum UserListText {
     /// The profile's name fields, user name and email address (JSON paths in the document).
     static let documentPaths = ["$.profile.givenName", "$.profile.familyName", "$.profile.displayName", "$.profile.userName", "$.profile.email"]
+
+    /// The exact-match filters of `query`, as document paths and values.
+    static func equalities(_ query: UserListQuery) -> [(path: String, value: String)] {
+        var equalities: [(String, String)] = []
+        if let group = query.groupGUID { equalities.append(("$.profile.service.groupGUID", group)) }
+        if let type = query.groupType { equalities.append(("$.profile.service.groupType", type.rawValue)) }
+        return equalities
+    }
 
     /// `text` with LIKE's wildcards and the escape character escaped by `\`.
     static func escapedForLike(_ text: String) -> String {

@@ -122,7 +122,9 @@ public final class SQLiteUserStore: GatewayStore {
     /// Runs until shutdown, then closes the connection.
     public func run() async throws {
         try? await gracefulShutdown()
-        try await close()
+        // Closed in a task of its own, so that a cancelled service group (rather than a
+        // graceful shutdown) still closes every connection instead of abandoning them.
+        try await Task { try await self.close() }.value
     }
 
     /// Commits what is waiting, then closes the database.

@@ -14,14 +14,19 @@ public struct UserPatch: Sendable, Equatable {
 }
 
 extension UserProfile {
-    /// This profile with every field `patch` sets taken from it. The name is one unit: a patch
-    /// that sets any of given, family or display name replaces all three.
+    /// This profile with every field `patch` sets taken from it. A display name sent replaces
+    /// the whole name (given and family as the patch has them); a given or family name sent
+    /// replaces that part and drops a stored display name, so the full name follows the parts.
     public func merging(_ patch: UserProfile) -> UserProfile {
         var merged = self
-        if patch.givenName != nil || patch.familyName != nil || patch.displayName != nil {
+        if patch.displayName != nil {
             merged.givenName = patch.givenName
             merged.familyName = patch.familyName
             merged.displayName = patch.displayName
+        } else if patch.givenName != nil || patch.familyName != nil {
+            if let given = patch.givenName { merged.givenName = given }
+            if let family = patch.familyName { merged.familyName = family }
+            merged.displayName = nil
         }
         if let value = patch.userName { merged.userName = value }
         if let value = patch.email { merged.email = value }
@@ -75,7 +80,9 @@ extension ServiceOptions {
 
 extension UserService {
     /// Applies `patch` to the user `id` names and stores the result, which must pass `profile`'s
-    /// rules as a create would (a stored password counts as given) and keep its unique keys unique.
+    /// rules as a create would and keep its unique keys unique. A required field must stay
+    /// filled when the user has it or the patch sends it; one the user never had (created
+    /// through a dialect without it) is not demanded of an update that cannot carry it.
     /// - Parameter prior: violations the dialect found while decoding, reported with the validator's.
     public func update(
         _ id: UUID,
@@ -84,9 +91,10 @@ extension UserService {
         prior: [FieldViolation] = []
     ) async throws(ServiceError) -> User {
         let current = try await find(.uuid(id))
-        var rules = profile
-        if current.passwordHash != nil { rules.required.remove(.password) }
         let draft = NewUser(realm: current.realm, profile: current.profile.merging(patch.profile), password: patch.password)
+        let stored = NewUser(realm: current.realm, profile: current.profile)
+        var rules = profile
+        rules.required = rules.required.filter { field in field == .password ? patch.password != nil : stored.has(field) || draft.has(field) }
         let valid: NewUser
         switch validator.validate(draft, profile: rules, prior: prior) {
         case .success(let user): valid = user

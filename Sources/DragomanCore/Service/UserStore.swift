@@ -109,6 +109,9 @@ public struct UserListQuery: Sendable, Equatable {
     /// Case-insensitive text that the given, family or display name, the user name or the email
     /// address must contain.
     public var text: String?
+    /// Only users of this service user group, and of this group type (``ServiceOptions``).
+    public var groupGUID: String?
+    public var groupType: ServiceOptions.GroupType?
     /// Only users created after the user with this serial (cursor pagination).
     public var afterSerial: Int64?
     /// Users to skip before the page (page-number pagination).
@@ -116,9 +119,19 @@ public struct UserListQuery: Sendable, Equatable {
     /// The most users on the page.
     public var limit: Int
 
-    public init(realms: [String]? = nil, text: String? = nil, afterSerial: Int64? = nil, offset: Int = 0, limit: Int) {
+    public init(
+        realms: [String]? = nil,
+        text: String? = nil,
+        groupGUID: String? = nil,
+        groupType: ServiceOptions.GroupType? = nil,
+        afterSerial: Int64? = nil,
+        offset: Int = 0,
+        limit: Int
+    ) {
         self.realms = realms
         self.text = text
+        self.groupGUID = groupGUID
+        self.groupType = groupType
         self.afterSerial = afterSerial
         self.offset = offset
         self.limit = limit

@@ -52,6 +52,10 @@ enum CCCErrors {
             return body(.requestHeaderFieldsTooLarge, "RequestHeaderFieldsTooLarge", "The request header fields are too large", [])
         case .methodNotAllowed(let allowed):
             return body(.methodNotAllowed, "NotImplementedException", "The operation does not support \(allowed.isEmpty ? "this method" : "methods other than " + allowed.joined(separator: ", "))", [])
+        case .notImplemented(let what):
+            return body(.notImplemented, "NotImplementedException", what, [])
+        case .refused(let reason):
+            return body(.conflict, "Conflict", reason, [])
         case .unknownOperation(let name):
             return body(.methodNotAllowed, "NotImplementedException", "The operation '\(name)' does not exist for this service", [])
         case .overloaded(let seconds):

@@ -70,4 +70,25 @@ struct ResponseError: Encodable {
 enum CCCOperation {
     static let create = "CreateServiceUser"
     static let read = "GetServiceUser"
+    static let list = "GetServiceUsers"
+    static let search = "SearchServiceUsers"
+    static let update = "UpdateServiceUser"
+}
+
+/// The list and search request fields.
+enum CCCListField {
+    static let token = "Token"
+    static let page = "Page"
+    static let pageSize = "PageSize"
+    /// Scopes of SearchServiceUsers that Dragoman's users do not have.
+    static let unsupportedScopes = ["CollectionGuid", "SiteGuid"]
+}
+
+/// `GetServiceUsersResponse` (and Dragoman's answer to SearchServiceUsers): one page of users.
+struct ServiceUserPage: Encodable {
+    var pageSize: Int
+    var totalPages: Int
+    var totalItems: Int
+    var currentPage: Int
+    var results: [ServiceUser]
 }

@@ -19,11 +19,17 @@ struct DeliverySlipCCCDialect: UserDialect {
             DialectRoute(method: .post, path: "/api/services/:serviceGuid/users.json", operation: .create),
             DialectRoute(method: .get, path: "/api/services/:serviceGuid/users/single", operation: .read),
             DialectRoute(method: .get, path: "/api/services/:serviceGuid/users/single.json", operation: .read),
+            DialectRoute(method: .get, path: "/api/services/:serviceGuid/users", operation: .list),
+            DialectRoute(method: .get, path: "/api/services/users", operation: .list),
+            DialectRoute(method: .put, path: "/api/services/:serviceGuid/users", operation: .update),
         ]
             + ServiceStackRoutes.bases.flatMap { base in
                 [
                     DialectRoute(method: .post, path: "\(base)/\(CCCOperation.create)", operation: .create),
                     DialectRoute(method: .get, path: "\(base)/\(CCCOperation.read)", operation: .read),
+                    DialectRoute(method: .get, path: "\(base)/\(CCCOperation.list)", operation: .list),
+                    DialectRoute(method: .get, path: "\(base)/\(CCCOperation.search)", operation: .list),
+                    DialectRoute(method: .put, path: "\(base)/\(CCCOperation.update)", operation: .update),
                 ]
                     + ServiceStackRoutes.methods.map { DialectRoute(method: $0, path: "\(base)/:operation", operation: .unknownOperation) }
             }
@@ -89,6 +95,11 @@ struct DeliverySlipCCCDialect: UserDialect {
         return guid
     }
 
+    /// A request DTO value outside the path: the query's, else the body's (names case-insensitive).
+    static func parameter(_ name: String, _ request: DialectRequest) -> String? {
+        request.queryValue(name) ?? request.body?.member(name)?.textValue
+    }
+
     /// Query values bind to the request DTO too, below the body; `format` and `callback` are ours.
     private func queryFields(_ request: DialectRequest) -> [String: JSONValue] {
         var fields: [String: JSONValue] = [:]
@@ -99,7 +110,7 @@ struct DeliverySlipCCCDialect: UserDialect {
     }
 
     /// JSONP (`?callback=`) answers JSON whatever else the request asks for, as ServiceStack does.
-    private func checkFormat(_ request: DialectRequest) throws(GatewayFailure) {
+    func checkFormat(_ request: DialectRequest) throws(GatewayFailure) {
         guard request.queryValue("callback") == nil else { return }
         if let format = request.queryValue("format"), format.lowercased() != "json" {
             throw .notAcceptable("Dragoman answers the CCC API in JSON only; format '\(format)' is not available")
@@ -108,17 +119,17 @@ struct DeliverySlipCCCDialect: UserDialect {
 
     func lookup(_ request: DialectRequest) throws(GatewayFailure) -> UserLookup {
         try checkFormat(request)
-        let service = request.parameters["serviceGuid"] ?? request.queryValue(CCCField.serviceGuid)
+        let service = request.parameters["serviceGuid"] ?? Self.parameter(CCCField.serviceGuid, request)
         guard let service, let serviceID = ServiceStack.guid(service) else {
             throw .invalidParameter(parameter: CCCField.serviceGuid, reason: "'\(service ?? "")' is not a valid GUID")
         }
-        if let text = request.queryValue(CCCField.serviceUserGuid), !text.isEmpty {
+        if let text = Self.parameter(CCCField.serviceUserGuid, request), !text.isEmpty {
             guard let guid = ServiceStack.guid(text), let uuid = ServiceStack.uuid(fromGUID: guid) else {
                 throw .invalidParameter(parameter: CCCField.serviceUserGuid, reason: "'\(text)' is not a valid GUID")
             }
             return .uuid(uuid)
         }
-        if let email = request.queryValue(CCCField.emailAddress), !email.isEmpty {
+        if let email = Self.parameter(CCCField.emailAddress, request), !email.isEmpty {
             return .email(realm: CCCRealm.realm(service: serviceID), address: email)
         }
         throw .invalidParameter(parameter: CCCField.serviceUserGuid, reason: "One of ServiceUserGuid or EmailAddress is required")
@@ -134,9 +145,9 @@ struct DeliverySlipCCCDialect: UserDialect {
     /// A read sees the service's own users and users that belong to no service (created through
     /// another dialect); with both ServiceUserGuid and EmailAddress given, they must match.
     func isVisible(_ user: User, to request: DialectRequest) -> Bool {
-        let service = (request.parameters["serviceGuid"] ?? request.queryValue(CCCField.serviceGuid)).flatMap(ServiceStack.guid)
+        let service = (request.parameters["serviceGuid"] ?? Self.parameter(CCCField.serviceGuid, request)).flatMap(ServiceStack.guid)
         if let own = user.profile.service?.serviceID, own != service { return false }
-        if let email = request.queryValue(CCCField.emailAddress), !email.isEmpty {
+        if let email = Self.parameter(CCCField.emailAddress, request), !email.isEmpty {
             return EmailAddress.key(email) == user.profile.email.map(EmailAddress.key)
         }
         return true
@@ -147,10 +158,15 @@ struct DeliverySlipCCCDialect: UserDialect {
     }
 
     func read(_ user: User, request: DialectRequest) -> DialectResponse {
+        jsonp(.json(.ok, GetServiceUserResponse(serviceUser: Self.serviceUser(user))), request: request)
+    }
+
+    /// The `ServiceUser` read model of `user`.
+    static func serviceUser(_ user: User) -> ServiceUser {
         let p = user.profile
         let names = p.nameParts
         let options = p.service
-        let serviceUser = ServiceUser(
+        return ServiceUser(
             serviceUserGuid: user.id.compactUUID,
             emailAddress: p.email,
             createdOn: ServiceStack.date(user.createdAt),
@@ -165,7 +181,6 @@ struct DeliverySlipCCCDialect: UserDialect {
             defaultSecure: options?.defaultSecure?.rawValue,
             blacklistMode: options?.blacklistMode?.rawValue
         )
-        return jsonp(.json(.ok, GetServiceUserResponse(serviceUser: serviceUser)), request: request)
     }
 
     func wireName(_ field: UserField) -> String { CCCErrors.wireName(field) }
@@ -174,7 +189,7 @@ struct DeliverySlipCCCDialect: UserDialect {
         jsonp(CCCErrors.response(for: failure), request: request)
     }
 
-    private func jsonp(_ response: DialectResponse, request: DialectRequest) -> DialectResponse {
+    func jsonp(_ response: DialectResponse, request: DialectRequest) -> DialectResponse {
         ServiceStack.jsonp(response, callback: request.queryValue("callback"))
     }
 }

@@ -10,8 +10,13 @@ struct TelnessConnectDialect: UserDialect {
         [
             DialectRoute(method: .post, path: "/users", operation: .create),
             DialectRoute(method: .get, path: "/users/:userId", operation: .read),
+            DialectRoute(method: .get, path: "/users", operation: .list),
+            DialectRoute(method: .put, path: "/users/:userId", operation: .update),
         ]
     }
+
+    /// `limit`'s range and default, as the vendor documents them.
+    static let limits = (range: 1...1000, default: 100)
 
     var profile: ValidationProfile {
         ValidationProfile(required: [.displayName], phoneRule: .e164, uniqueKeys: [.email])
@@ -44,6 +49,34 @@ struct TelnessConnectDialect: UserDialect {
 
     func created(_ user: User, request: DialectRequest) -> DialectResponse {
         .json(.created, Self.wire(user))
+    }
+
+    /// `filter` (free text over name and email), `customerId` (Dragoman's users belong to no
+    /// customer, so any value matches nobody), `limit` (1–1000, default 100) and `cursor` (the
+    /// `nextCursor` of the page before).
+    func listQuery(_ request: DialectRequest) throws(GatewayFailure) -> DialectListQuery {
+        var limit = Self.limits.default
+        if let text = request.queryValue(TelnessField.limit) {
+            guard let value = Int(text), Self.limits.range.contains(value) else {
+                throw .invalidParameter(parameter: TelnessField.limit, reason: "Limit must be a whole number from 1 to 1000")
+            }
+            limit = value
+        }
+        var after: Int64?
+        if let cursor = request.queryValue(TelnessField.cursor) {
+            guard let serial = TelnessCursor.serial(cursor) else {
+                throw .invalidParameter(parameter: TelnessField.cursor, reason: "Cursor is not one this API returned")
+            }
+            after = serial
+        }
+        let filter = request.queryValue(TelnessField.filter).flatMap { $0.isEmpty ? nil : $0 }
+        let customers = request.query.filter { $0.name == TelnessField.customerId || $0.name == TelnessField.customerId + "[]" }
+        return DialectListQuery(query: UserListQuery(text: filter, afterSerial: after, limit: limit), matchesNothing: !customers.isEmpty)
+    }
+
+    func listed(_ page: UserPage, query: UserListQuery, request: DialectRequest) -> DialectResponse {
+        let next = page.hasMore ? page.users.last.map { TelnessCursor.cursor(after: $0.id.serial) } : nil
+        return .json(.ok, TelnessUserList(items: page.users.map(Self.wire), pagination: .init(nextCursor: next)))
     }
 
     func read(_ user: User, request: DialectRequest) -> DialectResponse {
@@ -154,6 +187,10 @@ struct TelnessConnectDialect: UserDialect {
             return .json(.requestHeaderFieldsTooLarge, TelnessError(message: "The request header fields are too large", code: "HEADERS_TOO_LARGE"))
         case .methodNotAllowed(let allowed):
             return .json(.methodNotAllowed, TelnessError(message: "Method not allowed", code: "METHOD_NOT_ALLOWED", hint: "Use \(allowed.joined(separator: ", "))"))
+        case .notImplemented(let what):
+            return .json(.notImplemented, TelnessError(message: what, code: "NOT_IMPLEMENTED"))
+        case .refused(let reason):
+            return .json(.conflict, TelnessError(message: reason, code: "CONFLICT"))
         case .unknownOperation(let name):
             return .json(.notFound, TelnessError(message: "No such operation: \(name)", code: "NOT_FOUND"))
         case .overloaded(let seconds):

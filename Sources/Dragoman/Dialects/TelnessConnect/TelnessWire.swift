@@ -1,3 +1,4 @@
+import Foundation
 import DragomanCore
 
 /// The wire names of the Telness Connect API's users.
@@ -7,6 +8,11 @@ enum TelnessField {
     static let msisdn = "msisdn"
     static let identity = "identity"
     static let metadata = "metadata"
+    /// List query parameters.
+    static let filter = "filter"
+    static let customerId = "customerId"
+    static let limit = "limit"
+    static let cursor = "cursor"
 }
 
 /// A user as the Telness Connect API shows it.
@@ -40,4 +46,40 @@ struct TelnessError: Encodable {
     var code: String
     var details: [Detail]?
     var hint: String?
+}
+
+/// The answer to `GET /users`: `{"items":[User…],"pagination":{"nextCursor":…}}`.
+struct TelnessUserList: Encodable {
+    struct Pagination: Encodable {
+        /// `null` on the last page.
+        var nextCursor: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
+
+        enum CodingKeys: String, CodingKey { case nextCursor }
+    }
+
+    var items: [TelnessUser]
+    var pagination: Pagination
+}
+
+/// Opaque list cursors: the last user's serial, base64url-encoded behind a version tag.
+enum TelnessCursor {
+    static func cursor(after serial: Int64) -> String {
+        Data("v1:\(serial)".utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func serial(_ cursor: String) -> Int64? {
+        guard cursor.count <= 64 else { return nil }
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8), text.hasPrefix("v1:"),
+            let serial = Int64(text.dropFirst(3)), serial >= 0
+        else { return nil }
+        return serial
+    }
 }

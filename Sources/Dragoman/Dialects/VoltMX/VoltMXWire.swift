@@ -19,6 +19,9 @@ struct VoltMXAttributeError: Encodable {
 /// Volt MX message texts and error rendering shared by the Engagement Services dialects.
 enum VoltMX {
     static let added = "Details added successfully"
+    /// The answer to a modify; the vendor documents none, so it follows the create's.
+    static let updated = "Details updated successfully"
+    static let deleted = "User deleted successfully"
     static let unauthorized = "Unauthorized request"
     static let serverFailure = "Server failure to process request"
     static let invalidAttributes = "The request contains invalid attributes"
@@ -109,6 +112,10 @@ enum VoltMX {
             return .json(.requestHeaderFieldsTooLarge, VoltMXMessage(message: "The request header fields are too large"))
         case .methodNotAllowed(let allowed):
             return .json(.methodNotAllowed, VoltMXMessage(message: "Method not allowed; use \(allowed.joined(separator: ", "))"))
+        case .notImplemented(let what):
+            return .json(.notImplemented, VoltMXMessage(message: what))
+        case .refused(let reason):
+            return .json(.badRequest, VoltMXMessage(message: reason))
         case .unknownOperation(let name):
             return .json(.notFound, VoltMXMessage(message: "No such operation: \(name)"))
         case .overloaded(let seconds):
@@ -127,6 +134,16 @@ enum VoltMX {
         return "\(t.month.zeroPadded(2))/\(t.day.zeroPadded(2))/\(t.year) \(hour12.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2)) \(t.hour < 12 ? "AM" : "PM") UTC"
     }
 
+    /// The web contexts Volt MX serves its API under: the root and `/kpns`.
+    static let contexts = ["", "/kpns"]
+
+    /// `routes` under every web context.
+    static func routes(_ routes: [DialectRoute]) -> [DialectRoute] {
+        contexts.flatMap { context in
+            routes.map { DialectRoute(method: $0.method, path: context + $0.path, operation: $0.operation) }
+        }
+    }
+
     /// Create and read routes of a resource, at the root and under the `/kpns` web context.
     static func routes(resource: String) -> [DialectRoute] {
         ["", "/kpns"].flatMap { context in
@@ -135,6 +152,16 @@ enum VoltMX {
                 DialectRoute(method: .get, path: "\(context)\(resource)/:id", operation: .read),
             ]
         }
+    }
+
+    /// A whole number from a query parameter within `range`, or `nil` when absent; anything
+    /// else is refused naming the parameter.
+    static func number(_ text: String?, named name: String, in range: ClosedRange<Int>) throws(GatewayFailure) -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw .invalidParameter(parameter: name, reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
     }
 
     /// A Volt MX numeric id from a path segment.

@@ -42,3 +42,9 @@ struct AccessManagementUser: Encodable {
     var voiceSubscription: Bool
     var whatsappSubscription: Bool
 }
+
+/// The answer to "Get all users": `{"total":3,"users":[…]}`.
+struct AccessManagementUserList: Encodable {
+    var total: Int
+    var users: [AccessManagementUser]
+}

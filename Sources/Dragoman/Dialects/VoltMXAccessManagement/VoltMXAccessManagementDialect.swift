@@ -6,7 +6,20 @@ import HTTPTypes
 struct VoltMXAccessManagementDialect: UserDialect {
     var id: DialectID { .voltMXAccessManagement }
 
-    var routes: [DialectRoute] { VoltMX.routes(resource: "/api/v1/accessmgmt/users") }
+    /// Create and read, list (`GET /api/v1/accessmgmt/users`), modify
+    /// (`POST …/users/{id}/modify`) and delete (`POST …/users/{id}/delete`), at the root and
+    /// under `/kpns`.
+    var routes: [DialectRoute] {
+        VoltMX.routes(resource: "/api/v1/accessmgmt/users")
+            + VoltMX.routes([
+                DialectRoute(method: .get, path: "/api/v1/accessmgmt/users", operation: .list),
+                DialectRoute(method: .post, path: "/api/v1/accessmgmt/users/:id/modify", operation: .update),
+                DialectRoute(method: .post, path: "/api/v1/accessmgmt/users/:id/delete", operation: .delete),
+            ])
+    }
+
+    /// The largest page a list answers, and the size of a page when none is asked for.
+    static let maxPageSize = 1000
 
     var profile: ValidationProfile {
         ValidationProfile(
@@ -47,9 +60,39 @@ struct VoltMXAccessManagementDialect: UserDialect {
         .json(.ok, VoltMXMessage(id: String(user.id.serial), message: VoltMX.added))
     }
 
+    func updated(_ user: User, request: DialectRequest) -> DialectResponse {
+        .json(.ok, VoltMXMessage(id: String(user.id.serial), message: VoltMX.updated))
+    }
+
+    /// "Delete is not allowed on active users": a user must be deactivated (`activeFlag` false,
+    /// by a modify) first.
+    func deletionRefusal(_ user: User) -> GatewayFailure? {
+        (user.profile.active ?? true) ? .refused("Delete is not allowed on active users") : nil
+    }
+
+    /// The vendor's sample, trailing space included.
+    func deleted(_ user: User, request: DialectRequest) -> DialectResponse {
+        .json(.ok, VoltMXMessage(id: String(user.id.serial), message: VoltMX.deleted + " "))
+    }
+
+    /// Every user, or one page: `pageNumber` (from 1) and `pageSize` (1–1000, default 1000).
+    func listQuery(_ request: DialectRequest) throws(GatewayFailure) -> DialectListQuery {
+        let size = try VoltMX.number(request.queryValue("pageSize"), named: "pageSize", in: 1...Self.maxPageSize) ?? Self.maxPageSize
+        let page = try VoltMX.number(request.queryValue("pageNumber"), named: "pageNumber", in: 1...Int(Int32.max)) ?? 1
+        return DialectListQuery(query: UserListQuery(offset: (page - 1) * size, limit: size))
+    }
+
+    func listed(_ page: UserPage, query: UserListQuery, request: DialectRequest) -> DialectResponse {
+        .json(.ok, AccessManagementUserList(total: page.total, users: page.users.map(accessUser)))
+    }
+
     func read(_ user: User, request: DialectRequest) -> DialectResponse {
+        .json(.ok, accessUser(user))
+    }
+
+    private func accessUser(_ user: User) -> AccessManagementUser {
         let p = user.profile
-        let body = AccessManagementUser(
+        return AccessManagementUser(
             id: user.id.serial,
             email: p.email,
             displayName: p.fullName,
@@ -69,7 +112,6 @@ struct VoltMXAccessManagementDialect: UserDialect {
             voiceSubscription: p.channels.voice ?? false,
             whatsappSubscription: p.channels.whatsapp ?? false
         )
-        return .json(.ok, body)
     }
 
     /// Who the read shape says created and last modified a user no principal created.

@@ -14,7 +14,15 @@ struct VoltMXAudienceDialect: UserDialect {
 
     var id: DialectID { .voltMXAudience }
 
-    var routes: [DialectRoute] { VoltMX.routes(resource: "/api/v1/audience") }
+    /// Create and read, modify (`PUT /api/v1/audience/{id}`) and delete
+    /// (`POST /api/v1/audience/{id}/delete`), at the root and under `/kpns`.
+    var routes: [DialectRoute] {
+        VoltMX.routes(resource: "/api/v1/audience")
+            + VoltMX.routes([
+                DialectRoute(method: .put, path: "/api/v1/audience/:id", operation: .update),
+                DialectRoute(method: .post, path: "/api/v1/audience/:id/delete", operation: .delete),
+            ])
+    }
 
     var profile: ValidationProfile {
         var required: Set<UserField> = [.givenName, .familyName, .country, .email]
@@ -51,6 +59,14 @@ struct VoltMXAudienceDialect: UserDialect {
 
     func created(_ user: User, request: DialectRequest) -> DialectResponse {
         .json(.ok, VoltMXMessage(id: String(user.id.serial), message: VoltMX.added))
+    }
+
+    func updated(_ user: User, request: DialectRequest) -> DialectResponse {
+        .json(.ok, VoltMXMessage(id: String(user.id.serial), message: VoltMX.updated))
+    }
+
+    func deleted(_ user: User, request: DialectRequest) -> DialectResponse {
+        .json(.ok, VoltMXMessage(id: String(user.id.serial), message: VoltMX.deleted))
     }
 
     func read(_ user: User, request: DialectRequest) -> DialectResponse {

@@ -101,6 +101,8 @@ extension GatewayFailure {
         case .headersTooLarge: "headersTooLarge"
         case .methodNotAllowed: "methodNotAllowed"
         case .unknownOperation: "unknownOperation"
+        case .notImplemented: "notImplemented"
+        case .refused: "refused"
         case .overloaded: "overloaded"
         case .internalError: "internalError"
         }

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// The last step of a dialect route: a create or a read, run against the route's backend (the
+/// The last step of a dialect route: a create, read, update, delete or list, run against the route's backend (the
 /// local store or an upstream) and answered in the dialect's shape. Failures are thrown as
 /// ``DialectError``s.
 struct UserHandlers: Sendable {
@@ -34,22 +34,67 @@ struct UserHandlers: Sendable {
 
     func read(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
-        let dialect = state.dialect
         do throws(GatewayFailure) {
-            var lookup: UserLookup? = try dialect.lookup(state.request)
-            while let next = lookup {
-                do throws(GatewayFailure) {
-                    let user = try await backend.find(next, logger: context.logger)
-                    guard dialect.isVisible(user, to: state.request) else { throw .service(.notFound) }
-                    return Response(dialect: dialect.read(user, request: state.request))
-                } catch .service(.notFound) {
-                    lookup = dialect.fallback(after: next, request: state.request)
-                }
-            }
-            throw .service(.notFound)
+            let user = try await target(state, logger: context.logger)
+            return Response(dialect: state.dialect.read(user, request: state.request))
         } catch {
             throw state.error(error)
         }
+    }
+
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
+        let dialect = state.dialect
+        do throws(GatewayFailure) {
+            let user = try await target(state, logger: context.logger)
+            let update = try dialect.decodeUpdate(state.request)
+            let updated = try await backend.update(user, with: update, caller: dialect, logger: context.logger)
+            return Response(dialect: dialect.updated(updated, request: state.request))
+        } catch {
+            throw state.error(error)
+        }
+    }
+
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
+        let dialect = state.dialect
+        do throws(GatewayFailure) {
+            let user = try await target(state, logger: context.logger)
+            if let refusal = dialect.deletionRefusal(user) { throw refusal }
+            try await backend.delete(user, logger: context.logger)
+            return Response(dialect: dialect.deleted(user, request: state.request))
+        } catch {
+            throw state.error(error)
+        }
+    }
+
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
+        let dialect = state.dialect
+        do throws(GatewayFailure) {
+            let list = try dialect.listQuery(state.request)
+            let page = list.matchesNothing ? UserPage(users: [], total: 0, hasMore: false) : try await backend.list(list.query, logger: context.logger)
+            return Response(dialect: dialect.listed(page, query: list.query, request: state.request))
+        } catch {
+            throw state.error(error)
+        }
+    }
+
+    /// The user the request names: the dialect's lookup, then its fallbacks, among the users
+    /// the dialect may show.
+    private func target(_ state: DialectRouteState, logger: Logger) async throws(GatewayFailure) -> User {
+        let dialect = state.dialect
+        var lookup: UserLookup? = try dialect.lookup(state.request)
+        while let next = lookup {
+            do throws(GatewayFailure) {
+                let user = try await backend.find(next, logger: logger)
+                guard dialect.isVisible(user, to: state.request) else { throw .service(.notFound) }
+                return user
+            } catch .service(.notFound) {
+                lookup = dialect.fallback(after: next, request: state.request)
+            }
+        }
+        throw .service(.notFound)
     }
 
     /// A name the dialect does not define under its operation routes.

@@ -52,6 +52,11 @@ extension PostgresStore {
             }
             conditions.append("(" + fields.joined(separator: " OR ") + ")")
         }
+        for (path, value) in UserListText.equalities(query) {
+            binds.append(value)
+            let keys = path.dropFirst(2).split(separator: ".").map { "'\($0)'" }
+            conditions.append("document::jsonb #>> ARRAY[\(keys.joined(separator: ", "))] = $\(binds.count)")
+        }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let countBinds = binds
         var pageConditions = conditions

@@ -102,7 +102,9 @@ public final class PostgresStore: GatewayStore {
     /// Runs until shutdown, then closes the pool.
     public func run() async throws {
         try? await gracefulShutdown()
-        try await close()
+        // Closed in a task of its own, so that a cancelled service group (rather than a
+        // graceful shutdown) still closes every connection instead of abandoning them.
+        try await Task { try await self.close() }.value
     }
 
     /// Closes every connection.
