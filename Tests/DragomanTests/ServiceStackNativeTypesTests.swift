@@ -115,6 +115,11 @@ import Testing
         out["email"] = read.service_user.email_address
         out["defaultSecure"] = str(read.service_user.default_secure.value if hasattr(read.service_user.default_secure, "value") else read.service_user.default_secure)
         out["createdYear"] = read.service_user.created_on.year if read.service_user.created_on else None
+        updated = client.put(UpdateServiceUser(service_guid=service, service_user_guid=created.service_user_guid, last_name="King"))
+        out["updatedLastName"] = updated.service_user.last_name
+        page = client.get(GetServiceUsers(service_guid=service, page_size=10))
+        out["listed"] = [u.email_address for u in page.results]
+        out["totalItems"] = page.total_items
         try:
             client.post(CreateServiceUser(service_guid=service, email_address="py@example.com", password="x", first_name="A", last_name="B"))
         except WebServiceException as e:
@@ -144,6 +149,9 @@ import Testing
             #expect(result["email"]?.string == "py@example.com")
             #expect(result["defaultSecure"]?.string == "Always")
             if case .integer(let year) = result["createdYear"] { #expect(year >= 2025) } else { Issue.record("no createdOn year") }
+            #expect(result["updatedLastName"]?.string == "King")
+            #expect(result["listed"] == .array([.string("py@example.com")]))
+            #expect(result["totalItems"] == .integer(1))
             #expect(result["duplicate"] == .array([.integer(409), .string("Conflict")]))
             #expect(result["invalid"]?[0] == .integer(400))
             if case .array(let fields) = result["invalid"]?[1] {

@@ -49,6 +49,45 @@ enum CCCTypes {
         ]
     )
 
+    /// `GetServiceUsers`.
+    static let getServiceUsers = ServiceStackType(
+        name: CCCOperation.list,
+        properties: [
+            .init(name: CCCField.serviceGuid, kind: .guid, required: true, inPath: true),
+            .init(name: CCCField.serviceUserGroupGuid, kind: .guid),
+            .init(name: CCCField.serviceUserGroupType, kind: .string, allowed: ServiceOptions.GroupType.allCases.map(\.rawValue)),
+            .init(name: CCCListField.token, kind: .string, description: "Case-insensitive text over the first and last names and the email address."),
+            .init(name: CCCListField.page, kind: .int, description: "The page, from 1."),
+            .init(name: CCCListField.pageSize, kind: .int, description: "Users per page, 1 to 1000; defaults to 25."),
+        ]
+    )
+
+    /// `SearchServiceUsers`.
+    static let searchServiceUsers = ServiceStackType(
+        name: CCCOperation.search,
+        properties: [
+            .init(name: CCCListField.token, kind: .string, description: "Case-insensitive text over the first and last names and the email address."),
+            .init(name: CCCField.serviceGuid, kind: .guid, description: "Only this service's users (and users of no service)."),
+            .init(name: CCCListField.page, kind: .int, description: "The page, from 1."),
+            .init(name: CCCListField.pageSize, kind: .int, description: "Users per page, 1 to 1000; defaults to 25."),
+        ]
+    )
+
+    /// `UpdateServiceUser`: the identifiers, then the fields it changes.
+    static let updateServiceUser = ServiceStackType(
+        name: CCCOperation.update,
+        properties: [
+            .init(name: CCCField.serviceGuid, kind: .guid, required: true, inPath: true),
+            .init(name: CCCField.serviceUserGuid, kind: .guid, description: "One of ServiceUserGuid or EmailAddress is required; if both, they must match."),
+            .init(name: CCCField.emailAddress, kind: .string, description: "One of ServiceUserGuid or EmailAddress is required; if both, they must match."),
+        ]
+            + createServiceUser.properties.filter { DeliverySlipCCCDialect.updatableFields.contains($0.name) }.map { property in
+                var optional = property
+                optional.required = false
+                return optional
+            }
+    )
+
     static let responseStatus = ServiceStackProperty(name: "ResponseStatus", kind: .named("ResponseStatus"))
 
     /// The `ServiceUser` read model, as ``ServiceUser`` writes it.
@@ -70,6 +109,12 @@ enum CCCTypes {
             .init(name: "BlacklistMode", kind: .named(blacklistMode.name)),
         ]
     )
+
+    /// A page of users, as ``ServiceUserPage`` writes it.
+    static let pageProperties: [ServiceStackProperty] = [
+        .init(name: "PageSize", kind: .int), .init(name: "TotalPages", kind: .int), .init(name: "TotalItems", kind: .int),
+        .init(name: "CurrentPage", kind: .int), .init(name: "Results", kind: .list("ServiceUser")), responseStatus,
+    ]
 
     static let service = ServiceStackService(
         name: "CCC API",
@@ -96,11 +141,35 @@ enum CCCTypes {
                 response: "GetServiceUserResponse",
                 summary: "Get one user of a service by ServiceUserGuid or EmailAddress."
             ),
+            ServiceStackOperation(
+                request: getServiceUsers,
+                method: "GET",
+                routes: ["/api/services/{ServiceGuid}/users"],
+                response: "GetServiceUsersResponse",
+                summary: "A page of a service's users, in creation order."
+            ),
+            ServiceStackOperation(
+                request: searchServiceUsers,
+                method: "GET",
+                routes: ["/api/services/users"],
+                response: "SearchServiceUsersResponse",
+                summary: "Service users whose names or address contain Token."
+            ),
+            ServiceStackOperation(
+                request: updateServiceUser,
+                method: "PUT",
+                routes: ["/api/services/{ServiceGuid}/users"],
+                response: "UpdateServiceUserResponse",
+                summary: "Update a service user. Only fields sent in the request will be updated."
+            ),
         ],
         types: [
             serviceUser,
             ServiceStackType(name: "CreateServiceUserResponse", properties: [.init(name: "ServiceUserGuid", kind: .guid), responseStatus]),
             ServiceStackType(name: "GetServiceUserResponse", properties: [.init(name: "ServiceUser", kind: .named("ServiceUser")), responseStatus]),
+            ServiceStackType(name: "GetServiceUsersResponse", properties: pageProperties),
+            ServiceStackType(name: "SearchServiceUsersResponse", properties: pageProperties),
+            ServiceStackType(name: "UpdateServiceUserResponse", properties: [.init(name: "ServiceUser", kind: .named("ServiceUser")), responseStatus]),
         ],
         enums: [defaultSecure, blacklistMode]
     )

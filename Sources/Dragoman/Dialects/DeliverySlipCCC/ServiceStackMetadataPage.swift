@@ -81,6 +81,10 @@ struct ServiceStackMetadataPage: Sendable {
                 properties: [.init(name: "ErrorCode", kind: .string), .init(name: "Message", kind: .string), .init(name: "StackTrace", kind: .string)]
             )
             return sample(status, depth: depth)
+        case .list(let name):
+            let indent = String(repeating: "  ", count: depth + 1)
+            let element = service.types.first { $0.name == name }.map { sample($0, depth: depth + 1) } ?? "{}"
+            return "[\n\(indent)\(element)\n" + String(repeating: "  ", count: depth) + "]"
         case .named(let name):
             if let item = service.enums.first(where: { $0.name == name }) { return "\"\(item.members.first ?? "")\"" }
             if let type = service.types.first(where: { $0.name == name }) { return sample(type, depth: depth) }

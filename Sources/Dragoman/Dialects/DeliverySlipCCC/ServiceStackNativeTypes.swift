@@ -81,6 +81,7 @@ struct ServiceStackNativeTypes: Sendable {
         case .guid: property.required ? "Guid" : "Guid?"
         case .dateTime: "DateTime"
         case .named(let name): service.enums.contains { $0.name == name } ? "\(name)?" : name
+        case .list(let name): "List<\(name)>"
         }
     }
 
@@ -153,6 +154,7 @@ struct ServiceStackNativeTypes: Sendable {
                 case .bool: "boolean"
                 case .int: "number"
                 case .named(let name): name
+                case .list(let name): "\(name)[]"
                 }
             return "    public \(property.name.camelCased)\(property.required ? "" : "?"): \(type);\n"
         }.joined()
@@ -200,6 +202,7 @@ struct ServiceStackNativeTypes: Sendable {
                 case .int: "int"
                 case .dateTime: "datetime.datetime"
                 case .named(let name): name
+                case .list(let name): "List[\(name)]"
                 }
             return "    \(property.name.snakeCased): Optional[\(type)] = None\n"
         }.joined()

@@ -45,6 +45,8 @@ struct ServiceStackProperty: Sendable {
         case dateTime
         /// A type or enum of the same service, or ServiceStack's own `ResponseStatus`.
         case named(String)
+        /// A list of a type of the same service.
+        case list(String)
     }
 
     var name: String
@@ -73,6 +75,7 @@ extension ServiceStackProperty.Kind {
         case .guid: "Guid"
         case .dateTime: "DateTime"
         case .named(let name): name
+        case .list(let name): "List<\(name)>"
         }
     }
 }
