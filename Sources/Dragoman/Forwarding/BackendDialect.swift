@@ -46,6 +46,8 @@ struct BackendResponse: Sendable {
 protocol BackendDialect: UserDialect {
     /// The canonical fields this dialect's create can carry.
     var carriedFields: Set<UserField> { get }
+    /// The canonical fields this dialect's update can change (by default, those its create carries).
+    var updatableFields: Set<UserField> { get }
     func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest
     /// The backend's id for the created user, or the failure its answer means.
     func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String
@@ -55,10 +57,20 @@ protocol BackendDialect: UserDialect {
     func canonicalField(wire: String) -> UserField?
     /// The dialect's own session login, when it has one (`auth.scheme: session`).
     var signIn: (any BackendSignIn)? { get }
+    /// The update of the backend's user `id` to `user` (every field Dragoman knows of it, the
+    /// caller's change applied), or `nil` when the dialect documents no update.
+    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest?
+    /// The delete of the backend's user `id`, or `nil` when the dialect documents no delete.
+    func backendDelete(id: String) -> BackendRequest?
+    /// Nothing when the backend's answer to an update or delete is a success; its failure otherwise.
+    func backendChanged(_ response: BackendResponse) throws(GatewayFailure)
 }
 
 extension BackendDialect {
     var signIn: (any BackendSignIn)? { nil }
+    var updatableFields: Set<UserField> { carriedFields }
+    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? { nil }
+    func backendDelete(id: String) -> BackendRequest? { nil }
 }
 
 /// Shared reading of backend answers.
@@ -84,6 +96,13 @@ enum BackendAnswer {
         case 500..<600: throw .backendFailed
         default: throw .badGateway("the backend answered an unexpected status \(response.status)")
         }
+    }
+
+    /// Interprets the answer to an update or delete: any 2xx is a success, whatever its body;
+    /// otherwise as ``interpret(_:success:parse:failure:)`` reads a failure.
+    static func changed(_ response: BackendResponse, failure: (Int, JSONValue?) -> GatewayFailure) throws(GatewayFailure) {
+        guard !(200..<300).contains(response.status) else { return }
+        _ = try interpret(response, success: [], parse: { _ in true }, failure: failure)
     }
 
     /// Reverse of a dialect's `wireName`: the first canonical field with that wire name.

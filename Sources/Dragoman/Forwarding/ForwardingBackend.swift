@@ -72,21 +72,63 @@ struct ForwardingBackend: UserBackend {
                     createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
     }
 
+    /// The caller's change applied to the user as the backend has it, validated by the
+    /// caller's rules as a local update is, and sent in the backend's dialect to the backend's
+    /// id for it. Fields the backend cannot carry follow `lostFields`, as for a create.
     func update(_ user: User, with update: DecodedUpdate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> User {
-        throw .notImplemented(Self.notForwarded("updates"))
+        let backendID = try await backendID(of: user)
+        // Fields the backend's update cannot change: refused, or dropped (the backend keeps its
+        // value, and so does the answer).
+        var sent = NewUser(realm: user.realm, profile: update.patch.profile, password: update.patch.password)
+        let lost = UserField.allCases.filter { $0 != .serviceID && sent.has($0) && !dialect.updatableFields.contains($0) }
+        if !lost.isEmpty {
+            guard lostFields == .drop else { throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) })) }
+            for field in lost { sent.remove(field) }
+            logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
+        }
+        let draft = NewUser(realm: user.realm, profile: user.profile.merging(sent.profile), password: sent.password)
+        var valid: NewUser
+        switch validator.validate(draft, profile: caller.profile.forUpdate(of: user.profile, to: draft), prior: update.violations) {
+        case .success(let checked): valid = checked
+        case .failure(let failure): throw .service(.invalid(failure.violations))
+        }
+        let serviceID = applyDefaults(to: &valid)
+        guard let request = dialect.backendUpdate(id: backendID, user: valid, serviceID: serviceID) else {
+            throw .notImplemented("The backend's dialect (\(dialect.id)) documents no update; Dragoman cannot forward one")
+        }
+        try dialect.backendChanged(try await upstream.send(request, logger: logger))
+        logger.info("Forwarded update", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
+        var updated = user
+        updated.profile = valid.profile
+        updated.updatedAt = Date()
+        return updated
     }
 
     func delete(_ user: User, logger: Logger) async throws(GatewayFailure) {
-        throw .notImplemented(Self.notForwarded("deletes"))
+        let backendID = try await backendID(of: user)
+        guard let request = dialect.backendDelete(id: backendID) else {
+            throw .notImplemented("The backend's dialect (\(dialect.id)) documents no delete; Dragoman cannot forward one")
+        }
+        try dialect.backendChanged(try await upstream.send(request, logger: logger))
+        logger.info("Forwarded delete", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
     }
 
+    /// Lists would have to merge the backend's own paging into the caller's, mapping every
+    /// backend id; not built yet.
     func list(_ query: UserListQuery, logger: Logger) async throws(GatewayFailure) -> UserPage {
-        throw .notImplemented(Self.notForwarded("lists"))
+        throw .notImplemented("Dragoman does not forward lists to a backend yet; this route is in forward mode")
     }
 
-    /// Forwarding carries creates and reads; the rest of the lifecycle is answered locally only.
-    static func notForwarded(_ what: String) -> String {
-        "Dragoman does not forward \(what) to a backend yet; this route is in forward mode"
+    /// The backend's id for a user this backend answered.
+    private func backendID(of user: User) async throws(GatewayFailure) -> String {
+        do {
+            guard let mapped = try await idMap.mapped(upstream: configuration.name, uuid: user.id.uuid) else { throw GatewayFailure.service(.notFound) }
+            return mapped.backendID
+        } catch let failure as GatewayFailure {
+            throw failure
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
     }
 
     private func map(_ backendID: String) async throws(GatewayFailure) -> MappedID {

@@ -50,6 +50,19 @@ extension UserProfile {
     }
 }
 
+extension ValidationProfile {
+    /// The rules an update to `draft` (the stored `profile` with the change applied) must pass:
+    /// these, except that a required field is demanded only when the user has it or the change
+    /// sends it, and a password only when the change sends one (an update may not be able to
+    /// carry a field the user was created without).
+    public func forUpdate(of profile: UserProfile, to draft: NewUser) -> ValidationProfile {
+        let stored = NewUser(realm: draft.realm, profile: profile)
+        var rules = self
+        rules.required = required.filter { field in field == .password ? draft.password != nil : stored.has(field) || draft.has(field) }
+        return rules
+    }
+}
+
 extension ChannelSubscriptions {
     func merging(_ patch: ChannelSubscriptions) -> ChannelSubscriptions {
         ChannelSubscriptions(
@@ -92,9 +105,7 @@ extension UserService {
     ) async throws(ServiceError) -> User {
         let current = try await find(.uuid(id))
         let draft = NewUser(realm: current.realm, profile: current.profile.merging(patch.profile), password: patch.password)
-        let stored = NewUser(realm: current.realm, profile: current.profile)
-        var rules = profile
-        rules.required = rules.required.filter { field in field == .password ? patch.password != nil : stored.has(field) || draft.has(field) }
+        let rules = profile.forUpdate(of: current.profile, to: draft)
         let valid: NewUser
         switch validator.validate(draft, profile: rules, prior: prior) {
         case .success(let user): valid = user

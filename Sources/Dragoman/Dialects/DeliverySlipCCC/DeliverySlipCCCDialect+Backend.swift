@@ -38,6 +38,32 @@ extension DeliverySlipCCCDialect: BackendDialect {
         return "\(serviceID ?? "")/\(guid)"
     }
 
+    /// What UpdateServiceUser changes: no address, password, group or registration options.
+    var updatableFields: Set<UserField> {
+        [.givenName, .familyName, .displayName, .language, .enableCampaigns, .enableESignatures, .defaultSecure, .blacklistMode]
+    }
+
+    /// UpdateServiceUser: the fields it changes, the user named in the query.
+    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? {
+        let parts = id.split(separator: "/")
+        let p = user.profile
+        let names = p.nameParts
+        let options = p.service
+        return .json(
+            .put,
+            "/api/services/\(parts.first ?? "")/users?ServiceUserGuid=\(parts.last ?? "")",
+            [
+                "firstName": .text(names.given), "lastName": .text(names.family), "language": .text(p.language),
+                "enableCampaigns": .flag(options?.enableCampaigns), "enableESignatures": .flag(options?.enableESignatures),
+                "defaultSecure": .text(options?.defaultSecure?.rawValue), "blacklistMode": .text(options?.blacklistMode?.rawValue),
+            ]
+        )
+    }
+
+    func backendChanged(_ response: BackendResponse) throws(GatewayFailure) {
+        try BackendAnswer.changed(response, failure: backendFailure)
+    }
+
     func backendRead(id: String) -> BackendRequest {
         let parts = id.split(separator: "/")
         return .get("/api/services/\(parts.first ?? "")/users/single?ServiceUserGuid=\(parts.last ?? "")")

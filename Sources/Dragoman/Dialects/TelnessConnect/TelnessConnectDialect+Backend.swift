@@ -6,15 +6,24 @@ extension TelnessConnectDialect: BackendDialect {
     var carriedFields: Set<UserField> { [.givenName, .familyName, .displayName, .email, .phone, .identity, .metadata] }
 
     func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+        .json(.post, "/users", Self.fields(user))
+    }
+
+    /// `PUT /users/{userId}`: every field optional; Dragoman sends all it knows.
+    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? {
+        .json(.put, "/users/\(id)", Self.fields(user))
+    }
+
+    func backendChanged(_ response: BackendResponse) throws(GatewayFailure) {
+        try BackendAnswer.changed(response, failure: backendFailure)
+    }
+
+    private static func fields(_ user: NewUser) -> [String: JSONValue?] {
         let p = user.profile
-        return .json(
-            .post,
-            "/users",
-            [
-                TelnessField.name: .text(p.fullName), TelnessField.email: .text(p.email), TelnessField.msisdn: .text(p.phone),
-                TelnessField.identity: .text(p.identity), TelnessField.metadata: p.metadata.map(JSONValue.object),
-            ]
-        )
+        return [
+            TelnessField.name: .text(p.fullName), TelnessField.email: .text(p.email), TelnessField.msisdn: .text(p.phone),
+            TelnessField.identity: .text(p.identity), TelnessField.metadata: p.metadata.map(JSONValue.object),
+        ]
     }
 
     func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {

@@ -30,6 +30,14 @@ extension VoltMXBackend {
         BackendAnswer.field(wire: wire, wireName: Self.wireName)
     }
 
+    func backendDelete(id: String) -> BackendRequest? {
+        BackendRequest(method: .post, path: "\(Self.resourcePath)/\(id)/delete")
+    }
+
+    func backendChanged(_ response: BackendResponse) throws(GatewayFailure) {
+        try BackendAnswer.changed(response, failure: voltMXFailure)
+    }
+
     private func voltMXFailure(_ status: Int, _ body: JSONValue?) -> GatewayFailure {
         VoltMX.backendFailure(status, body, field: canonicalField(wire:), notFoundPrefix: Self.notFoundPrefix)
     }
@@ -51,6 +59,7 @@ extension VoltMX {
             return .service(.duplicate(Conflict(key: .userName, existingID: nil, value: nil)))
         }
         if message.hasPrefix(notFoundPrefix) { return .service(.notFound) }
+        if message == activeUserDelete { return .refused(message) }
         var violations: [FieldViolation] = []
         for item in body?.member("errors")?.arrayValue ?? [] {
             guard let attribute = item.member("attribute")?.textValue else { continue }
@@ -77,6 +86,9 @@ extension VoltMX {
         else { return nil }
         return String(message[message.index(after: open)..<close])
     }
+
+    /// Access management's refusal to delete an active user.
+    static let activeUserDelete = "Delete is not allowed on active users"
 
     /// The id in a Volt MX create answer, sent as a string or a number.
     static func createdID(_ body: JSONValue) -> String? {

@@ -14,12 +14,18 @@ extension VoltMXAccessManagementDialect: VoltMXBackend {
     }
 
     func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+        .json(.post, Self.resourcePath, Self.fields(user))
+    }
+
+    /// Modify takes the create's body; the password only when the caller changes it.
+    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? {
+        .json(.post, "\(Self.resourcePath)/\(id)/modify", Self.fields(user))
+    }
+
+    private static func fields(_ user: NewUser) -> [String: JSONValue?] {
         let p = user.profile
         func ids(_ values: [Int64]?) -> JSONValue? { values.map { .array($0.map { .string(String($0)) }) } }
-        return .json(
-            .post,
-            Self.resourcePath,
-            [
+        return [
                 AccessField.userName: .text(p.userName), AccessField.email: .text(p.email), AccessField.password: .text(user.password?.exposedValue),
                 AccessField.displayName: .text(p.fullName), AccessField.activeFlag: .flag(p.active), AccessField.mobileNo: .text(p.phone),
                 AccessField.selectedPermissionIds: ids(p.permissionIDs), AccessField.selectedGroupIds: ids(p.groupIDs),
@@ -27,7 +33,6 @@ extension VoltMXAccessManagementDialect: VoltMXBackend {
                 AccessField.emailSubscription: .flag(p.channels.email), AccessField.smsSubscription: .flag(p.channels.sms),
                 AccessField.voiceSubscription: .flag(p.channels.voice), AccessField.whatsappSubscription: .flag(p.channels.whatsapp),
             ]
-        )
     }
 
     static func profile(from body: JSONValue) -> UserProfile? {

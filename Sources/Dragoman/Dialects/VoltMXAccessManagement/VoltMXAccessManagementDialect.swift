@@ -67,7 +67,7 @@ struct VoltMXAccessManagementDialect: UserDialect {
     /// "Delete is not allowed on active users": a user must be deactivated (`activeFlag` false,
     /// by a modify) first.
     func deletionRefusal(_ user: User) -> GatewayFailure? {
-        (user.profile.active ?? true) ? .refused("Delete is not allowed on active users") : nil
+        (user.profile.active ?? true) ? .refused(VoltMX.activeUserDelete) : nil
     }
 
     /// The vendor's sample, trailing space included.

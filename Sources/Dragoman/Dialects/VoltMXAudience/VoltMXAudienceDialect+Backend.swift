@@ -11,19 +11,24 @@ extension VoltMXAudienceDialect: VoltMXBackend {
     }
 
     func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+        .json(.post, Self.resourcePath, Self.fields(user))
+    }
+
+    /// Modify takes the create's fields.
+    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? {
+        .json(.put, "\(Self.resourcePath)/\(id)", Self.fields(user))
+    }
+
+    private static func fields(_ user: NewUser) -> [String: JSONValue?] {
         let p = user.profile
         let names = p.nameParts
-        return .json(
-            .post,
-            Self.resourcePath,
-            [
+        return [
                 AudienceField.firstName: .text(names.given), AudienceField.lastName: .text(names.family),
                 AudienceField.country: .text(p.country), AudienceField.state: .text(p.state), AudienceField.email: .text(p.email),
                 AudienceField.mobileNumber: .text(p.phone), AudienceField.smsSubscription: .flag(p.channels.sms),
                 AudienceField.voiceSubscription: .flag(p.channels.voice), AudienceField.emailSubscription: .flag(p.channels.email),
                 AudienceField.lastActiveDate: .text(p.lastActiveDate),
             ]
-        )
     }
 
     static func profile(from body: JSONValue) -> UserProfile? {

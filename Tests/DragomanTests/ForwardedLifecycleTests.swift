@@ -1,0 +1,114 @@
+import DragomanCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import Dragoman
+
+/// Updates and deletes forwarded to a backend in its own dialect, through the id map: a second
+/// Dragoman, answering locally, is the backend.
+@Suite struct ForwardedLifecycleTests {
+    /// How a caller renames a user (given name Augusta), and how its read shows the given name.
+    struct Renamer {
+        let id: DialectID
+
+        func rename(_ client: any TestClientProtocol, id: String) async throws -> Reply {
+            switch self.id {
+            case .voltMXAudience: try await client.json(.put, "/api/v1/audience/\(id)", #"{"firstName":"Augusta"}"#)
+            case .voltMXAccessManagement: try await client.json(.post, "/api/v1/accessmgmt/users/\(id)/modify", #"{"displayName":"Augusta Lovelace"}"#)
+            case .telnessConnect: try await client.json(.put, "/users/\(id)", #"{"name":"Augusta Lovelace"}"#)
+            default: try await client.json(.put, "\(Samples.cccPath)?ServiceUserGuid=\(id)", #"{"firstName":"Augusta"}"#)
+            }
+        }
+
+        func givenName(_ reply: Reply) -> String? {
+            switch id {
+            case .voltMXAudience: reply.json["firstName"]?.string
+            case .voltMXAccessManagement: reply.json["displayName"]?.string.map { String($0.prefix { $0 != " " }) }
+            case .telnessConnect: reply.json["name"]?.string.map { String($0.prefix { $0 != " " }) }
+            default: reply.json["serviceUser"]?["firstName"]?.string
+            }
+        }
+    }
+
+    @Test(arguments: DialectID.allCases, DialectID.allCases)
+    func everyPairForwardsAnUpdateThatTheBackendKeeps(caller: DialectID, backend: DialectID) async throws {
+        try await ForwardingTests.withPair(caller: caller, backend: backend) { front, _ in
+            let speaker = ForwardingTests.Caller(id: caller)
+            let created = try await speaker.create(front, email: "ada@example.com")
+            let id = try #require(speaker.createdID(created))
+            let renamed = try await Renamer(id: caller).rename(front, id: id)
+            #expect(renamed.status == .ok, "\(renamed.text)")
+            // The front keeps no copy: this read is the backend's answer.
+            let read = try await speaker.read(front, id: id)
+            #expect(Renamer(id: caller).givenName(read) == "Augusta", "\(read.text)")
+            #expect(speaker.email(read) == "ada@example.com")
+        }
+    }
+
+    @Test func anUpdateTheBackendRefusesComesBackInTheCallersShape() async throws {
+        try await ForwardingTests.withPair(caller: .telnessConnect, backend: .voltMXAudience) { front, back in
+            let created = try await front.post("/users", #"{"name":"Ada Lovelace","email":"ada@example.com"}"#)
+            let id = try #require(created.json["userId"]?.string)
+            #expect(try await back.post("/api/v1/audience", Samples.audience(email: "taken@example.com")).status == .ok)
+            let duplicate = try await front.json(.put, "/users/\(id)", #"{"email":"taken@example.com"}"#)
+            #expect(duplicate.status == .conflict)
+            #expect(duplicate.json["code"]?.string == "USER_ALREADY_EXISTS")
+            let invalid = try await front.json(.put, "/users/\(id)", #"{"email":"not-an-address"}"#)
+            #expect(invalid.status == .badRequest)
+            #expect(invalid.json["details"]?[0]?["property"]?.string == "email")
+        }
+    }
+
+    @Test func aFieldTheBackendsUpdateCannotChangeIsRefusedOrDropped() async throws {
+        // CCC's UpdateServiceUser has no address.
+        try await ForwardingTests.withPair(caller: .telnessConnect, backend: .deliverySlipCCC, lostFields: .reject) { front, _ in
+            let created = try await front.post("/users", #"{"name":"Ada Lovelace","email":"ada@example.com"}"#)
+            let id = try #require(created.json["userId"]?.string)
+            let refused = try await front.json(.put, "/users/\(id)", #"{"email":"new@example.com"}"#)
+            #expect(refused.status == .badRequest)
+            #expect(refused.json["details"]?[0]?["property"]?.string == "email")
+        }
+        try await ForwardingTests.withPair(caller: .telnessConnect, backend: .deliverySlipCCC, lostFields: .drop) { front, _ in
+            let created = try await front.post("/users", #"{"name":"Ada Lovelace","email":"ada@example.com"}"#)
+            let id = try #require(created.json["userId"]?.string)
+            let dropped = try await front.json(.put, "/users/\(id)", #"{"name":"Augusta Lovelace","email":"new@example.com"}"#)
+            #expect(dropped.status == .ok)
+            #expect(dropped.json["email"]?.string == "ada@example.com")
+            #expect(dropped.json["name"]?.string == "Augusta Lovelace")
+        }
+    }
+
+    @Test func aForwardedDeleteRemovesTheBackendsUser() async throws {
+        try await ForwardingTests.withPair(caller: .voltMXAudience, backend: .voltMXAudience) { front, back in
+            let created = try await front.post("/api/v1/audience", Samples.audience(email: "ada@example.com"))
+            let id = try #require(created.json["id"]?.string)
+            let deleted = try await front.post("/api/v1/audience/\(id)/delete", "", contentType: nil)
+            #expect(deleted.status == .ok)
+            #expect(deleted.json["message"]?.string == "User deleted successfully")
+            #expect(try await back.get("/api/v1/audience/1").status == .badRequest)
+            #expect(try await front.get("/api/v1/audience/\(id)").status == .badRequest)
+        }
+    }
+
+    @Test func theBackendsRefusalToDeleteAnActiveUserReachesTheCaller() async throws {
+        try await ForwardingTests.withPair(caller: .voltMXAudience, backend: .voltMXAccessManagement) { front, _ in
+            let created = try await front.post("/api/v1/audience", Samples.audience(email: "ada@example.com"))
+            let id = try #require(created.json["id"]?.string)
+            let refused = try await front.post("/api/v1/audience/\(id)/delete", "", contentType: nil)
+            #expect(refused.status == .badRequest)
+            #expect(refused.json["message"]?.string == "Delete is not allowed on active users")
+        }
+    }
+
+    @Test func aDeleteToABackendWithoutOneIs501() async throws {
+        try await ForwardingTests.withPair(caller: .voltMXAudience, backend: .telnessConnect) { front, _ in
+            let created = try await front.post("/api/v1/audience", Samples.audience(email: "ada@example.com"))
+            let id = try #require(created.json["id"]?.string)
+            let reply = try await front.post("/api/v1/audience/\(id)/delete", "", contentType: nil)
+            #expect(reply.status == .notImplemented)
+            #expect(reply.json["message"]?.string?.contains("telness-connect") == true)
+        }
+    }
+}
