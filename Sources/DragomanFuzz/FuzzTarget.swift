@@ -45,8 +45,9 @@ enum FuzzTarget: String, CaseIterable {
         case .telness:
             decode(bytes, with: TelnessConnectDialect(), format: .json)
         case .ccc:
-            // CCC reads JSON and forms alike: the first byte picks which.
-            decode(Array(bytes.dropFirst()), with: DeliverySlipCCCDialect(), format: bytes.first.map { $0 & 1 == 0 } == true ? .json : .form)
+            // CCC reads JSON, forms and ServiceStack's XML, JSV and CSV: the first byte picks which.
+            let formats: [BodyFormat] = [.json, .form, .dialect("xml"), .dialect("jsv"), .dialect("csv")]
+            decode(Array(bytes.dropFirst()), with: DeliverySlipCCCDialect(), format: formats[Int(bytes.first ?? 0) % formats.count])
         case .config:
             guard let text = String(validating: bytes, as: UTF8.self), let tree = try? ConfigTree.parse(yaml: text, source: "fuzz") else { return }
             _ = try? GatewayConfiguration(tree: tree)
@@ -55,7 +56,7 @@ enum FuzzTarget: String, CaseIterable {
 
     /// Parses the body, decodes it, validates it and renders the dialect's answer, as a create does.
     private func decode(_ bytes: [UInt8], with dialect: any UserDialect, format: BodyFormat) {
-        guard let body = try? RequestBody.parse(bytes, as: format) else { return }
+        guard let body = try? dialect.parseBody(bytes, as: format) else { return }
         // Every parameter of the dialect's first create route holds a well-formed GUID, which
         // any dialect's ids accept as a path segment.
         let route = dialect.routes.first { $0.operation == .create }?.path ?? "/"

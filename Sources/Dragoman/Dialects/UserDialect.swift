@@ -23,9 +23,11 @@ struct DialectRoute: Sendable {
 }
 
 /// How a create request's body is encoded.
-enum BodyFormat: Sendable {
+enum BodyFormat: Sendable, Equatable {
     case json
     case form
+    /// A format the dialect parses itself (``UserDialect/parseBody(_:as:)``), by its name.
+    case dialect(String)
 }
 
 /// An update decoded into canonical form: the fields sent, with whatever the decoder could not read.
@@ -59,6 +61,8 @@ protocol UserDialect: Sendable {
     var profile: ValidationProfile { get }
     /// The body format a `Content-Type` stands for, or `nil` when the dialect does not accept it.
     func bodyFormat(for mediaType: MediaType?) -> BodyFormat?
+    /// Parses a body in `format` into neutral JSON (by default: JSON and forms as every dialect reads them).
+    func parseBody(_ bytes: [UInt8], as format: BodyFormat) throws(GatewayFailure) -> JSONValue
     /// Maps a create request to canonical form.
     func decodeCreate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedCreate
     /// Names the user a read request asks for.
@@ -101,6 +105,10 @@ extension UserDialect {
     }
 
     func isVisible(_ user: User, to request: DialectRequest) -> Bool { true }
+
+    func parseBody(_ bytes: [UInt8], as format: BodyFormat) throws(GatewayFailure) -> JSONValue {
+        try RequestBody.parse(bytes, as: format)
+    }
 
     func fallback(after lookup: UserLookup, request: DialectRequest) -> UserLookup? { nil }
 

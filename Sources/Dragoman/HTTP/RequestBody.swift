@@ -12,6 +12,7 @@ enum RequestBody {
         switch format {
         case .json: return try json(bytes, text: text)
         case .form: return try form(text)
+        case .dialect(let name): throw .unsupportedMediaType(name)
         }
     }
 

@@ -1,4 +1,5 @@
 import DragomanCore
+import HTTPTypes
 
 /// The property names of the CCC `CreateServiceUser` request DTO, as ServiceStack binds them
 /// (case-insensitively).
@@ -73,6 +74,24 @@ enum CCCOperation {
     static let list = "GetServiceUsers"
     static let search = "SearchServiceUsers"
     static let update = "UpdateServiceUser"
+    static let all = [create, read, list, search, update]
+
+    /// The response DTO a request is answered with (its XML root element): the operation named
+    /// by a pre-defined route, else the custom route's by method and path.
+    static func responseName(for request: DialectRequest) -> String {
+        let last = String(request.path.split(separator: "/").last ?? "").split(separator: ".").first.map(String.init) ?? ""
+        if let named = all.first(where: { $0.lowercased() == last.lowercased() }) { return named + "Response" }
+        // An unknown name at a pre-defined route.
+        if request.path.contains("/reply/") || request.path.split(separator: "/").count == 2 { return "ErrorResponse" }
+        let path = request.path.split(separator: ".").first.map(String.init) ?? request.path
+        let operation: String =
+            switch request.method {
+            case .post: create
+            case .put: update
+            default: path.hasSuffix("/single") ? read : path.hasSuffix("/services/users") ? search : list
+            }
+        return operation + "Response"
+    }
 }
 
 /// The list and search request fields.

@@ -16,13 +16,14 @@ struct DeliverySlipCCCDialect: UserDialect {
     var routes: [DialectRoute] {
         [
             DialectRoute(method: .post, path: "/api/services/:serviceGuid/users", operation: .create),
-            DialectRoute(method: .post, path: "/api/services/:serviceGuid/users.json", operation: .create),
             DialectRoute(method: .get, path: "/api/services/:serviceGuid/users/single", operation: .read),
-            DialectRoute(method: .get, path: "/api/services/:serviceGuid/users/single.json", operation: .read),
             DialectRoute(method: .get, path: "/api/services/:serviceGuid/users", operation: .list),
             DialectRoute(method: .get, path: "/api/services/users", operation: .list),
             DialectRoute(method: .put, path: "/api/services/:serviceGuid/users", operation: .update),
-        ]
+        ].flatMap { route in
+            // Each custom route also with a format suffix (`users.json`, `users.xml`, …).
+            [route] + ServiceStackFormat.allCases.map { DialectRoute(method: route.method, path: "\(route.path).\($0.rawValue)", operation: route.operation) }
+        }
             + ServiceStackRoutes.bases.flatMap { base in
                 [
                     DialectRoute(method: .post, path: "\(base)/\(CCCOperation.create)", operation: .create),
@@ -43,11 +44,17 @@ struct DeliverySlipCCCDialect: UserDialect {
         )
     }
 
+    /// JSON and forms, and ServiceStack's XML, JSV and CSV.
     func bodyFormat(for mediaType: MediaType?) -> BodyFormat? {
         guard let mediaType, mediaType.hasUTF8Charset else { return nil }
         if mediaType.isJSON { return .json }
         if mediaType.isForm { return .form }
-        return nil
+        return ServiceStackFormat(mediaType: mediaType).map { .dialect($0.rawValue) }
+    }
+
+    func parseBody(_ bytes: [UInt8], as format: BodyFormat) throws(GatewayFailure) -> JSONValue {
+        guard case .dialect(let name) = format, let format = ServiceStackFormat(rawValue: name) else { return try RequestBody.parse(bytes, as: format) }
+        return try format.parse(bytes)
     }
 
     func decodeCreate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedCreate {
@@ -109,11 +116,13 @@ struct DeliverySlipCCCDialect: UserDialect {
         return fields
     }
 
-    /// JSONP (`?callback=`) answers JSON whatever else the request asks for, as ServiceStack does.
+    /// JSONP (`?callback=`) answers JSON whatever else the request asks for, as ServiceStack
+    /// does; otherwise `?format=` must name a format Dragoman serves.
     func checkFormat(_ request: DialectRequest) throws(GatewayFailure) {
         guard request.queryValue("callback") == nil else { return }
-        if let format = request.queryValue("format"), format.lowercased() != "json" {
-            throw .notAcceptable("Dragoman answers the CCC API in JSON only; format '\(format)' is not available")
+        if let format = request.queryValue("format"), ServiceStackFormat.requested(by: request) == nil {
+            let served = ServiceStackFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .notAcceptable("Dragoman answers the CCC API in \(served); format '\(format)' is not available")
         }
     }
 
@@ -189,7 +198,18 @@ struct DeliverySlipCCCDialect: UserDialect {
         jsonp(CCCErrors.response(for: failure), request: request)
     }
 
+    /// `response` (JSON) in the format the request asks for: JSONP for `?callback=`, else
+    /// XML, JSV or CSV as ``ServiceStackFormat`` chooses, the root named for the operation's
+    /// response DTO.
     func jsonp(_ response: DialectResponse, request: DialectRequest) -> DialectResponse {
-        ServiceStack.jsonp(response, callback: request.queryValue("callback"))
+        if let callback = request.queryValue("callback") { return ServiceStack.jsonp(response, callback: callback) }
+        guard let format = ServiceStackFormat.requested(by: request), format != .json,
+            response.headers[.contentType]?.hasPrefix("application/json") == true,
+            let body = try? StrictJSONParser.parse(response.body, maxDepth: 64)
+        else { return response }
+        var converted = response
+        converted.body = format.render(body, root: CCCOperation.responseName(for: request))
+        converted.headers[.contentType] = format.contentType
+        return converted
     }
 }

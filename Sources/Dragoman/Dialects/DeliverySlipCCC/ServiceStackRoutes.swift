@@ -5,8 +5,9 @@ import HTTPTypes
 enum ServiceStackRoutes {
     /// The pre-defined route prefixes, each followed by `/{RequestName}`: the JSON API route
     /// `/api/{RequestName}` (ServiceStack v6+, the default of its current clients), the reply
-    /// route under the base path, and the bare reply route Dragoman served before.
-    static let bases = ["/api", "/api/json/reply", "/json/reply"]
+    /// routes under the base path (one per format: `/api/xml/reply/{RequestName}` answers XML),
+    /// and the bare reply routes Dragoman served before.
+    static let bases = ["/api"] + ServiceStackFormat.allCases.flatMap { ["/api/\($0.rawValue)/reply", "/\($0.rawValue)/reply"] }
     /// The methods an unknown name is refused for with ServiceStack's 405 (the routes take any).
     static let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch]
 }

@@ -25,7 +25,7 @@ struct BodyMiddleware: RouterMiddleware {
             throw state.error(.malformedBody("the body could not be read"))
         }
         do {
-            state.request.body = try RequestBody.parse(Array(buffer.readableBytesView), as: format)
+            state.request.body = try state.dialect.parseBody(Array(buffer.readableBytesView), as: format)
         } catch {
             throw state.error(error)
         }
