@@ -111,4 +111,51 @@ import Testing
             #expect(reply.json["message"]?.string?.contains("telness-connect") == true)
         }
     }
+
+    // MARK: Lists
+
+    @Test func aForwardedListReadsTheBackendsUsersAndMapsTheirIDs() async throws {
+        try await ForwardingTests.withPair(caller: .telnessConnect, backend: .voltMXAccessManagement) { front, back in
+            #expect(try await front.post("/users", #"{"name":"Ada Lovelace","email":"ada@example.com"}"#).status == .created)
+            #expect(try await front.post("/users", #"{"name":"Grace Hopper","email":"grace@example.com"}"#).status == .created)
+            // A user the front has never seen: minted an id on first sight.
+            #expect(try await back.post("/api/v1/accessmgmt/users", Samples.accessManagement).status == .ok)
+            let first = try await front.get("/users?limit=2")
+            #expect(first.status == .ok, "\(first.text)")
+            #expect(first.json["items"]?.arrayValue?.compactMap { $0["email"]?.string } == ["ada@example.com", "grace@example.com"])
+            let cursor = try #require(first.json["pagination"]?["nextCursor"]?.string)
+            let second = try await front.get("/users?limit=2&cursor=\(cursor)")
+            #expect(second.json["items"]?.arrayValue?.compactMap { $0["email"]?.string } == ["sampleuser@voltmx.com"])
+            let minted = try #require(second.json["items"]?[0]?["userId"]?.string)
+            #expect(try await front.get("/users/\(minted)").json["email"]?.string == "sampleuser@voltmx.com")
+            let again = try await front.get("/users?filter=SAMPLEUSER")
+            #expect(again.json["items"]?[0]?["userId"]?.string == minted)
+        }
+    }
+
+    @Test func aForwardedListFollowsTheBackendsOwnPages() async throws {
+        try await ForwardingTests.withPair(caller: .voltMXAccessManagement, backend: .deliverySlipCCC) { front, _ in
+            for name in ["ada", "bob", "eve"] {
+                let body = #"{"userName":"\#(name)","email":"\#(name)@example.com","password":"Pw123456","displayName":"\#(name.capitalized) Lovelace","selectedPermissionIds":["3"]}"#
+                #expect(try await front.post("/api/v1/accessmgmt/users", body).status == .ok)
+            }
+            let list = try await front.get("/api/v1/accessmgmt/users?pageSize=2&pageNumber=2")
+            #expect(list.status == .ok, "\(list.text)")
+            #expect(list.json["total"] == .integer(3))
+            #expect(list.json["users"]?.arrayValue?.compactMap { $0["email"]?.string } == ["eve@example.com"])
+        }
+        try await ForwardingTests.withPair(caller: .deliverySlipCCC, backend: .telnessConnect) { front, _ in
+            #expect(try await front.post(Samples.cccPath, Samples.ccc).status == .ok)
+            let list = try await front.get("\(Samples.cccPath)?Token=lovelace")
+            #expect(list.json["totalItems"] == .integer(1))
+        }
+    }
+
+    @Test func aForwardedListToABackendWithoutOneIs501() async throws {
+        try await ForwardingTests.withPair(caller: .telnessConnect, backend: .voltMXAudience) { front, _ in
+            let reply = try await front.get("/users")
+            #expect(reply.status == .notImplemented)
+            #expect(reply.json["code"]?.string == "NOT_IMPLEMENTED")
+        }
+    }
 }

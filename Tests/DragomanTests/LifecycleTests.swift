@@ -295,16 +295,4 @@ extension TestClientProtocol {
         }
     }
 
-    @Test func lifecycleRoutesInForwardModeAnswer501InTheCallersDialect() async throws {
-        let gateway = TestGateway { configuration in
-            configuration.upstreams["legacy"] = UpstreamConfiguration(name: "legacy", baseURL: "http://127.0.0.1:9", dialect: .voltMXAudience)
-            configuration.dialects[.telnessConnect]?.mode = .forward
-            configuration.dialects[.telnessConnect]?.upstream = "legacy"
-        }
-        try await gateway.run { client in
-            let list = try await client.get("/users")
-            #expect(list.status == .notImplemented)
-            #expect(list.json["code"]?.string == "NOT_IMPLEMENTED")
-        }
-    }
 }

@@ -64,6 +64,18 @@ protocol BackendDialect: UserDialect {
     func backendDelete(id: String) -> BackendRequest?
     /// Nothing when the backend's answer to an update or delete is a success; its failure otherwise.
     func backendChanged(_ response: BackendResponse) throws(GatewayFailure)
+    /// The request for a page of the backend's users, after the page whose continuation is
+    /// `continuation` (`nil`: the first), or `nil` when the dialect documents no list.
+    func backendList(continuation: String?, serviceID: String?) -> BackendRequest?
+    /// The users on a page (backend ids and profiles) and the continuation of the next page
+    /// (`nil` on the last).
+    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage
+}
+
+/// One page of a backend's users.
+struct BackendPage: Sendable {
+    var users: [(id: String, profile: UserProfile)]
+    var next: String?
 }
 
 extension BackendDialect {
@@ -71,6 +83,8 @@ extension BackendDialect {
     var updatableFields: Set<UserField> { carriedFields }
     func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? { nil }
     func backendDelete(id: String) -> BackendRequest? { nil }
+    func backendList(continuation: String?, serviceID: String?) -> BackendRequest? { nil }
+    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage { BackendPage(users: [], next: nil) }
 }
 
 /// Shared reading of backend answers.

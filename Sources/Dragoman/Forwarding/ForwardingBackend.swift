@@ -113,11 +113,41 @@ struct ForwardingBackend: UserBackend {
         logger.info("Forwarded delete", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
     }
 
-    /// Lists would have to merge the backend's own paging into the caller's, mapping every
-    /// backend id; not built yet.
+    /// Every user the backend lists (page by page, in its own dialect), each mapped to the id
+    /// the caller sees (minted on first sight), then filtered and paged by the caller's query
+    /// in Dragoman's order, so the caller's cursors and pages mean what they mean locally. A
+    /// backend with more than ``maxBridgedList`` users is refused (502) rather than listed in part.
     func list(_ query: UserListQuery, logger: Logger) async throws(GatewayFailure) -> UserPage {
-        throw .notImplemented("Dragoman does not forward lists to a backend yet; this route is in forward mode")
+        var collected: [(id: String, profile: UserProfile)] = []
+        var continuation: String? = nil
+        var pages = 0
+        repeat {
+            guard let request = dialect.backendList(continuation: continuation, serviceID: configuration.serviceGuid) else {
+                throw .notImplemented("The backend's dialect (\(dialect.id)) documents no list Dragoman can read; Dragoman cannot forward one")
+            }
+            let page = try dialect.backendPage(try await upstream.send(request, logger: logger), serviceID: configuration.serviceGuid)
+            collected += page.users
+            pages += 1
+            guard collected.count <= Self.maxBridgedList, pages <= Self.maxBridgedList / 10 else {
+                throw .badGateway("the backend lists more than \(Self.maxBridgedList) users, more than Dragoman bridges in one list")
+            }
+            if let next = page.next, next == continuation { throw .badGateway("the backend's list did not advance") }
+            continuation = page.next
+        } while continuation != nil
+        var users: [User] = []
+        for (backendID, profile) in collected {
+            let mapped = try await map(backendID)
+            users.append(User(id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
+                              createdAt: mapped.createdAt, updatedAt: mapped.createdAt))
+        }
+        var scoped = query
+        scoped.realms = nil  // the backend's list is the scope
+        logger.info("Forwarded list", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.users": "\(collected.count)"])
+        return scoped.page(of: users)
     }
+
+    /// The most users a forwarded list reads from a backend.
+    static let maxBridgedList = 10_000
 
     /// The backend's id for a user this backend answered.
     private func backendID(of user: User) async throws(GatewayFailure) -> String {

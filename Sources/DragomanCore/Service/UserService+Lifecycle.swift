@@ -148,3 +148,25 @@ extension UserService {
         }
     }
 }
+
+extension UserListQuery {
+    /// Whether `user` passes this query's filters (realms, text, group), as the stores' lists
+    /// apply them; for lists assembled in memory, such as a backend's users.
+    public func matches(_ user: User) -> Bool {
+        if let realms, !realms.contains(user.realm) { return false }
+        if let groupGUID, user.profile.service?.groupGUID != groupGUID { return false }
+        if let groupType, user.profile.service?.groupType != groupType { return false }
+        guard let text, !text.isEmpty else { return true }
+        let needle = text.lowercased()
+        let p = user.profile
+        return [p.givenName, p.familyName, p.displayName, p.userName, p.email].contains { $0?.lowercased().contains(needle) == true }
+    }
+
+    /// The page of `users` (every user that may be listed, any order) this query asks for.
+    public func page(of users: [User]) -> UserPage {
+        let matching = users.filter(matches).sorted { $0.id.serial < $1.id.serial }
+        let after = matching.filter { user in afterSerial.map { user.id.serial > $0 } ?? true }
+        let page = Array(after.dropFirst(offset).prefix(limit))
+        return UserPage(users: page, total: matching.count, hasMore: after.count > offset + page.count)
+    }
+}

@@ -64,6 +64,26 @@ extension DeliverySlipCCCDialect: BackendDialect {
         try BackendAnswer.changed(response, failure: backendFailure)
     }
 
+    /// GetServiceUsers of the upstream's service, page by page; the continuation is the page number.
+    func backendList(continuation: String?, serviceID: String?) -> BackendRequest? {
+        guard let serviceID else { return nil }
+        return .get("/api/services/\(serviceID)/users?PageSize=1000&Page=\(continuation ?? "1")")
+    }
+
+    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage {
+        try BackendAnswer.interpret(response, success: [200], parse: { body in
+            guard let results = body.member("results")?.arrayValue else { return nil }
+            let users = results.compactMap { user -> (id: String, profile: UserProfile)? in
+                guard let guid = user.member("serviceUserGuid")?.textValue, let profile = Self.profile(from: .object(["serviceUser": user])) else { return nil }
+                return ("\(serviceID ?? "")/\(guid)", profile)
+            }
+            guard users.count == results.count else { return nil }
+            let current = body.member("currentPage")?.textValue.flatMap(Int.init) ?? 1
+            let pages = body.member("totalPages")?.textValue.flatMap(Int.init) ?? 1
+            return BackendPage(users: users, next: current < pages ? String(current + 1) : nil)
+        }, failure: backendFailure)
+    }
+
     func backendRead(id: String) -> BackendRequest {
         let parts = id.split(separator: "/")
         return .get("/api/services/\(parts.first ?? "")/users/single?ServiceUserGuid=\(parts.last ?? "")")

@@ -18,6 +18,21 @@ extension TelnessConnectDialect: BackendDialect {
         try BackendAnswer.changed(response, failure: backendFailure)
     }
 
+    /// `GET /users` in the largest pages the API allows, following `nextCursor`.
+    func backendList(continuation: String?, serviceID: String?) -> BackendRequest? {
+        let cursor = continuation.map { "&cursor=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? $0)" } ?? ""
+        return .get("/users?limit=1000\(cursor)")
+    }
+
+    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage {
+        try BackendAnswer.interpret(response, success: [200], parse: { body in
+            guard let items = body.member("items")?.arrayValue else { return nil }
+            let users = items.compactMap { item in item.member("userId")?.textValue.flatMap { id in Self.profile(from: item).map { (id, $0) } } }
+            guard users.count == items.count else { return nil }
+            return BackendPage(users: users, next: body.member("pagination")?.member("nextCursor")?.textValue)
+        }, failure: backendFailure)
+    }
+
     private static func fields(_ user: NewUser) -> [String: JSONValue?] {
         let p = user.profile
         return [

@@ -17,6 +17,19 @@ extension VoltMXAccessManagementDialect: VoltMXBackend {
         .json(.post, Self.resourcePath, Self.fields(user))
     }
 
+    /// "Get all users": one answer holds them all.
+    func backendList(continuation: String?, serviceID: String?) -> BackendRequest? {
+        .get(Self.resourcePath)
+    }
+
+    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage {
+        try BackendAnswer.interpret(response, success: [200], parse: { body in
+            guard let users = body.member("users")?.arrayValue else { return nil }
+            let page = users.compactMap { user in user.member("id")?.textValue.flatMap { id in Self.profile(from: user).map { (id, $0) } } }
+            return page.count == users.count ? BackendPage(users: page, next: nil) : nil
+        }, failure: { status, body in VoltMX.backendFailure(status, body, field: canonicalField(wire:), notFoundPrefix: Self.notFoundPrefix) })
+    }
+
     /// Modify takes the create's body; the password only when the caller changes it.
     func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? {
         .json(.post, "\(Self.resourcePath)/\(id)/modify", Self.fields(user))
