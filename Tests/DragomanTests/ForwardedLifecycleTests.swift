@@ -61,6 +61,14 @@ import Testing
         }
     }
 
+    @Test func anUpdateOfAnIDTheFrontNeverGaveIsNotFoundInTheCallersShape() async throws {
+        try await ForwardingTests.withPair(caller: .voltMXAccessManagement, backend: .telnessConnect) { front, _ in
+            let reply = try await front.json(.post, "/api/v1/accessmgmt/users/42/modify", #"{"displayName":"Nobody"}"#)
+            #expect(reply.status == .badRequest)
+            #expect(reply.json["message"]?.string == "Invalid user ID provided or no user found with provided ID")
+        }
+    }
+
     @Test func aFieldTheBackendsUpdateCannotChangeIsRefusedOrDropped() async throws {
         // CCC's UpdateServiceUser has no address.
         try await ForwardingTests.withPair(caller: .telnessConnect, backend: .deliverySlipCCC, lostFields: .reject) { front, _ in
