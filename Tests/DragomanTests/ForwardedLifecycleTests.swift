@@ -8,7 +8,9 @@ import Testing
 
 /// Updates and deletes forwarded to a backend in its own dialect, through the id map: a second
 /// Dragoman, answering locally, is the backend.
-@Suite struct ForwardedLifecycleTests {
+/// Serialized: each test runs two gateways, and all sixteen pairs at once (two stores each, on
+/// PostgreSQL a pool each) starve a 2-core machine until test connections time out.
+@Suite(.serialized) struct ForwardedLifecycleTests {
     /// How a caller renames a user (given name Augusta), and how its read shows the given name.
     struct Renamer {
         let id: DialectID
