@@ -10,6 +10,7 @@ public import NIOCore
 public func buildApplication(
     configuration: GatewayConfiguration,
     logger: Logger? = nil,
+    lifecycle: GatewayLifecycle = GatewayLifecycle(),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let logger =
@@ -27,7 +28,7 @@ public func buildApplication(
     )
     let http = UpstreamHTTPClients(upstreams: configuration.upstreams)
     let edge = EdgeResponder(routes: RouteTable(dialects: configuration.enabledDialects))
-    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients, edge: edge)
+    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients, edge: edge, lifecycle: lifecycle)
     var app = Application(
         router: router,
         server: .guardedHTTP1(limits: configuration.connectionLimits, edge: edge),
@@ -39,15 +40,18 @@ public func buildApplication(
     return app
 }
 
-/// The router: the login routes, every enabled dialect's routes, and `GET /health`.
+/// The router: the access log, the login routes, every enabled dialect's routes, the health
+/// routes (`/health`, `/health/live`, `/health/ready`).
 func buildRouter(
     configuration: GatewayConfiguration,
     service: UserService,
     store: any GatewayStore,
     http: [String: HTTPClient],
-    edge: EdgeResponder
+    edge: EdgeResponder,
+    lifecycle: GatewayLifecycle = GatewayLifecycle()
 ) throws -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
+    router.add(middleware: AccessLogMiddleware(enabled: configuration.accessLog))
     router.add(middleware: MethodGuardMiddleware(edge: edge, proxied: configuration.proxyUpstream != nil))
     let sessions: any SessionStore = store
     let idempotency = IdempotentCreate(store: store, retention: configuration.idempotencyTTL, lease: configuration.idempotencyLease)
@@ -76,6 +80,7 @@ func buildRouter(
             clients[name] = UpstreamClient(configuration: upstream, http: client, signIn: configuration.backendDialect(upstream.dialect)?.signIn)
         }
     }
+    HealthController(store: store, upstreams: clients, lifecycle: lifecycle).addRoutes(to: router)
     for dialect in configuration.enabledDialects {
         let settings = configuration.dialects[dialect.id]
         let backend: any UserBackend

@@ -6,6 +6,8 @@ import HummingbirdBcrypt
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
+import UnixSignals
 
 /// The `dragoman` command.
 @main
@@ -13,7 +15,7 @@ struct DragomanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dragoman",
         abstract: "A dialect-translating API gateway for create-user APIs.",
-        subcommands: [Serve.self, HashPassword.self, NewAPIKey.self],
+        subcommands: [Serve.self, CheckConfig.self, HashPassword.self, NewAPIKey.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -59,16 +61,34 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw Self.cannotListen(configuration, error)
         }
+        switch configuration.logFormat {
+        case .json: LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        case .text: LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
+        }
+        var logger = Logger(label: "dragoman")
+        logger.logLevel = configuration.logLevel
         let app: any ApplicationProtocol
         let listening = ListeningFlag()
+        let lifecycle = GatewayLifecycle()
         do {
-            app = try await buildApplication(configuration: configuration, onServerRunning: { _ in await listening.set() })
+            app = try await buildApplication(configuration: configuration, logger: logger, lifecycle: lifecycle, onServerRunning: { _ in await listening.set() })
         } catch let error as StoreUnavailable {
             FileHandle.standardError.write(Data("dragoman: \(error)\n".utf8))
             throw ExitCode(error.exitCode)
         }
+        // SIGTERM or SIGINT: readiness turns 503 first (the drain signal runs last, so it hears
+        // first), then the server stops accepting and in-flight requests get `shutdownGrace`
+        // seconds to finish before the rest is cancelled; the upstream pool and the store close
+        // after the server.
+        var group = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: lifecycle.drainSignal)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        group.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownGrace * 1000))
+        group.maximumCancellationDuration = .seconds(5)
         do {
-            try await app.runService()
+            try await ServiceGroup(configuration: group).run()
         } catch {
             // A failure before the server listened is a failure to bind its address.
             guard await !listening.isSet else { throw error }
@@ -82,6 +102,30 @@ struct Serve: AsyncParsableCommand {
         let message = "dragoman: server.host/server.port: cannot listen on \(configuration.host):\(configuration.port): \(cause)\n"
         FileHandle.standardError.write(Data(message.utf8))
         return ExitCode(71)
+    }
+}
+
+/// `dragoman check-config [PATH]`: reads the configuration as `serve` would (the file, then
+/// `DRAGOMAN_…` variables) and reports every section's problem, one per line with its key;
+/// exit 0 when it is usable, 78 (EX_CONFIG) when not. Opens no store and binds no port.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Check a configuration file (and the DRAGOMAN_ environment) without starting."
+    )
+
+    @Argument(help: "The configuration file (default: config/dragoman.yaml, or $DRAGOMAN_CONFIG).")
+    var path: String?
+
+    func run() throws {
+        do {
+            let configuration = try GatewayConfiguration.load(path: path)
+            let dialects = DialectID.allCases.filter { configuration.dialects[$0]?.enabled ?? true }.map(\.rawValue).joined(separator: ", ")
+            print("configuration OK: listening on \(configuration.host):\(configuration.port), dialects \(dialects), \(configuration.upstreams.count) upstream(s)")
+        } catch {
+            for problem in error.all { FileHandle.standardError.write(Data("\(problem.key): \(problem.problem)\n".utf8)) }
+            throw ExitCode(78)
+        }
     }
 }
 

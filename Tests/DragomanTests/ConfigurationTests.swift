@@ -149,6 +149,9 @@ import Testing
         ("idempotency:\n  ttl: 0\n", "idempotency.ttl"),
         ("idempotency:\n  lease: forever\n", "idempotency.lease"),
         ("server: [1, 2]\n", "server"),
+        ("log:\n  format: xml\n", "log.format"),
+        ("log:\n  access: sometimes\n", "log.access"),
+        ("server:\n  shutdownGrace: -1\n", "server.shutdownGrace"),
     ])
     func badSettingsNameTheKey(yaml: String, key: String) throws {
         let path = try Self.file(yaml)
@@ -157,6 +160,53 @@ import Testing
         } throws: { error in
             (error as? ConfigurationError)?.key == key
         }
+    }
+
+    @Test func everySectionsProblemIsReportedNotOnlyTheFirst() throws {
+        let path = try Self.file("server:\n  port: 99999\nlog:\n  format: xml\nbogus: 1\ndialects:\n  telness-connect:\n    mode: forward\n")
+        #expect {
+            try GatewayConfiguration.load(path: path, environment: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.all.map(\.key) == ["bogus", "server.port", "log.format", "dialects.telness-connect.upstream"]
+        }
+    }
+
+    @Test func checkConfigReportsEveryProblemWithItsKeyAndExits78() throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
+        func run(_ path: String) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["check-config", path]
+            process.environment = ["PATH": "/usr/bin:/bin"]
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString).txt")
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: output) }
+            let handle = try FileHandle(forWritingTo: output)
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            process.waitUntilExit()
+            return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        }
+        let bad = try run(try Self.file("server:\n  port: 99999\nlog:\n  format: xml\n"))
+        #expect(bad.status == 78)
+        #expect(bad.output.contains("server.port: must be a whole number from 0 to 65535"))
+        #expect(bad.output.contains("log.format: must be one of json, text"))
+        let good = try run(Self.shippedConfig)
+        #expect(good.status == 0)
+        #expect(good.output.hasPrefix("configuration OK"))
+    }
+
+    @Test func operationsSettingsAreRead() throws {
+        let defaults = try GatewayConfiguration.load(path: try Self.file("{}\n"), environment: [:])
+        #expect(defaults.logFormat == .json)
+        #expect(defaults.accessLog)
+        #expect(defaults.shutdownGrace == 30)
+        let path = try Self.file("log:\n  format: text\n  access: false\nserver:\n  shutdownGrace: 5\n")
+        let configuration = try GatewayConfiguration.load(path: path, environment: [:])
+        #expect(configuration.logFormat == .text)
+        #expect(!configuration.accessLog)
+        #expect(configuration.shutdownGrace == 5)
     }
 
     @Test func invalidYAMLNamesTheFile() throws {

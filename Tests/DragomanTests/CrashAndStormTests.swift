@@ -79,6 +79,41 @@ struct CrashAndStormTests {
         #expect(found == count)
     }
 
+    @Test func sigtermUnderLoadDrainsExitsOnItsOwnAndLosesNoAcknowledgedCreate() async throws {
+        let (directory, arguments) = try Self.storeArguments(.default)
+        let first = try await GatewayProcess.start(directory: directory, arguments: arguments, environment: ["DRAGOMAN_SERVER__SHUTDOWNGRACE": "10"])
+        let terminator = Task {
+            try await Task.sleep(for: .milliseconds(300))
+            first.process.terminate()  // SIGTERM
+        }
+        let sent = 300
+        let acknowledged = await withTaskGroup(of: String?.self) { group in
+            for index in 0..<sent {
+                group.addTask {
+                    let body = #"{"name":"Term User\#(index)","email":"term\#(index)@example.com"}"#
+                    guard let reply = try? await first.post("/users", body), reply.status == 201 else { return nil }
+                    return Self.userID(reply.body)
+                }
+            }
+            return await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
+        }
+        _ = try? await terminator.value
+        let deadline = Date().addingTimeInterval(15)
+        while first.process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!first.process.isRunning, "still running 15 s after SIGTERM")
+        if !first.process.isRunning { #expect(first.process.terminationStatus == 0) }
+        first.kill()
+        let second = try await GatewayProcess.start(directory: directory, arguments: arguments)
+        defer { second.kill() }
+        var found = 0
+        for id in acknowledged {
+            let read = try await second.send("GET", "/users/\(id)", headers: ["X-API-Key": GatewayProcess.apiKey])
+            if read.status == 200 { found += 1 }
+        }
+        print("SIGTERM under load (\(StoreEngine.default)): sent \(sent), acknowledged \(acknowledged.count), found after restart \(found)")
+        #expect(found == acknowledged.count)
+    }
+
     @Test func aKillUnderConcurrentLoadLosesNoAcknowledgedCreate() async throws {
         let (directory, arguments) = try Self.storeArguments(.default)
         let first = try await GatewayProcess.start(directory: directory, arguments: arguments)

@@ -95,11 +95,22 @@ enum ConfigTree: Sendable, Equatable {
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     public var key: String
     public var problem: String
+    /// Further problems found in other sections of the same configuration.
+    public var more: [ConfigurationError] = []
 
     public init(key: String, problem: String) {
         self.key = key
         self.problem = problem
     }
 
-    public var description: String { "configuration error: \(key) \(problem)" }
+    /// Every problem, this one first.
+    public var all: [ConfigurationError] {
+        var first = self
+        first.more = []
+        return [first] + more.flatMap(\.all)
+    }
+
+    public var description: String {
+        all.map { "configuration error: \($0.key) \($0.problem)" }.joined(separator: "\n")
+    }
 }

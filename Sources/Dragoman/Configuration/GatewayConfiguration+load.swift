@@ -37,63 +37,95 @@ extension GatewayConfiguration {
         return configuration
     }
 
-    /// Reads a merged configuration tree.
+    /// Reads a merged configuration tree. Each section is read on its own, so that one error
+    /// does not hide the next: every section's first problem is reported, the first thrown
+    /// with the others in ``ConfigurationError/more``.
     init(tree: ConfigTree) throws(ConfigurationError) {
         self.init()
         let root = try ConfigSection(tree, path: "")
-        try root.allowOnly(["server", "store", "idempotency", "security", "log", "dialects", "auth", "principals", "upstreams", "proxy"])
-
-        let server = try root.section("server")
-        try server.allowOnly(Self.connectionLimitKeys.union(["host", "port", "bodyLimit"]))
-        if let host = try server.string("host") { self.host = host }
-        if let port = try server.int("port", in: 0...65535) { self.port = port }
-        if let limit = try server.int("bodyLimit", in: 1...(1 << 30)) { self.bodyLimit = limit }
-        try readConnectionLimits(server)
-
-        let store = try root.section("store")
-        try store.allowOnly(["url", "sqlite"])
-        if let url = try store.string("url"), !url.isEmpty {
-            do {
-                self.storeURL = try PostgresLocation(url: url)
-            } catch {
-                throw ConfigurationError(key: store.key("url"), problem: error.problem)
+        var problems: [ConfigurationError] = []
+        func step(_ read: (inout GatewayConfiguration) throws(ConfigurationError) -> Void) {
+            do { try read(&self) } catch { problems.append(error) }
+        }
+        step { _ throws(ConfigurationError) in
+            try root.allowOnly(["server", "store", "idempotency", "security", "log", "dialects", "auth", "principals", "upstreams", "proxy"])
+        }
+        step { configuration throws(ConfigurationError) in
+            let server = try root.section("server")
+            try server.allowOnly(Self.connectionLimitKeys.union(["host", "port", "bodyLimit", "shutdownGrace"]))
+            if let grace = try server.int("shutdownGrace", in: 0...3600) { configuration.shutdownGrace = Double(grace) }
+            if let host = try server.string("host") { configuration.host = host }
+            if let port = try server.int("port", in: 0...65535) { configuration.port = port }
+            if let limit = try server.int("bodyLimit", in: 1...(1 << 30)) { configuration.bodyLimit = limit }
+            try configuration.readConnectionLimits(server)
+        }
+        step { configuration throws(ConfigurationError) in
+            let store = try root.section("store")
+            try store.allowOnly(["url", "sqlite"])
+            if let url = try store.string("url"), !url.isEmpty {
+                do throws(PostgresLocationError) {
+                    configuration.storeURL = try PostgresLocation(url: url)
+                } catch {
+                    throw ConfigurationError(key: store.key("url"), problem: error.problem)
+                }
+            }
+            let sqlite = try store.section("sqlite")
+            try sqlite.allowOnly(["path"])
+            if let path = try sqlite.string("path") {
+                guard !path.isEmpty else { throw ConfigurationError(key: sqlite.key("path"), problem: "must not be empty") }
+                configuration.storePath = path
             }
         }
-        let sqlite = try store.section("sqlite")
-        try sqlite.allowOnly(["path"])
-        if let path = try sqlite.string("path") {
-            guard !path.isEmpty else { throw ConfigurationError(key: sqlite.key("path"), problem: "must not be empty") }
-            self.storePath = path
+        step { configuration throws(ConfigurationError) in
+            let idempotency = try root.section("idempotency")
+            try idempotency.allowOnly(["ttl", "lease"])
+            if let ttl = try idempotency.int("ttl", in: 1...(30 * 24 * 3600)) { configuration.idempotencyTTL = TimeInterval(ttl) }
+            if let lease = try idempotency.int("lease", in: 1...3600) { configuration.idempotencyLease = TimeInterval(lease) }
         }
-
-        let idempotency = try root.section("idempotency")
-        try idempotency.allowOnly(["ttl", "lease"])
-        if let ttl = try idempotency.int("ttl", in: 1...(30 * 24 * 3600)) { self.idempotencyTTL = TimeInterval(ttl) }
-        if let lease = try idempotency.int("lease", in: 1...3600) { self.idempotencyLease = TimeInterval(lease) }
-
-        let security = try root.section("security")
-        try security.allowOnly(["bcryptCost"])
-        if let cost = try security.int("bcryptCost", in: 4...31) { self.bcryptCost = UInt8(cost) }
-
-        let log = try root.section("log")
-        try log.allowOnly(["level"])
-        if let level = try log.choice("level", Logger.Level.self) { self.logLevel = level }
-
-        try readAuth(try root.section("auth"))
-        principals = try Self.readPrincipals(try root.section("principals"))
-
-        upstreams = try Self.readUpstreams(try root.section("upstreams"), registry: registry)
-        let proxy = try root.section("proxy")
-        try proxy.allowOnly(["upstream"])
-        if let name = try proxy.string("upstream") {
-            guard upstreams[name] != nil else { throw ConfigurationError(key: proxy.key("upstream"), problem: "names '\(name)', which is not under upstreams") }
-            proxyUpstream = name
+        step { configuration throws(ConfigurationError) in
+            let security = try root.section("security")
+            try security.allowOnly(["bcryptCost"])
+            if let cost = try security.int("bcryptCost", in: 4...31) { configuration.bcryptCost = UInt8(cost) }
         }
-
-        let dialects = try root.section("dialects")
-        try dialects.allowOnly(Set(registry.ids.map(\.rawValue)))
-        for registration in registry.registrations {
-            try readDialect(registration, from: try dialects.section(registration.id.rawValue))
+        step { configuration throws(ConfigurationError) in
+            let log = try root.section("log")
+            try log.allowOnly(["level", "format", "access"])
+            if let level = try log.choice("level", Logger.Level.self) { configuration.logLevel = level }
+            if let format = try log.choice("format", LogFormat.self) { configuration.logFormat = format }
+            if let access = try log.bool("access") { configuration.accessLog = access }
+        }
+        step { configuration throws(ConfigurationError) in try configuration.readAuth(try root.section("auth")) }
+        step { configuration throws(ConfigurationError) in configuration.principals = try Self.readPrincipals(try root.section("principals")) }
+        var upstreamsRead = false
+        step { configuration throws(ConfigurationError) in
+            configuration.upstreams = try Self.readUpstreams(try root.section("upstreams"), registry: configuration.registry)
+            upstreamsRead = true
+        }
+        // Sections that name upstreams are checked only against upstreams that were read.
+        if upstreamsRead {
+            step { configuration throws(ConfigurationError) in
+                let proxy = try root.section("proxy")
+                try proxy.allowOnly(["upstream"])
+                if let name = try proxy.string("upstream") {
+                    guard configuration.upstreams[name] != nil else {
+                        throw ConfigurationError(key: proxy.key("upstream"), problem: "names '\(name)', which is not under upstreams")
+                    }
+                    configuration.proxyUpstream = name
+                }
+            }
+            step { configuration throws(ConfigurationError) in
+                let dialects = try root.section("dialects")
+                try dialects.allowOnly(Set(configuration.registry.ids.map(\.rawValue)))
+            }
+            for registration in registry.registrations {
+                step { configuration throws(ConfigurationError) in
+                    try configuration.readDialect(registration, from: try root.section("dialects").section(registration.id.rawValue))
+                }
+            }
+        }
+        if var first = problems.first {
+            first.more = Array(problems.dropFirst())
+            throw first
         }
     }
 
@@ -102,7 +134,7 @@ extension GatewayConfiguration {
         "maxConnections", "maxConnectionsPerClient", "maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount",
     ]
 
-    private mutating func readConnectionLimits(_ server: ConfigSection) throws(ConfigurationError) {
+    mutating func readConnectionLimits(_ server: ConfigSection) throws(ConfigurationError) {
         func timeout(_ name: String, _ keyPath: WritableKeyPath<ConnectionLimits, TimeAmount>) throws(ConfigurationError) {
             if let seconds = try server.seconds(name, in: 0.05...86400) {
                 connectionLimits[keyPath: keyPath] = .nanoseconds(Int64(seconds * 1_000_000_000))
@@ -121,7 +153,7 @@ extension GatewayConfiguration {
         if let value = try server.int("maxHeaderCount", in: 8...10_000) { connectionLimits.maxHeaderCount = value }
     }
 
-    private mutating func readDialect(_ registration: DialectRegistration, from section: ConfigSection) throws(ConfigurationError) {
+    mutating func readDialect(_ registration: DialectRegistration, from section: ConfigSection) throws(ConfigurationError) {
         let id = registration.id
         try section.allowOnly(Set(["enabled", "mode", "auth", "apiKeyHeader", "upstream", "lostFields"]).union(registration.optionKeys))
         var settings = DialectSettings(auth: try Self.readPolicy(section, defaultSchemes: registration.defaultSchemes))

@@ -2,6 +2,12 @@ public import DragomanCore
 public import Foundation
 public import Logging
 
+/// `log.format`: how log lines are written.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case json
+    case text
+}
+
 /// Everything Dragoman is configured with. Built from `config/dragoman.yaml`, then environment
 /// variables, then command-line flags, each overriding the one before (see the README).
 public struct GatewayConfiguration: Sendable {
@@ -44,6 +50,13 @@ public struct GatewayConfiguration: Sendable {
     public var idempotencyLease: TimeInterval = 60
     public var bcryptCost: UInt8 = 10
     public var logLevel: Logger.Level = .info
+    /// How log lines are written: one JSON object per line, or swift-log's plain text.
+    public var logFormat: LogFormat = .json
+    /// Whether every request gets an access line.
+    public var accessLog = true
+    /// How long a SIGTERM or SIGINT lets in-flight requests finish, in seconds, before the
+    /// rest is cancelled.
+    public var shutdownGrace: Double = 30
     /// Each dialect's settings; a registered dialect without an entry is enabled, local, with
     /// its vendor's auth chain.
     public var dialects: [DialectID: DialectSettings] = Dictionary(

@@ -9,6 +9,15 @@ final class CircuitBreaker: Sendable {
         case closed(failures: Int)
         case open(until: Date)
         case halfOpen
+
+        /// The state's name, as readiness reports it.
+        var name: String {
+            switch self {
+            case .closed: "closed"
+            case .open: "open"
+            case .halfOpen: "halfOpen"
+            }
+        }
     }
 
     /// Whether a request may go to the backend now.

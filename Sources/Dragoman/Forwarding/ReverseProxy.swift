@@ -39,7 +39,7 @@ struct ReverseProxy: Sendable {
         let forwardedFor = [request.headers[HTTPField.Name("X-Forwarded-For")!], context.remoteAddress?.ipAddress].compactMap { $0 }
         outgoing.headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
         outgoing.headers.add(name: "X-Forwarded-Proto", value: request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http")
-        outgoing.headers.add(name: "X-Request-Id", value: request.headers[HTTPField.Name("X-Request-Id")!] ?? context.id)
+        outgoing.headers.add(name: "X-Request-Id", value: RequestRecord.current?.requestID ?? request.headers[HTTPField.Name("X-Request-Id")!] ?? context.id)
         let upload = request.method == .get || request.method == .head ? nil : ProxiedRequestBody(request.body)
         if let upload {
             let length = request.headers[.contentLength].flatMap(Int64.init)

@@ -31,6 +31,23 @@ final class UpstreamClient: Sendable {
     }
 
     func send(_ request: BackendRequest, logger: Logger) async throws(GatewayFailure) -> BackendResponse {
+        var request = request
+        let record = RequestRecord.current
+        if let record { request.headers[AccessLogMiddleware.header] = record.requestID }
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - start
+            record?.update { facts in
+                facts.upstream = configuration.name
+                facts.upstreamMilliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            }
+        }
+        let response = try await sendRecorded(request, logger: logger)
+        record?.update { $0.upstreamStatus = response.status }
+        return response
+    }
+
+    private func sendRecorded(_ request: BackendRequest, logger: Logger) async throws(GatewayFailure) -> BackendResponse {
         if case .rejected(let retryAfter) = breaker.permit() {
             logger.warning("Circuit open; failing fast", metadata: ["dragoman.upstream": "\(configuration.name)"])
             throw .serviceUnavailable(retryAfter: retryAfter)

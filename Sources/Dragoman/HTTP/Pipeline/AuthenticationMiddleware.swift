@@ -16,7 +16,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         } catch {
             throw state.error(error)
         }
-        if let principal = state.request.principal { context.logger[metadataKey: "dragoman.principal"] = .string(principal.name) }
+        if let principal = state.request.principal {
+            context.logger[metadataKey: "dragoman.principal"] = .string(principal.name)
+            RequestRecord.current?.update { $0.principal = principal.name }
+        }
         context.dialectRoute = state
         return try await next(request, context)
     }

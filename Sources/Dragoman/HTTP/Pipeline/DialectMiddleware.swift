@@ -24,6 +24,10 @@ struct DialectMiddleware: RouterMiddleware {
             )
         )
         context.dialectRoute = state
+        RequestRecord.current?.update { facts in
+            facts.dialect = dialect.id.rawValue
+            facts.operation = "\(route.operation)"
+        }
         do {
             return try await next(request, context)
         } catch let error as DialectError {

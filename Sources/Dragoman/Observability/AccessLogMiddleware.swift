@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The first step of every request: takes or mints its `X-Request-Id` (returned in the answer,
+/// sent to any upstream, and in every log line as `dragoman.request.id`), and writes one access
+/// line when it is answered: id, method, route template (never the raw path, which may hold ids
+/// or addresses), status, duration, and what the pipeline recorded (dialect, operation,
+/// principal, upstream with its status and duration). Never a header value, a query or a body.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    static let header = HTTPField.Name("X-Request-Id")!
+    let enabled: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let record = RequestRecord(requestID: RequestRecord.requestID(from: request.headers[Self.header]))
+        var context = context
+        context.logger[metadataKey: "dragoman.request.id"] = .string(record.requestID)
+        let start = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await RequestRecord.$current.withValue(record) { try await next(request, context) }
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        } catch {
+            log(request, context: context, record: record, status: 500, start: start)
+            throw error
+        }
+        response.headers[Self.header] = record.requestID
+        log(request, context: context, record: record, status: Int(response.status.code), start: start)
+        return response
+    }
+
+    private func log(_ request: Request, context: Context, record: RequestRecord, status: Int, start: ContinuousClock.Instant) {
+        guard enabled else { return }
+        let facts = record.snapshot
+        var metadata: Logger.Metadata = [
+            "dragoman.access": "request",
+            "http.method": .string(request.method.rawValue),
+            "http.route": .string(context.endpointPath ?? "unmatched"),
+            "http.status": .string(String(status)),
+            "duration_ms": .string(Self.milliseconds(ContinuousClock.now - start)),
+        ]
+        if let dialect = facts.dialect { metadata["dragoman.dialect"] = .string(dialect) }
+        if let operation = facts.operation { metadata["dragoman.operation"] = .string(operation) }
+        if let principal = facts.principal { metadata["dragoman.principal"] = .string(principal) }
+        if let upstream = facts.upstream {
+            metadata["dragoman.upstream"] = .string(upstream)
+            if let status = facts.upstreamStatus { metadata["dragoman.upstream.status"] = .string(String(status)) }
+            if let duration = facts.upstreamMilliseconds { metadata["dragoman.upstream.duration_ms"] = .string(String(format: "%.3f", duration)) }
+        }
+        context.logger.info("request", metadata: metadata)
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.3f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+    }
+}
