@@ -79,25 +79,39 @@ struct CrashAndStormTests {
         #expect(found == count)
     }
 
-    @Test func sigtermUnderLoadDrainsExitsOnItsOwnAndLosesNoAcknowledgedCreate() async throws {
-        let (directory, arguments) = try Self.storeArguments(.default)
-        let first = try await GatewayProcess.start(directory: directory, arguments: arguments, environment: ["DRAGOMAN_SERVER__SHUTDOWNGRACE": "10"])
-        let terminator = Task {
+    /// Sends `count` Telness creates at once (`prefix` in their names and addresses) while
+    /// `stop` runs 300 ms in; the ids of those acknowledged with a 201.
+    static func createsUnderLoad(_ process: GatewayProcess, count: Int, prefix: String, stop: @escaping @Sendable () -> Void) async -> [String] {
+        let stopper = Task {
             try await Task.sleep(for: .milliseconds(300))
-            first.process.terminate()  // SIGTERM
+            stop()
         }
-        let sent = 300
         let acknowledged = await withTaskGroup(of: String?.self) { group in
-            for index in 0..<sent {
+            for index in 0..<count {
                 group.addTask {
-                    let body = #"{"name":"Term User\#(index)","email":"term\#(index)@example.com"}"#
-                    guard let reply = try? await first.post("/users", body), reply.status == 201 else { return nil }
+                    let body = #"{"name":"\#(prefix) User\#(index)","email":"\#(prefix.lowercased())\#(index)@example.com"}"#
+                    guard let reply = try? await process.post("/users", body), reply.status == 201 else { return nil }
                     return Self.userID(reply.body)
                 }
             }
             return await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
         }
-        _ = try? await terminator.value
+        _ = try? await stopper.value
+        return acknowledged
+    }
+
+    /// How many of `ids` `process` reads back.
+    static func found(_ ids: [String], in process: GatewayProcess) async throws -> Int {
+        var found = 0
+        for id in ids where try await process.send("GET", "/users/\(id)", headers: ["X-API-Key": GatewayProcess.apiKey]).status == 200 { found += 1 }
+        return found
+    }
+
+    @Test func sigtermUnderLoadDrainsExitsOnItsOwnAndLosesNoAcknowledgedCreate() async throws {
+        let (directory, arguments) = try Self.storeArguments(.default)
+        let first = try await GatewayProcess.start(directory: directory, arguments: arguments, environment: ["DRAGOMAN_SERVER__SHUTDOWNGRACE": "10"])
+        let sent = 300
+        let acknowledged = await Self.createsUnderLoad(first, count: sent, prefix: "Term") { first.process.terminate() }  // SIGTERM
         let deadline = Date().addingTimeInterval(15)
         while first.process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!first.process.isRunning, "still running 15 s after SIGTERM")
@@ -105,11 +119,7 @@ struct CrashAndStormTests {
         first.kill()
         let second = try await GatewayProcess.start(directory: directory, arguments: arguments)
         defer { second.kill() }
-        var found = 0
-        for id in acknowledged {
-            let read = try await second.send("GET", "/users/\(id)", headers: ["X-API-Key": GatewayProcess.apiKey])
-            if read.status == 200 { found += 1 }
-        }
+        let found = try await Self.found(acknowledged, in: second)
         print("SIGTERM under load (\(StoreEngine.default)): sent \(sent), acknowledged \(acknowledged.count), found after restart \(found)")
         #expect(found == acknowledged.count)
     }
@@ -117,30 +127,12 @@ struct CrashAndStormTests {
     @Test func aKillUnderConcurrentLoadLosesNoAcknowledgedCreate() async throws {
         let (directory, arguments) = try Self.storeArguments(.default)
         let first = try await GatewayProcess.start(directory: directory, arguments: arguments)
-        let killer = Task {
-            try await Task.sleep(for: .milliseconds(300))
-            first.kill()
-        }
         let sent = 300
-        let acknowledged = await withTaskGroup(of: String?.self) { group in
-            for index in 0..<sent {
-                group.addTask {
-                    let body = #"{"name":"Load User\#(index)","email":"load\#(index)@example.com"}"#
-                    guard let reply = try? await first.post("/users", body), reply.status == 201 else { return nil }
-                    return Self.userID(reply.body)
-                }
-            }
-            return await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
-        }
-        _ = try? await killer.value
+        let acknowledged = await Self.createsUnderLoad(first, count: sent, prefix: "Load") { first.kill() }
         first.kill()
         let second = try await GatewayProcess.start(directory: directory, arguments: arguments)
         defer { second.kill() }
-        var found = 0
-        for id in acknowledged {
-            let read = try await second.send("GET", "/users/\(id)", headers: ["X-API-Key": GatewayProcess.apiKey])
-            if read.status == 200 { found += 1 }
-        }
+        let found = try await Self.found(acknowledged, in: second)
         let again = await withTaskGroup(of: UInt?.self) { group in
             for index in 0..<sent {
                 group.addTask { try? await second.post("/users", #"{"name":"Load User\#(index)","email":"load\#(index)@example.com"}"#).status }
