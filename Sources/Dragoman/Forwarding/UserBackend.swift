@@ -54,7 +54,7 @@ struct LocalBackend: UserBackend {
 
     func update(_ user: User, with update: DecodedUpdate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> User {
         do {
-            return try await service.update(user.id.uuid, patch: update.patch, profile: caller.profile, prior: update.violations)
+            return try await service.update(user, patch: update.patch, profile: caller.profile, prior: update.violations)
         } catch {
             throw .service(error)
         }

@@ -14,7 +14,7 @@ struct AccessLogMiddleware: RouterMiddleware {
     let enabled: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let record = RequestRecord(requestID: RequestRecord.requestID(from: request.headers[Self.header]))
+        let record = RequestRecord(requestID: RequestRecord.requestID(from: request.headers[Self.header], minted: context.id))
         var context = context
         context.logger[metadataKey: "dragoman.request.id"] = .string(record.requestID)
         let start = ContinuousClock.now
@@ -33,7 +33,7 @@ struct AccessLogMiddleware: RouterMiddleware {
     }
 
     private func log(_ request: Request, context: Context, record: RequestRecord, status: Int, start: ContinuousClock.Instant) {
-        guard enabled else { return }
+        guard enabled, context.logger.logLevel <= .info else { return }
         let facts = record.snapshot
         var metadata: Logger.Metadata = [
             "dragoman.access": "request",

@@ -22,15 +22,15 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    private func emit(_ event: Event) {
+    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
         var members: [String: String] = [:]
         for (key, value) in metadataProvider?.get() ?? [:] { members[key] = value.description }
-        for (key, value) in metadata { members[key] = value.description }
-        for (key, value) in event.metadata ?? [:] { members[key] = value.description }
+        for (key, value) in self.metadata { members[key] = value.description }
+        for (key, value) in metadata ?? [:] { members[key] = value.description }
         members["time"] = Self.timestamp(Date())
-        members["level"] = event.level.rawValue
+        members["level"] = level.rawValue
         members["label"] = label
-        members["message"] = event.message.description
+        members["message"] = message.description
         let encoded = (try? Self.encoder.encode(members)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"message":"unencodable log line"}"#
         write(encoded + "\n")
     }
@@ -52,15 +52,5 @@ public struct JSONLogHandler: LogHandler {
     /// Writes whole lines to standard output, one writer at a time.
     public static let standardOutput: @Sendable (String) -> Void = { line in
         lock.withLock { _ in FileHandle.standardOutput.write(Data(line.utf8)) }
-    }
-
-    private struct Event {
-        var level: Logger.Level
-        var message: Logger.Message
-        var metadata: Logger.Metadata?
-    }
-
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        emit(Event(level: level, message: message, metadata: metadata))
     }
 }

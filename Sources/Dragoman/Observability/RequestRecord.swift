@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// What one request did, gathered as it passes the pipeline (dialect, operation, route,
@@ -31,13 +30,13 @@ final class RequestRecord: Sendable {
     }
 
     /// The caller's id if it is well-formed (1–128 characters of letters, digits and `._:-`),
-    /// else a new one (32 hex digits).
-    static func requestID(from header: String?) -> String {
+    /// else `minted` (Hummingbird's own id for the request, 32 hex digits).
+    static func requestID(from header: String?, minted: String) -> String {
         if let header, (1...128).contains(header.utf8.count),
             header.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x5F || $0 == 0x3A || $0 == 0x2D })
         {
             return header
         }
-        return UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return minted
     }
 }

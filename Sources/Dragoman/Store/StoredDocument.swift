@@ -12,11 +12,7 @@ struct StoredDocument: Codable {
     var createdBy: String?
 
     init(_ record: UserRecord) {
-        profile = record.profile
-        passwordHash = record.passwordHash
-        createdAt = record.createdAt
-        updatedAt = record.createdAt
-        createdBy = record.createdBy
+        self.init(record.stored(serial: 0))
     }
 
     init(_ user: User) {

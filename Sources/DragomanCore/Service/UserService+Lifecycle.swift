@@ -92,18 +92,18 @@ extension ServiceOptions {
 }
 
 extension UserService {
-    /// Applies `patch` to the user `id` names and stores the result, which must pass `profile`'s
+    /// Applies `patch` to `current` and stores the result, which must pass `profile`'s
     /// rules as a create would and keep its unique keys unique. A required field must stay
     /// filled when the user has it or the patch sends it; one the user never had (created
     /// through a dialect without it) is not demanded of an update that cannot carry it.
     /// - Parameter prior: violations the dialect found while decoding, reported with the validator's.
+    /// - Parameter current: the user as just read (the caller found it to check it may see it).
     public func update(
-        _ id: UUID,
+        _ current: User,
         patch: UserPatch,
         profile: ValidationProfile,
         prior: [FieldViolation] = []
     ) async throws(ServiceError) -> User {
-        let current = try await find(.uuid(id))
         let draft = NewUser(realm: current.realm, profile: current.profile.merging(patch.profile), password: patch.password)
         let rules = profile.forUpdate(of: current.profile, to: draft)
         let valid: NewUser

@@ -93,7 +93,7 @@ extension DeliverySlipCCCDialect {
             currentPage: query.offset / size + 1,
             results: page.users.map(Self.serviceUser)
         )
-        return jsonp(.json(.ok, body), request: request)
+        return present(.json(.ok, body), request: request)
     }
 
     /// A whole number parameter within `range`, or `nil` when absent.

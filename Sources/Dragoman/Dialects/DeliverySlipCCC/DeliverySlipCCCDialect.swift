@@ -163,11 +163,11 @@ struct DeliverySlipCCCDialect: UserDialect {
     }
 
     func created(_ user: User, request: DialectRequest) -> DialectResponse {
-        jsonp(.json(.ok, CreateServiceUserResponse(serviceUserGuid: user.id.compactUUID)), request: request)
+        present(.json(.ok, CreateServiceUserResponse(serviceUserGuid: user.id.compactUUID)), request: request)
     }
 
     func read(_ user: User, request: DialectRequest) -> DialectResponse {
-        jsonp(.json(.ok, GetServiceUserResponse(serviceUser: Self.serviceUser(user))), request: request)
+        present(.json(.ok, GetServiceUserResponse(serviceUser: Self.serviceUser(user))), request: request)
     }
 
     /// The `ServiceUser` read model of `user`.
@@ -195,13 +195,13 @@ struct DeliverySlipCCCDialect: UserDialect {
     func wireName(_ field: UserField) -> String { CCCErrors.wireName(field) }
 
     func failure(_ failure: GatewayFailure, request: DialectRequest) -> DialectResponse {
-        jsonp(CCCErrors.response(for: failure), request: request)
+        present(CCCErrors.response(for: failure), request: request)
     }
 
     /// `response` (JSON) in the format the request asks for: JSONP for `?callback=`, else
     /// XML, JSV or CSV as ``ServiceStackFormat`` chooses, the root named for the operation's
     /// response DTO.
-    func jsonp(_ response: DialectResponse, request: DialectRequest) -> DialectResponse {
+    func present(_ response: DialectResponse, request: DialectRequest) -> DialectResponse {
         if let callback = request.queryValue("callback") { return ServiceStack.jsonp(response, callback: callback) }
         guard let format = ServiceStackFormat.requested(by: request), format != .json,
             response.headers[.contentType]?.hasPrefix("application/json") == true,

@@ -17,7 +17,7 @@ struct ServiceStackMetadataController: Sendable {
             for language in ServiceStackNativeTypes.Language.allCases {
                 router.get("\(base)/types/\(language.rawValue)") { request, _ in
                     let types = ServiceStackNativeTypes(service: self.service, baseURL: Self.baseURL(request), date: Date())
-                    return Self.text(types.render(language), contentType: language.mediaType)
+                    return Self.text(types.render(language), contentType: ServiceStackNativeTypes.mediaType)
                 }
             }
         }

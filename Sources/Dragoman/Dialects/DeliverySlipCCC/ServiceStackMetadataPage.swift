@@ -102,19 +102,7 @@ struct ServiceStackMetadataPage: Sendable {
         """
     }
 
-    /// `text` as HTML text, or as an attribute value (quotes escaped too).
     private func escape(_ text: String, attribute: Bool = false) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"" where attribute: out += "&quot;"
-            case "'" where attribute: out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        HTML.escape(text, attribute: attribute)
     }
 }

@@ -14,9 +14,10 @@ struct ServiceStackNativeTypes: Sendable {
         case csharp
         case typescript
         case python
-
-        var mediaType: String { "text/plain; charset=utf-8" }
     }
+
+    /// The native types are served as plain text, as ServiceStack serves them.
+    static let mediaType = "text/plain; charset=utf-8"
 
     func render(_ language: Language) -> String {
         switch language {

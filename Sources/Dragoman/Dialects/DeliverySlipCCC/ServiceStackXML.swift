@@ -45,16 +45,7 @@ enum ServiceStackXML {
             case .string(let text): text
             default: ""
             }
-        var out = ""
-        for character in raw {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            default: out.append(character)
-            }
-        }
-        return out
+        return HTML.escape(raw, attribute: false)
     }
 
     /// A request DTO in XML as neutral JSON: the root's child elements as members (text as
