@@ -11,6 +11,7 @@ public func buildApplication(
     configuration: GatewayConfiguration,
     logger: Logger? = nil,
     lifecycle: GatewayLifecycle = GatewayLifecycle(),
+    metrics: GatewayMetrics = GatewayMetrics(),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let logger =
@@ -22,13 +23,13 @@ public func buildApplication(
         }()
     let store = try await configuration.storeLocation.open(logger: logger)
     let service = UserService(
-        store: store,
+        store: MeasuredUserStore(base: store, engine: store.engine, metrics: metrics),
         hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
         validator: UserValidator(directory: configuration.serviceDirectory)
     )
     let http = UpstreamHTTPClients(upstreams: configuration.upstreams)
     let edge = EdgeResponder(routes: RouteTable(dialects: configuration.enabledDialects))
-    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients, edge: edge, lifecycle: lifecycle)
+    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients, edge: edge, lifecycle: lifecycle, metrics: metrics)
     var app = Application(
         router: router,
         server: .guardedHTTP1(limits: configuration.connectionLimits, edge: edge),
@@ -40,18 +41,20 @@ public func buildApplication(
     return app
 }
 
-/// The router: the access log, the login routes, every enabled dialect's routes, the health
-/// routes (`/health`, `/health/live`, `/health/ready`).
+/// The router: the observation step (request id, metrics, access log), the login routes, every
+/// enabled dialect's routes, the health routes (`/health`, `/health/live`, `/health/ready`) and
+/// the metrics route (`/metrics`).
 func buildRouter(
     configuration: GatewayConfiguration,
     service: UserService,
     store: any GatewayStore,
     http: [String: HTTPClient],
     edge: EdgeResponder,
-    lifecycle: GatewayLifecycle = GatewayLifecycle()
+    lifecycle: GatewayLifecycle = GatewayLifecycle(),
+    metrics: GatewayMetrics = GatewayMetrics()
 ) throws -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
-    router.add(middleware: AccessLogMiddleware(enabled: configuration.accessLog))
+    router.add(middleware: ObservationMiddleware(accessLog: configuration.accessLog, metrics: metrics))
     router.add(middleware: MethodGuardMiddleware(edge: edge, proxied: configuration.proxyUpstream != nil))
     let sessions: any SessionStore = store
     let idempotency = IdempotentCreate(store: store, retention: configuration.idempotencyTTL, lease: configuration.idempotencyLease)
@@ -64,7 +67,8 @@ func buildRouter(
     let throttle = FailureThrottle(
         maxFailures: configuration.throttleMaxFailures,
         window: configuration.throttleWindow,
-        maxBackoff: configuration.throttleMaxBackoff
+        maxBackoff: configuration.throttleMaxBackoff,
+        firstBackoff: configuration.throttleFirstBackoff
     )
     let issuer = SessionIssuer(store: sessions, ttl: configuration.sessionTTL, rememberMeTTL: configuration.rememberMeTTL)
     FormLoginController(verifier: verifier, throttle: throttle, sessions: issuer).addRoutes(to: router)
@@ -81,6 +85,9 @@ func buildRouter(
         }
     }
     HealthController(store: store, upstreams: clients, lifecycle: lifecycle).addRoutes(to: router)
+    if configuration.metricsEnabled {
+        MetricsController(metrics: metrics, upstreams: clients, path: configuration.metricsPath).addRoutes(to: router)
+    }
     for dialect in configuration.enabledDialects {
         let settings = configuration.dialects[dialect.id]
         let backend: any UserBackend

@@ -323,7 +323,12 @@ import Testing
     // MARK: Abuse
 
     @Test func repeatedFailuresAreThrottledInTheCallersDialect() async throws {
-        try await Self.gateway { $0.throttleMaxFailures = 3 }.run { client in
+        // A first wait of a minute, so that a slow machine cannot outwait it between requests.
+        let gateway = Self.gateway {
+            $0.throttleMaxFailures = 3
+            $0.throttleFirstBackoff = 60
+        }
+        try await gateway.run { client in
             for _ in 0..<3 {
                 let result9 = try await client.post("/api/v1/audience", Samples.audience, headers: Self.basic("alice", "wrong"))
                 #expect(result9.status == .unauthorized)
@@ -370,6 +375,17 @@ import Testing
         }
         #expect(burstWaits == [nil, 1, 2, 4, 8, 8, 8])
         #expect(burst.retryAfter(client: "10.0.0.2", principal: "alice", now: start) == nil)
+    }
+
+    @Test func theFirstWaitIsConfigurableAndStillDoublesUpToTheCap() {
+        let start = Date()
+        let throttle = FailureThrottle(maxFailures: 1, window: 60, maxBackoff: 100, firstBackoff: 30)
+        var waits: [Int?] = []
+        for _ in 0..<4 {
+            throttle.recordFailure(client: "10.0.0.1", principal: "alice", now: start)
+            waits.append(throttle.retryAfter(client: "10.0.0.1", principal: "alice", now: start))
+        }
+        #expect(waits == [30, 60, 100, 100])
     }
 
     @Test func aSuccessfulSignInStartsThePairsCountAgain() {

@@ -152,6 +152,10 @@ import Testing
         ("log:\n  format: xml\n", "log.format"),
         ("log:\n  access: sometimes\n", "log.access"),
         ("server:\n  shutdownGrace: -1\n", "server.shutdownGrace"),
+        ("metrics:\n  path: metrics\n", "metrics.path"),
+        ("metrics:\n  path: /users/:id\n", "metrics.path"),
+        ("metrics:\n  enabled: perhaps\n", "metrics.enabled"),
+        ("auth:\n  throttle:\n    firstBackoff: 0\n", "auth.throttle.firstBackoff"),
     ])
     func badSettingsNameTheKey(yaml: String, key: String) throws {
         let path = try Self.file(yaml)
@@ -202,11 +206,15 @@ import Testing
         #expect(defaults.logFormat == .json)
         #expect(defaults.accessLog)
         #expect(defaults.shutdownGrace == 30)
-        let path = try Self.file("log:\n  format: text\n  access: false\nserver:\n  shutdownGrace: 5\n")
+        #expect(defaults.metricsEnabled)
+        #expect(defaults.metricsPath == "/metrics")
+        let path = try Self.file("log:\n  format: text\n  access: false\nserver:\n  shutdownGrace: 5\nmetrics:\n  enabled: false\n  path: /internal/metrics\n")
         let configuration = try GatewayConfiguration.load(path: path, environment: [:])
         #expect(configuration.logFormat == .text)
         #expect(!configuration.accessLog)
         #expect(configuration.shutdownGrace == 5)
+        #expect(!configuration.metricsEnabled)
+        #expect(configuration.metricsPath == "/internal/metrics")
     }
 
     @Test func invalidYAMLNamesTheFile() throws {

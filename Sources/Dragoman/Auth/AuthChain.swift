@@ -21,6 +21,7 @@ struct AuthChain: Sendable {
             let claimed: String? = if case .password(let user, _) = credential { user } else { nil }
             if let retryAfter = throttle.retryAfter(client: client, principal: claimed) {
                 logger.warning("Authentication throttled", metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client)"])
+                RequestRecord.current?.update { $0.throttled = true }
                 throw .throttled(retryAfter: retryAfter)
             }
             if let principal = await verifier.verify(credential) {
@@ -28,6 +29,7 @@ struct AuthChain: Sendable {
                 return principal
             }
             throttle.recordFailure(client: client, principal: claimed)
+            RequestRecord.current?.update { $0.authFailure = scheme.rawValue }
             logger.notice(
                 "Authentication failed",
                 metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client)", "dragoman.auth.user": "\(claimed ?? "-")"]

@@ -6,8 +6,8 @@ import NIOConcurrencyHelpers
 /// Failures are counted per client address *and* claimed principal together: an attacker who
 /// keeps guessing alice's password from one address is slowed, while alice, signing in from
 /// her own address, is not. The first ``maxFailures`` failures of a pair are free; each further
-/// one makes the pair wait twice as long as the one before (1 s, 2 s, 4 s, … up to
-/// ``maxBackoff``). A pair's count is forgotten after ``window`` seconds without a failure, or at
+/// one makes the pair wait twice as long as the one before (``firstBackoff``, by default 1 s,
+/// then 2 s, 4 s, … up to ``maxBackoff``). A pair's count is forgotten after ``window`` seconds without a failure, or at
 /// once when the pair authenticates. One address guessing many principals (password spraying)
 /// or many API keys is counted as well, per address alone, with ``sprayFactor`` times the
 /// allowance; that slows only that address.
@@ -15,6 +15,8 @@ final class FailureThrottle: Sendable {
     let maxFailures: Int
     let window: TimeInterval
     let maxBackoff: TimeInterval
+    /// The wait after the failure that uses up the allowance; each further failure doubles it.
+    let firstBackoff: TimeInterval
     /// How many times `maxFailures` one address may fail across all principals before it is slowed.
     static let sprayFactor = 5
 
@@ -27,10 +29,11 @@ final class FailureThrottle: Sendable {
 
     private let records = NIOLockedValueBox([String: Record]())
 
-    init(maxFailures: Int, window: TimeInterval, maxBackoff: TimeInterval = 900) {
+    init(maxFailures: Int, window: TimeInterval, maxBackoff: TimeInterval = 900, firstBackoff: TimeInterval = 1) {
         self.maxFailures = maxFailures
         self.window = window
         self.maxBackoff = maxBackoff
+        self.firstBackoff = min(firstBackoff, maxBackoff)
     }
 
     /// Seconds until `client` may try `principal` again, or `nil` if it may now.
@@ -53,7 +56,7 @@ final class FailureThrottle: Sendable {
                 record.last = now
                 if record.count >= allowance {
                     let exponent = min(record.count - allowance, 30)
-                    record.blockedUntil = now.addingTimeInterval(min(maxBackoff, pow(2, Double(exponent))))
+                    record.blockedUntil = now.addingTimeInterval(min(maxBackoff, firstBackoff * pow(2, Double(exponent))))
                 }
                 records[key] = record
             }

@@ -54,13 +54,16 @@ struct FormLoginController: Sendable {
             return form(request, message: "The form expired; please try again.", status: .forbidden)
         }
         let user = field("username")
+        RequestRecord.current?.update { $0.operation = "login" }
         if let retryAfter = throttle.retryAfter(client: context.clientAddress, principal: user) {
+            RequestRecord.current?.update { $0.throttled = true }
             var response = form(request, message: "Too many failed sign-ins; try again later.", status: .tooManyRequests)
             response.headers[.retryAfter] = String(retryAfter)
             return response
         }
         guard let principal = await verifier.verifyPassword(user: user, password: field("password")) else {
             throttle.recordFailure(client: context.clientAddress, principal: user)
+            RequestRecord.current?.update { $0.authFailure = "form" }
             context.logger.notice("Form login failed", metadata: ["dragoman.auth.user": "\(user)", "dragoman.client": "\(context.clientAddress)"])
             return form(request, message: "Wrong user name or password.", status: .unauthorized)
         }

@@ -48,7 +48,7 @@ extension GatewayConfiguration {
             do { try read(&self) } catch { problems.append(error) }
         }
         step { _ throws(ConfigurationError) in
-            try root.allowOnly(["server", "store", "idempotency", "security", "log", "dialects", "auth", "principals", "upstreams", "proxy"])
+            try root.allowOnly(["server", "store", "idempotency", "security", "log", "metrics", "dialects", "auth", "principals", "upstreams", "proxy"])
         }
         step { configuration throws(ConfigurationError) in
             let server = try root.section("server")
@@ -93,6 +93,17 @@ extension GatewayConfiguration {
             if let level = try log.choice("level", Logger.Level.self) { configuration.logLevel = level }
             if let format = try log.choice("format", LogFormat.self) { configuration.logFormat = format }
             if let access = try log.bool("access") { configuration.accessLog = access }
+        }
+        step { configuration throws(ConfigurationError) in
+            let metrics = try root.section("metrics")
+            try metrics.allowOnly(["enabled", "path"])
+            if let enabled = try metrics.bool("enabled") { configuration.metricsEnabled = enabled }
+            if let path = try metrics.string("path") {
+                guard path.hasPrefix("/"), path.count > 1, !path.contains(where: { $0 == "?" || $0 == "#" || $0 == ":" || $0 == "*" || $0.isWhitespace }) else {
+                    throw ConfigurationError(key: metrics.key("path"), problem: "must be a literal path starting with '/', e.g. /metrics")
+                }
+                configuration.metricsPath = path
+            }
         }
         step { configuration throws(ConfigurationError) in try configuration.readAuth(try root.section("auth")) }
         step { configuration throws(ConfigurationError) in configuration.principals = try Self.readPrincipals(try root.section("principals")) }
@@ -180,10 +191,11 @@ extension GatewayConfiguration {
         if let ttl = try section.int("rememberMeTTL", in: 1...(365 * 86400)) { rememberMeTTL = TimeInterval(ttl) }
         if let ttl = try section.int("credentialCacheTTL", in: 0...3600) { credentialCacheTTL = TimeInterval(ttl) }
         let throttle = try section.section("throttle")
-        try throttle.allowOnly(["maxFailures", "window", "maxBackoff"])
+        try throttle.allowOnly(["maxFailures", "window", "maxBackoff", "firstBackoff"])
         if let count = try throttle.int("maxFailures", in: 1...1_000_000) { throttleMaxFailures = count }
         if let window = try throttle.int("window", in: 1...86400) { throttleWindow = TimeInterval(window) }
         if let backoff = try throttle.int("maxBackoff", in: 1...86400) { throttleMaxBackoff = TimeInterval(backoff) }
+        if let backoff = try throttle.int("firstBackoff", in: 1...86400) { throttleFirstBackoff = TimeInterval(backoff) }
     }
 
     /// `auth: [basic, apiKey, bearer, session]` in order, or `auth: open`.

@@ -54,6 +54,9 @@ public struct GatewayConfiguration: Sendable {
     public var logFormat: LogFormat = .json
     /// Whether every request gets an access line.
     public var accessLog = true
+    /// Whether Prometheus metrics are served, unauthenticated, at ``metricsPath``.
+    public var metricsEnabled = true
+    public var metricsPath = "/metrics"
     /// How long a SIGTERM or SIGINT lets in-flight requests finish, in seconds, before the
     /// rest is cancelled.
     public var shutdownGrace: Double = 30
@@ -82,6 +85,8 @@ public struct GatewayConfiguration: Sendable {
     public var throttleWindow: TimeInterval = 60
     /// The longest a throttled client waits, in seconds, however often it failed.
     public var throttleMaxBackoff: TimeInterval = 900
+    /// The first wait once a pair's allowance is used up, in seconds; each further failure doubles it.
+    public var throttleFirstBackoff: TimeInterval = 1
 
     public init() {}
 

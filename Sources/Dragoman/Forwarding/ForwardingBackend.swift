@@ -33,6 +33,7 @@ struct ForwardingBackend: UserBackend {
             }
             for field in lost { user.remove(field) }
             logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
+            RequestRecord.current?.update { $0.dropped = (dialect.id.rawValue, lost.count) }
         }
         // Every forwarded create carries a key of Dragoman's own, so a retry after a broken
         // connection cannot make a second user at the backend.
@@ -85,6 +86,7 @@ struct ForwardingBackend: UserBackend {
             guard lostFields == .drop else { throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) })) }
             for field in lost { sent.remove(field) }
             logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
+            RequestRecord.current?.update { $0.dropped = (dialect.id.rawValue, lost.count) }
         }
         let draft = NewUser(realm: user.realm, profile: user.profile.merging(sent.profile), password: sent.password)
         var valid: NewUser

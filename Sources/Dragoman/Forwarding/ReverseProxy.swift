@@ -45,8 +45,21 @@ struct ReverseProxy: Sendable {
             let length = request.headers[.contentLength].flatMap(Int64.init)
             outgoing.body = .stream(upload, length: length.map { .known($0) } ?? .unknown)
         }
+        let record = RequestRecord.current
+        record?.update { facts in
+            facts.operation = "proxy"
+            facts.upstream = upstream.name
+        }
+        let start = ContinuousClock.now
         do {
             let response = try await http.execute(outgoing, timeout: .seconds(Int64(upstream.requestTimeout)))
+            let elapsed = ContinuousClock.now - start
+            record?.update { facts in
+                facts.upstreamStatus = Int(response.status.code)
+                facts.upstreamMilliseconds = Double(elapsed.nanoseconds) / 1e6
+                facts.stages[.upstream] += elapsed
+                if response.status.code >= 500 { facts.upstreamError = .serverError }
+            }
             var headers = HTTPFields()
             let droppedBack = Self.connectionHeaders(response.headers)
             for header in response.headers where !droppedBack.contains(header.name.lowercased()) {
@@ -69,6 +82,7 @@ struct ReverseProxy: Sendable {
         } catch {
             await upload?.close()
             let fault = TransportFault(error)
+            record?.update { $0.upstreamError = fault.kind }
             context.logger.warning("Proxy request failed", metadata: ["dragoman.upstream": "\(upstream.name)", "dragoman.fault": "\(fault)"])
             let status: HTTPResponse.Status = if case .timeout = fault { .gatewayTimeout } else { .badGateway }
             return Response(

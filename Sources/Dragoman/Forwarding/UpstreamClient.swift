@@ -33,23 +33,28 @@ final class UpstreamClient: Sendable {
     func send(_ request: BackendRequest, logger: Logger) async throws(GatewayFailure) -> BackendResponse {
         var request = request
         let record = RequestRecord.current
-        if let record { request.headers[AccessLogMiddleware.header] = record.requestID }
+        if let record { request.headers[ObservationMiddleware.header] = record.requestID }
         let start = ContinuousClock.now
         defer {
             let elapsed = ContinuousClock.now - start
             record?.update { facts in
+                facts.stages[.upstream] += elapsed
                 facts.upstream = configuration.name
                 facts.upstreamMilliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             }
         }
         let response = try await sendRecorded(request, logger: logger)
-        record?.update { $0.upstreamStatus = response.status }
+        record?.update { facts in
+            facts.upstreamStatus = response.status
+            if response.status >= 500 { facts.upstreamError = .serverError }
+        }
         return response
     }
 
     private func sendRecorded(_ request: BackendRequest, logger: Logger) async throws(GatewayFailure) -> BackendResponse {
         if case .rejected(let retryAfter) = breaker.permit() {
             logger.warning("Circuit open; failing fast", metadata: ["dragoman.upstream": "\(configuration.name)"])
+            RequestRecord.current?.update { $0.upstreamError = .breakerOpen }
             throw .serviceUnavailable(retryAfter: retryAfter)
         }
         do {
@@ -77,14 +82,14 @@ final class UpstreamClient: Sendable {
             case .unreachable: break
             case .broken where request.isRetrySafe:
                 logger.notice("Connection to the backend broke; retrying a request that is safe to repeat", metadata: ["dragoman.upstream": "\(configuration.name)"])
-            default: throw error.gatewayFailure
+            default: throw error.recorded
             }
         }
         try? await Task.sleep(for: .milliseconds(100))
         do {
             return try await exchange(request, logger: logger)
         } catch {
-            throw error.gatewayFailure
+            throw error.recorded
         }
     }
 
@@ -167,11 +172,30 @@ enum TransportFault: Error {
             }
         } else if error is NIOConnectionError {
             self = .unreachable("connection refused")
+        } else if let io = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(io.errnoCode) {
+            // The socket never connected: nothing was sent.
+            self = .unreachable("connection refused")
         } else if case .connectTimeout? = error as? ChannelError {
             self = .unreachable("connect timeout")
         } else {
             self = .broken("\(type(of: error))")
         }
+    }
+
+    /// Why the exchange failed, for the metrics.
+    var kind: UpstreamErrorKind {
+        switch self {
+        case .unreachable: .unreachable
+        case .timeout: .timeout
+        case .broken: .broken
+        case .refusedLogin: .refusedLogin
+        }
+    }
+
+    /// The failure to answer with, its kind noted in the request's record.
+    var recorded: GatewayFailure {
+        RequestRecord.current?.update { $0.upstreamError = kind }
+        return gatewayFailure
     }
 
     var gatewayFailure: GatewayFailure {

@@ -37,12 +37,15 @@ struct IdempotentCreate: Sendable {
         switch outcome {
         case .replay(let recorded):
             logger.info("Replayed an idempotent create")
+            RequestRecord.current?.update { $0.idempotency = .replay }
             var response = DialectResponse(recorded)
             if convention.marksReplays { response.headers[IdempotencyConvention.replayed] = "true" }
             return response
         case .mismatch:
+            RequestRecord.current?.update { $0.idempotency = .mismatch }
             throw .idempotencyKeyMismatch(header: convention.header.rawName)
         case .inFlight:
+            RequestRecord.current?.update { $0.idempotency = .inFlight }
             throw .idempotencyKeyInFlight(header: convention.header.rawName)
         case .committed(let claim, let user):
             // The first attempt stored its user and died (or is recording its answer): answer

@@ -14,8 +14,14 @@ struct HealthController: Sendable {
     let lifecycle: GatewayLifecycle
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
-        router.get("/health/live") { _, _ in Self.json(.ok, #"{"status":"live"}"#) }
-        router.get("/health/ready") { _, context in await self.ready(context) }
+        router.get("/health/live") { _, _ in
+            RequestRecord.current?.update { $0.operation = "health" }
+            return Self.json(.ok, #"{"status":"live"}"#)
+        }
+        router.get("/health/ready") { _, context in
+            RequestRecord.current?.update { $0.operation = "health" }
+            return await self.ready(context)
+        }
     }
 
     private func ready(_ context: GatewayRequestContext) async -> Response {

@@ -22,7 +22,8 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
+        let level = event.level, message = event.message, metadata = event.metadata
         var members: [String: String] = [:]
         for (key, value) in metadataProvider?.get() ?? [:] { members[key] = value.description }
         for (key, value) in self.metadata { members[key] = value.description }

@@ -1,13 +1,16 @@
 import Synchronization
 
 /// What one request did, gathered as it passes the pipeline (dialect, operation, route,
-/// principal, upstream exchange) for its access-log line. Bound to the request's task as
-/// ``current``, so the steps that learn something record it without passing it along.
+/// principal, upstream exchange, time spent in each stage, the events operators count) for its
+/// access-log line and its metrics. Bound to the request's task as ``current``, so the steps
+/// that learn something record it without passing it along.
 final class RequestRecord: Sendable {
     /// The request's id: the caller's `X-Request-Id` when well-formed, else one minted.
     let requestID: String
     private let facts = Mutex(Facts())
 
+    /// What the pipeline learnt; every label value here comes from a closed set (dialect ids,
+    /// operation and scheme names, configured upstream names), never from the request.
     struct Facts: Sendable {
         var dialect: String?
         var operation: String?
@@ -15,6 +18,19 @@ final class RequestRecord: Sendable {
         var upstream: String?
         var upstreamStatus: Int?
         var upstreamMilliseconds: Double?
+        /// Why the upstream exchange failed, when it did (``UpstreamErrorKind``).
+        var upstreamError: UpstreamErrorKind?
+        /// Time spent in each stage of the pipeline.
+        var stages = StageDurations()
+        /// The scheme whose credential was refused (`basic`, `apiKey`, `bearer`, `session`,
+        /// `form`, `credentials`).
+        var authFailure: String?
+        /// The request was refused by the failure throttle.
+        var throttled = false
+        /// What the idempotency step did with the request's key.
+        var idempotency: IdempotencyEvent?
+        /// Fields a forwarded request dropped, and the backend dialect they were dropped for.
+        var dropped: (backend: String, count: Int)?
     }
 
     @TaskLocal static var current: RequestRecord?
@@ -29,6 +45,28 @@ final class RequestRecord: Sendable {
         facts.withLock { change(&$0) }
     }
 
+    /// Runs `body`, adding the time it takes to `stage` of the current request (if any).
+    static func timed<T, E: Error>(_ stage: PipelineStage, _ body: () async throws(E) -> T) async throws(E) -> T {
+        guard let record = current else { return try await body() }
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - start
+            record.update { $0.stages[stage] += elapsed }
+        }
+        return try await body()
+    }
+
+    /// Runs `body` (synchronous), adding the time it takes to `stage` of the current request.
+    static func timed<T, E: Error>(_ stage: PipelineStage, _ body: () throws(E) -> T) throws(E) -> T {
+        guard let record = current else { return try body() }
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - start
+            record.update { $0.stages[stage] += elapsed }
+        }
+        return try body()
+    }
+
     /// The caller's id if it is well-formed (1–128 characters of letters, digits and `._:-`),
     /// else `minted` (Hummingbird's own id for the request, 32 hex digits).
     static func requestID(from header: String?, minted: String) -> String {
@@ -39,4 +77,55 @@ final class RequestRecord: Sendable {
         }
         return minted
     }
+}
+
+/// The stages of a request whose time is measured: authentication, decoding the dialect's wire
+/// form, the store, the upstream exchange, and encoding the answer.
+enum PipelineStage: String, Sendable, CaseIterable {
+    case auth, decode, store, upstream, encode
+}
+
+/// Time spent in each ``PipelineStage`` by one request; a stage the request never reached
+/// stays `nil`.
+struct StageDurations: Sendable {
+    private var values: [Duration?] = Array(repeating: nil, count: PipelineStage.allCases.count)
+
+    subscript(stage: PipelineStage) -> Duration {
+        get { values[Self.index(stage)] ?? .zero }
+        set { values[Self.index(stage)] = newValue }
+    }
+
+    /// The stages the request reached, with their time.
+    var measured: [(PipelineStage, Duration)] {
+        PipelineStage.allCases.compactMap { stage in values[Self.index(stage)].map { (stage, $0) } }
+    }
+
+    private static func index(_ stage: PipelineStage) -> Int {
+        switch stage {
+        case .auth: 0
+        case .decode: 1
+        case .store: 2
+        case .upstream: 3
+        case .encode: 4
+        }
+    }
+}
+
+/// What the idempotency step did with a keyed create, for the metrics.
+enum IdempotencyEvent: String, Sendable {
+    /// The recorded answer was replayed.
+    case replay
+    /// The key was reused with another request (a conflict).
+    case mismatch
+    /// The key's first request is still running (a conflict).
+    case inFlight = "in_flight"
+}
+
+/// Why an upstream exchange gave no usable answer, for the metrics.
+enum UpstreamErrorKind: String, Sendable {
+    case unreachable, timeout, broken
+    case refusedLogin = "refused_login"
+    case breakerOpen = "breaker_open"
+    /// The backend answered 5xx.
+    case serverError = "server_error"
 }

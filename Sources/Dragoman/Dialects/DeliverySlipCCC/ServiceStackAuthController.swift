@@ -89,13 +89,16 @@ struct ServiceStackAuthController: Sendable {
         if let first = missing.first {
             return Response(dialect: CCCErrors.body(.badRequest, first.errorCode, first.message, missing))
         }
+        RequestRecord.current?.update { $0.operation = "login" }
         if let retryAfter = throttle.retryAfter(client: context.clientAddress, principal: user) {
+            RequestRecord.current?.update { $0.throttled = true }
             var response = Self.error(.tooManyRequests, "TooManyRequests", "Too many failed authentication attempts; retry after \(retryAfter) seconds")
             response.headers[.retryAfter] = String(retryAfter)
             return response
         }
         guard let principal = await verifier.verifyPassword(user: user, password: password) else {
             throttle.recordFailure(client: context.clientAddress, principal: user)
+            RequestRecord.current?.update { $0.authFailure = "credentials" }
             context.logger.notice("ServiceStack login failed", metadata: ["dragoman.auth.user": "\(user)", "dragoman.client": "\(context.clientAddress)"])
             return Self.error(.unauthorized, "Unauthorized", ServiceStackAuth.invalidCredentials)
         }

@@ -12,7 +12,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         var context = context
         do {
-            state.request.principal = try await chain.authenticate(request.headers, client: context.clientAddress, policy: policy, logger: context.logger)
+            let headers = request.headers, client = context.clientAddress, logger = context.logger
+            state.request.principal = try await RequestRecord.timed(.auth) { () async throws(GatewayFailure) in
+                try await chain.authenticate(headers, client: client, policy: policy, logger: logger)
+            }
         } catch {
             throw state.error(error)
         }

@@ -26,7 +26,7 @@ struct DialectError: HTTPResponseError {
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         log(context.logger)
-        return Response(dialect: rendered)
+        return Response(dialect: RequestRecord.timed(.encode) { rendered })
     }
 
     /// Whether the request says a body of unknown length, or over 64 KiB, follows.

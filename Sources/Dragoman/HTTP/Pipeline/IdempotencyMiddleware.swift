@@ -28,15 +28,15 @@ struct IdempotencyMiddleware: RouterMiddleware {
         }
         guard let key = found else { return try await next(request, context) }
         let decoded: DecodedCreate
+        let input = state.request
         do throws(GatewayFailure) {
-            decoded = try dialect.decodeCreate(state.request)
+            decoded = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.decodeCreate(input) }
         } catch {
             throw state.error(error)
         }
         let scope = state.request.principal?.name ?? ""
         state.decoded = decoded
         state.backendKey = IdempotentCreate.backendKey(scope: scope, key: key)
-        let input = state.request
         let logger = context.logger
         let fingerprint = RequestFingerprint.of(dialect: dialect.id, path: input.path, query: input.query, create: decoded)
         let answer: DialectResponse

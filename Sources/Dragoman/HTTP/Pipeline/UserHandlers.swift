@@ -18,10 +18,10 @@ struct UserHandlers: Sendable {
         let input = state.request
         do throws(GatewayFailure) {
             let decoded: DecodedCreate
-            if let known = state.decoded { decoded = known } else { decoded = try dialect.decodeCreate(input) }
+            if let known = state.decoded { decoded = known } else { decoded = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.decodeCreate(input) } }
             let create = CreateContext(principal: input.principal?.name, idempotencyKey: state.backendKey, claim: state.claim)
             let created = try await backend.create(decoded, caller: dialect, context: create, logger: context.logger)
-            var response = dialect.created(created.user, request: input)
+            var response = RequestRecord.timed(.encode) { dialect.created(created.user, request: input) }
             if !created.dropped.isEmpty {
                 let names = NamedViolation.resolve(created.dropped.map { FieldViolation($0, .unknownAttribute) }, wireName: dialect.wireName)
                 response.headers[Self.droppedFields] = names.map(\.name).joined(separator: ", ")
@@ -36,7 +36,7 @@ struct UserHandlers: Sendable {
         guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
         do throws(GatewayFailure) {
             let user = try await target(state, logger: context.logger)
-            return Response(dialect: state.dialect.read(user, request: state.request))
+            return Response(dialect: RequestRecord.timed(.encode) { state.dialect.read(user, request: state.request) })
         } catch {
             throw state.error(error)
         }
@@ -47,9 +47,9 @@ struct UserHandlers: Sendable {
         let dialect = state.dialect
         do throws(GatewayFailure) {
             let user = try await target(state, logger: context.logger)
-            let update = try dialect.decodeUpdate(state.request)
+            let update = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.decodeUpdate(state.request) }
             let updated = try await backend.update(user, with: update, caller: dialect, logger: context.logger)
-            return Response(dialect: dialect.updated(updated, request: state.request))
+            return Response(dialect: RequestRecord.timed(.encode) { dialect.updated(updated, request: state.request) })
         } catch {
             throw state.error(error)
         }
@@ -62,7 +62,7 @@ struct UserHandlers: Sendable {
             let user = try await target(state, logger: context.logger)
             if let refusal = dialect.deletionRefusal(user) { throw refusal }
             try await backend.delete(user, logger: context.logger)
-            return Response(dialect: dialect.deleted(user, request: state.request))
+            return Response(dialect: RequestRecord.timed(.encode) { dialect.deleted(user, request: state.request) })
         } catch {
             throw state.error(error)
         }
@@ -72,9 +72,9 @@ struct UserHandlers: Sendable {
         guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
         let dialect = state.dialect
         do throws(GatewayFailure) {
-            let list = try dialect.listQuery(state.request)
+            let list = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.listQuery(state.request) }
             let page = list.matchesNothing ? UserPage(users: [], total: 0, hasMore: false) : try await backend.list(list.query, logger: context.logger)
-            return Response(dialect: dialect.listed(page, query: list.query, request: state.request))
+            return Response(dialect: RequestRecord.timed(.encode) { dialect.listed(page, query: list.query, request: state.request) })
         } catch {
             throw state.error(error)
         }

@@ -4,14 +4,18 @@ import Hummingbird
 import Logging
 
 /// The first step of every request: takes or mints its `X-Request-Id` (returned in the answer,
-/// sent to any upstream, and in every log line as `dragoman.request.id`), and writes one access
-/// line when it is answered: id, method, route template (never the raw path, which may hold ids
-/// or addresses), status, duration, and what the pipeline recorded (dialect, operation,
-/// principal, upstream with its status and duration). Never a header value, a query or a body.
-struct AccessLogMiddleware: RouterMiddleware {
+/// sent to any upstream, and in every log line as `dragoman.request.id`), binds a
+/// ``RequestRecord`` for the pipeline to fill, and when the request is answered records its
+/// metrics (``GatewayMetrics``) and writes one access line: id, method, route template (never
+/// the raw path, which may hold ids or addresses), status, duration, and what the pipeline
+/// recorded (dialect, operation, principal, upstream with its status and duration). Never a
+/// header value, a query or a body.
+struct ObservationMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     static let header = HTTPField.Name("X-Request-Id")!
-    let enabled: Bool
+    /// Whether access lines are written (`log.access`).
+    let accessLog: Bool
+    let metrics: GatewayMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let record = RequestRecord(requestID: RequestRecord.requestID(from: request.headers[Self.header], minted: context.id))
@@ -24,23 +28,25 @@ struct AccessLogMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch {
-            log(request, context: context, record: record, status: 500, start: start)
+            observe(request, context: context, record: record, status: 500, start: start)
             throw error
         }
         response.headers[Self.header] = record.requestID
-        log(request, context: context, record: record, status: Int(response.status.code), start: start)
+        observe(request, context: context, record: record, status: Int(response.status.code), start: start)
         return response
     }
 
-    private func log(_ request: Request, context: Context, record: RequestRecord, status: Int, start: ContinuousClock.Instant) {
-        guard enabled, context.logger.logLevel <= .info else { return }
+    private func observe(_ request: Request, context: Context, record: RequestRecord, status: Int, start: ContinuousClock.Instant) {
+        let duration = ContinuousClock.now - start
         let facts = record.snapshot
+        metrics.record(facts, status: status, duration: duration)
+        guard accessLog, context.logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
             "dragoman.access": "request",
             "http.method": .string(request.method.rawValue),
             "http.route": .string(context.endpointPath ?? "unmatched"),
             "http.status": .string(String(status)),
-            "duration_ms": .string(Self.milliseconds(ContinuousClock.now - start)),
+            "duration_ms": .string(Self.milliseconds(duration)),
         ]
         if let dialect = facts.dialect { metadata["dragoman.dialect"] = .string(dialect) }
         if let operation = facts.operation { metadata["dragoman.operation"] = .string(operation) }

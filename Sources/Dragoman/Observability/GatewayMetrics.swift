@@ -1,0 +1,103 @@
+import CoreMetrics
+import Foundation
+public import Prometheus
+
+/// The gateway's metrics, kept in its own Prometheus registry (so two gateways in one process,
+/// as in the tests, never mix) and recorded through swift-metrics' types with swift-prometheus'
+/// factory. Every label value comes from a closed set: dialect ids, operation and stage names,
+/// status codes, scheme names, configured upstream names and store engines — never a user id,
+/// an address or a raw path.
+///
+/// Most figures are taken once per request from its ``RequestRecord`` (``record(_:status:duration:)``);
+/// the store's latency is recorded by ``MeasuredUserStore`` as it happens, and each upstream's
+/// breaker state is read when the metrics are scraped.
+public final class GatewayMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    /// Latency buckets, from 100 µs to 10 s: local reads take well under a millisecond.
+    static let buckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.buckets
+        self.factory = factory
+    }
+
+    /// Everything one answered request says: its count and latency by dialect, operation and
+    /// status; the time of each stage it reached; and the events it recorded.
+    func record(_ facts: RequestRecord.Facts, status: Int, duration: Duration) {
+        let dialect = facts.dialect ?? "none"
+        let operation = facts.operation ?? "other"
+        Counter(label: "dragoman_requests_total", dimensions: [("dialect", dialect), ("operation", operation), ("status", String(status))], factory: factory)
+            .increment()
+        Timer(label: "dragoman_request_duration_seconds", dimensions: [("dialect", dialect), ("operation", operation)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+        for (stage, time) in facts.stages.measured {
+            Timer(label: "dragoman_stage_duration_seconds", dimensions: [("dialect", dialect), ("stage", stage.rawValue)], factory: factory)
+                .recordNanoseconds(time.nanoseconds)
+        }
+        if let scheme = facts.authFailure {
+            Counter(label: "dragoman_auth_failures_total", dimensions: [("scheme", scheme)], factory: factory).increment()
+        }
+        if facts.throttled {
+            Counter(label: "dragoman_throttled_requests_total", dimensions: [("dialect", dialect)], factory: factory).increment()
+        }
+        switch facts.idempotency {
+        case .replay:
+            Counter(label: "dragoman_idempotent_replays_total", dimensions: [("dialect", dialect)], factory: factory).increment()
+        case .mismatch, .inFlight:
+            Counter(label: "dragoman_idempotent_conflicts_total", dimensions: [("dialect", dialect), ("reason", facts.idempotency!.rawValue)], factory: factory)
+                .increment()
+        case nil:
+            break
+        }
+        if let dropped = facts.dropped {
+            Counter(label: "dragoman_dropped_fields_total", dimensions: [("dialect", dialect), ("backend", dropped.backend)], factory: factory)
+                .increment(by: dropped.count)
+        }
+        if let upstream = facts.upstream, let kind = facts.upstreamError {
+            Counter(label: "dragoman_upstream_errors_total", dimensions: [("upstream", upstream), ("kind", kind.rawValue)], factory: factory)
+                .increment()
+        }
+    }
+
+    /// One store operation's latency (`insert`, `read`, `update`, `delete`, `list`) on `engine`.
+    func recordStore(engine: String, operation: String, duration: Duration) {
+        Timer(label: "dragoman_store_duration_seconds", dimensions: [("engine", engine), ("operation", operation)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Sets each upstream's breaker gauges: 1 for its current state, 0 for the others.
+    func recordBreakers(_ states: [String: String]) {
+        for (upstream, current) in states {
+            for state in ["closed", "open", "halfOpen"] {
+                Gauge(label: "dragoman_upstream_breaker_state", dimensions: [("upstream", upstream), ("state", state)], factory: factory)
+                    .record(state == current ? 1 : 0)
+            }
+        }
+    }
+
+    /// The registry in Prometheus' text exposition format.
+    func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 * 1024)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds (saturating), as swift-metrics' timers take it.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : whole + attoseconds / 1_000_000_000
+    }
+}
