@@ -3,6 +3,7 @@ public import Hummingbird
 public import Logging
 import AsyncHTTPClient
 public import NIOCore
+public import Tracing
 
 /// Builds the gateway application from its configuration: opens the store, sets up the auth
 /// chain and login routes, mounts every enabled dialect at its routes, and hands back an
@@ -12,6 +13,7 @@ public func buildApplication(
     logger: Logger? = nil,
     lifecycle: GatewayLifecycle = GatewayLifecycle(),
     metrics: GatewayMetrics = GatewayMetrics(),
+    tracer: (any Tracer)? = nil,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let logger =
@@ -29,7 +31,7 @@ public func buildApplication(
     )
     let http = UpstreamHTTPClients(upstreams: configuration.upstreams)
     let edge = EdgeResponder(routes: RouteTable(dialects: configuration.enabledDialects))
-    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients, edge: edge, lifecycle: lifecycle, metrics: metrics)
+    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer)
     var app = Application(
         router: router,
         server: .guardedHTTP1(limits: configuration.connectionLimits, edge: edge),
@@ -51,10 +53,11 @@ func buildRouter(
     http: [String: HTTPClient],
     edge: EdgeResponder,
     lifecycle: GatewayLifecycle = GatewayLifecycle(),
-    metrics: GatewayMetrics = GatewayMetrics()
+    metrics: GatewayMetrics = GatewayMetrics(),
+    tracer: (any Tracer)? = nil
 ) throws -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
-    router.add(middleware: ObservationMiddleware(accessLog: configuration.accessLog, metrics: metrics))
+    router.add(middleware: ObservationMiddleware(accessLog: configuration.accessLog, metrics: metrics, tracer: tracer))
     router.add(middleware: MethodGuardMiddleware(edge: edge, proxied: configuration.proxyUpstream != nil))
     let sessions: any SessionStore = store
     let idempotency = IdempotentCreate(store: store, retention: configuration.idempotencyTTL, lease: configuration.idempotencyLease)

@@ -8,6 +8,10 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
+import Tracing
+#if OTel
+import OTel
+#endif
 
 /// The `dragoman` command.
 @main
@@ -67,11 +71,18 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "dragoman")
         logger.logLevel = configuration.logLevel
+        let (tracer, tracing) = try Self.tracing(configuration)
         let app: any ApplicationProtocol
         let listening = ListeningFlag()
         let lifecycle = GatewayLifecycle()
         do {
-            app = try await buildApplication(configuration: configuration, logger: logger, lifecycle: lifecycle, onServerRunning: { _ in await listening.set() })
+            app = try await buildApplication(
+                configuration: configuration,
+                logger: logger,
+                lifecycle: lifecycle,
+                tracer: tracer,
+                onServerRunning: { _ in await listening.set() }
+            )
         } catch let error as StoreUnavailable {
             FileHandle.standardError.write(Data("dragoman: \(error)\n".utf8))
             throw ExitCode(error.exitCode)
@@ -81,7 +92,8 @@ struct Serve: AsyncParsableCommand {
         // seconds to finish before the rest is cancelled; the upstream pool and the store close
         // after the server.
         var group = ServiceGroupConfiguration(
-            services: [.init(service: app), .init(service: lifecycle.drainSignal)],
+            // Services stop in reverse order: the exporter last, so the final spans are sent.
+            services: (tracing.map { [.init(service: $0)] } ?? []) + [.init(service: app), .init(service: lifecycle.drainSignal)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -93,6 +105,33 @@ struct Serve: AsyncParsableCommand {
             // A failure before the server listened is a failure to bind its address.
             guard await !listening.isSet else { throw error }
             throw Self.cannotListen(configuration, error)
+        }
+    }
+
+    /// The tracer for `tracing.exporter`, and the exporter's service; `nil` for `none`.
+    static func tracing(_ configuration: GatewayConfiguration) throws -> ((any Tracer)?, (any Service)?) {
+        switch configuration.tracingExporter {
+        case .none:
+            return (nil, nil)
+        case .otlp:
+            #if OTel
+            var otel = OTel.Configuration.default
+            otel.serviceName = "dragoman"
+            otel.logs.enabled = false
+            otel.metrics.enabled = false
+            otel.traces.enabled = true
+            do {
+                let service = try OTel.bootstrap(configuration: otel)
+                return (InstrumentationSystem.tracer, service)
+            } catch {
+                FileHandle.standardError.write(Data("dragoman: tracing.exporter: \(error)\n".utf8))
+                throw ExitCode(78)
+            }
+            #else
+            let message = "dragoman: configuration error: tracing.exporter: otlp needs the OpenTelemetry build (swift build -c release --traits OTel)\n"
+            FileHandle.standardError.write(Data(message.utf8))
+            throw ExitCode(78)
+            #endif
         }
     }
 

@@ -156,6 +156,7 @@ import Testing
         ("metrics:\n  path: /users/:id\n", "metrics.path"),
         ("metrics:\n  enabled: perhaps\n", "metrics.enabled"),
         ("auth:\n  throttle:\n    firstBackoff: 0\n", "auth.throttle.firstBackoff"),
+        ("tracing:\n  exporter: zipkin\n", "tracing.exporter"),
     ])
     func badSettingsNameTheKey(yaml: String, key: String) throws {
         let path = try Self.file(yaml)
@@ -201,6 +202,22 @@ import Testing
         #expect(good.output.hasPrefix("configuration OK"))
     }
 
+    @Test func anOTLPExporterWithoutTheOTelBuildIsRefusedAtStart() throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["serve", "--config", Self.shippedConfig, "--port", "0", "--store-path", FileManager.default.temporaryDirectory.appendingPathComponent("otel-\(UUID().uuidString).sqlite").path]
+        process.environment = ["PATH": "/usr/bin:/bin", "DRAGOMAN_TRACING__EXPORTER": "otlp"]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 78)
+        #expect(output.contains("tracing.exporter: otlp needs the OpenTelemetry build"))
+    }
+
     @Test func operationsSettingsAreRead() throws {
         let defaults = try GatewayConfiguration.load(path: try Self.file("{}\n"), environment: [:])
         #expect(defaults.logFormat == .json)
@@ -208,6 +225,7 @@ import Testing
         #expect(defaults.shutdownGrace == 30)
         #expect(defaults.metricsEnabled)
         #expect(defaults.metricsPath == "/metrics")
+        #expect(defaults.tracingExporter == TracingExporter.none)
         let path = try Self.file("log:\n  format: text\n  access: false\nserver:\n  shutdownGrace: 5\nmetrics:\n  enabled: false\n  path: /internal/metrics\n")
         let configuration = try GatewayConfiguration.load(path: path, environment: [:])
         #expect(configuration.logFormat == .text)

@@ -48,7 +48,7 @@ extension GatewayConfiguration {
             do { try read(&self) } catch { problems.append(error) }
         }
         step { _ throws(ConfigurationError) in
-            try root.allowOnly(["server", "store", "idempotency", "security", "log", "metrics", "dialects", "auth", "principals", "upstreams", "proxy"])
+            try root.allowOnly(["server", "store", "idempotency", "security", "log", "metrics", "tracing", "dialects", "auth", "principals", "upstreams", "proxy"])
         }
         step { configuration throws(ConfigurationError) in
             let server = try root.section("server")
@@ -104,6 +104,11 @@ extension GatewayConfiguration {
                 }
                 configuration.metricsPath = path
             }
+        }
+        step { configuration throws(ConfigurationError) in
+            let tracing = try root.section("tracing")
+            try tracing.allowOnly(["exporter"])
+            if let exporter = try tracing.choice("exporter", TracingExporter.self) { configuration.tracingExporter = exporter }
         }
         step { configuration throws(ConfigurationError) in try configuration.readAuth(try root.section("auth")) }
         step { configuration throws(ConfigurationError) in configuration.principals = try Self.readPrincipals(try root.section("principals")) }

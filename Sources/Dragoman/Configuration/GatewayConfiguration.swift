@@ -8,6 +8,13 @@ public enum LogFormat: String, Sendable, CaseIterable {
     case text
 }
 
+/// `tracing.exporter`: where spans go. `otlp` (OpenTelemetry, configured by the standard
+/// `OTEL_…` variables) needs the build with the `OTel` package trait.
+public enum TracingExporter: String, Sendable, CaseIterable {
+    case none
+    case otlp
+}
+
 /// Everything Dragoman is configured with. Built from `config/dragoman.yaml`, then environment
 /// variables, then command-line flags, each overriding the one before (see the README).
 public struct GatewayConfiguration: Sendable {
@@ -57,6 +64,8 @@ public struct GatewayConfiguration: Sendable {
     /// Whether Prometheus metrics are served, unauthenticated, at ``metricsPath``.
     public var metricsEnabled = true
     public var metricsPath = "/metrics"
+    /// Where spans go; with `none` the caller's trace context is still passed to upstreams.
+    public var tracingExporter = TracingExporter.none
     /// How long a SIGTERM or SIGINT lets in-flight requests finish, in seconds, before the
     /// rest is cancelled.
     public var shutdownGrace: Double = 30

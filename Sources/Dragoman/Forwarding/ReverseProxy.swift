@@ -40,6 +40,7 @@ struct ReverseProxy: Sendable {
         outgoing.headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
         outgoing.headers.add(name: "X-Forwarded-Proto", value: request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http")
         outgoing.headers.add(name: "X-Request-Id", value: RequestRecord.current?.requestID ?? request.headers[HTTPField.Name("X-Request-Id")!] ?? context.id)
+        TracePropagation.inject(into: &outgoing.headers)
         let upload = request.method == .get || request.method == .head ? nil : ProxiedRequestBody(request.body)
         if let upload {
             let length = request.headers[.contentLength].flatMap(Int64.init)

@@ -38,12 +38,11 @@ final class UpstreamClient: Sendable {
         defer {
             let elapsed = ContinuousClock.now - start
             record?.update { facts in
-                facts.stages[.upstream] += elapsed
                 facts.upstream = configuration.name
-                facts.upstreamMilliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                facts.upstreamMilliseconds = Double(elapsed.nanoseconds) / 1e6
             }
         }
-        let response = try await sendRecorded(request, logger: logger)
+        let response = try await RequestRecord.timed(.upstream) { () async throws(GatewayFailure) in try await sendRecorded(request, logger: logger) }
         record?.update { facts in
             facts.upstreamStatus = response.status
             if response.status >= 500 { facts.upstreamError = .serverError }
@@ -95,6 +94,7 @@ final class UpstreamClient: Sendable {
 
     private func exchange(_ request: BackendRequest, logger: Logger) async throws(TransportFault) -> BackendResponse {
         var outgoing = Self.outgoing(request, baseURL: configuration.baseURL)
+        TracePropagation.inject(into: &outgoing.headers)
         try await sign(&outgoing, logger: logger)
         return try await execute(outgoing)
     }

@@ -2,7 +2,8 @@ import DragomanCore
 import Foundation
 
 /// The user store as the service sees it: every call goes to `base`, and its latency is
-/// recorded in the metrics by engine and operation and added to the request's `store` stage.
+/// recorded in the metrics by engine and operation and added to the request's `store` stage
+/// (a span when the gateway traces).
 struct MeasuredUserStore: UserStore {
     let base: any UserStore
     /// `sqlite` or `postgres`.
@@ -31,11 +32,7 @@ struct MeasuredUserStore: UserStore {
 
     private func measure<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
         let start = ContinuousClock.now
-        defer {
-            let elapsed = ContinuousClock.now - start
-            metrics.recordStore(engine: engine, operation: operation, duration: elapsed)
-            RequestRecord.current?.update { $0.stages[.store] += elapsed }
-        }
-        return try await body()
+        defer { metrics.recordStore(engine: engine, operation: operation, duration: ContinuousClock.now - start) }
+        return try await RequestRecord.timed(.store) { () async throws -> T in try await body() }
     }
 }

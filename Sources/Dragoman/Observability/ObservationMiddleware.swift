@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Tracing
 
 /// The first step of every request: takes or mints its `X-Request-Id` (returned in the answer,
 /// sent to any upstream, and in every log line as `dragoman.request.id`), binds a
@@ -9,30 +10,74 @@ import Logging
 /// metrics (``GatewayMetrics``) and writes one access line: id, method, route template (never
 /// the raw path, which may hold ids or addresses), status, duration, and what the pipeline
 /// recorded (dialect, operation, principal, upstream with its status and duration). Never a
-/// header value, a query or a body.
+/// header value, a query or a body. With a tracer, the request is a server span (parented on
+/// the caller's `traceparent`) named by its method and route template, with the stages as
+/// child spans.
 struct ObservationMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     static let header = HTTPField.Name("X-Request-Id")!
     /// Whether access lines are written (`log.access`).
     let accessLog: Bool
     let metrics: GatewayMetrics
+    /// Where spans go; `nil` traces nothing (the caller's trace context is still passed on).
+    let tracer: (any Tracer)?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let record = RequestRecord(requestID: RequestRecord.requestID(from: request.headers[Self.header], minted: context.id))
+        let record = RequestRecord(
+            requestID: RequestRecord.requestID(from: request.headers[Self.header], minted: context.id),
+            tracer: tracer,
+            callerTrace: TracePropagation.callerContext(request.headers)
+        )
         var context = context
         context.logger[metadataKey: "dragoman.request.id"] = .string(record.requestID)
         let start = ContinuousClock.now
         var response: Response
         do {
-            response = try await RequestRecord.$current.withValue(record) { try await next(request, context) }
-        } catch let error as any HTTPResponseError {
-            response = try error.response(from: request, context: context)
+            response = try await RequestRecord.$current.withValue(record) {
+                try await traced(request, context: context, record: record) {
+                    do {
+                        return try await next(request, context)
+                    } catch let error as any HTTPResponseError {
+                        // Rendered here, so the encoding of a failure is part of the request.
+                        return try error.response(from: request, context: context)
+                    }
+                }
+            }
         } catch {
             observe(request, context: context, record: record, status: 500, start: start)
             throw error
         }
         response.headers[Self.header] = record.requestID
         observe(request, context: context, record: record, status: Int(response.status.code), start: start)
+        return response
+    }
+
+    /// Runs `body` in the request's server span, when there is a tracer.
+    private func traced(_ request: Request, context: Context, record: RequestRecord, _ body: () async throws -> Response) async throws -> Response {
+        guard let tracer else { return try await body() }
+        var parent = ServiceContext.topLevel
+        tracer.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
+        let span = tracer.startSpan(request.method.rawValue, context: parent, ofKind: .server)
+        defer { span.end() }
+        let response: Response
+        do {
+            response = try await ServiceContext.$current.withValue(span.context) { try await body() }
+        } catch {
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error))
+            throw error
+        }
+        let route = context.endpointPath ?? "unmatched"
+        let facts = record.snapshot
+        span.operationName = "\(request.method.rawValue) \(route)"
+        span.attributes["http.request.method"] = request.method.rawValue
+        span.attributes["http.route"] = route
+        span.attributes["http.response.status_code"] = Int(response.status.code)
+        span.attributes["dragoman.request.id"] = record.requestID
+        if let dialect = facts.dialect { span.attributes["dragoman.dialect"] = dialect }
+        if let operation = facts.operation { span.attributes["dragoman.operation"] = operation }
+        if let upstream = facts.upstream { span.attributes["dragoman.upstream"] = upstream }
+        if response.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
         return response
     }
 

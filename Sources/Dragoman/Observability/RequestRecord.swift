@@ -1,12 +1,19 @@
 import Synchronization
+import Tracing
+import W3CTraceContext
 
 /// What one request did, gathered as it passes the pipeline (dialect, operation, route,
 /// principal, upstream exchange, time spent in each stage, the events operators count) for its
 /// access-log line and its metrics. Bound to the request's task as ``current``, so the steps
-/// that learn something record it without passing it along.
+/// that learn something record it without passing it along. With a tracer, each timed stage
+/// is also a span, a child of the request's server span.
 final class RequestRecord: Sendable {
     /// The request's id: the caller's `X-Request-Id` when well-formed, else one minted.
     let requestID: String
+    /// The tracer spans go to; `nil` when the gateway traces nothing.
+    let tracer: (any Tracer)?
+    /// The caller's W3C trace context, passed on to upstreams when there is no tracer.
+    let callerTrace: TraceContext?
     private let facts = Mutex(Facts())
 
     /// What the pipeline learnt; every label value here comes from a closed set (dialect ids,
@@ -35,8 +42,10 @@ final class RequestRecord: Sendable {
 
     @TaskLocal static var current: RequestRecord?
 
-    init(requestID: String) {
+    init(requestID: String, tracer: (any Tracer)? = nil, callerTrace: TraceContext? = nil) {
         self.requestID = requestID
+        self.tracer = tracer
+        self.callerTrace = callerTrace
     }
 
     var snapshot: Facts { facts.withLock { $0 } }
@@ -45,7 +54,8 @@ final class RequestRecord: Sendable {
         facts.withLock { change(&$0) }
     }
 
-    /// Runs `body`, adding the time it takes to `stage` of the current request (if any).
+    /// Runs `body`, adding the time it takes to `stage` of the current request (if any), in a
+    /// span of that name when the gateway traces.
     static func timed<T, E: Error>(_ stage: PipelineStage, _ body: () async throws(E) -> T) async throws(E) -> T {
         guard let record = current else { return try await body() }
         let start = ContinuousClock.now
@@ -53,7 +63,13 @@ final class RequestRecord: Sendable {
             let elapsed = ContinuousClock.now - start
             record.update { $0.stages[stage] += elapsed }
         }
-        return try await body()
+        guard let span = record.startSpan(stage) else { return try await body() }
+        defer { span.end() }
+        // The task-local's `withValue` rethrows untyped; the result keeps the error's type.
+        let result = await ServiceContext.$current.withValue(span.context) { () async -> Result<T, E> in
+            do throws(E) { return .success(try await body()) } catch { return .failure(error) }
+        }
+        return try span.settle(result)
     }
 
     /// Runs `body` (synchronous), adding the time it takes to `stage` of the current request.
@@ -64,7 +80,17 @@ final class RequestRecord: Sendable {
             let elapsed = ContinuousClock.now - start
             record.update { $0.stages[stage] += elapsed }
         }
-        return try body()
+        guard let span = record.startSpan(stage) else { return try body() }
+        defer { span.end() }
+        let result = ServiceContext.$current.withValue(span.context) { () -> Result<T, E> in
+            do throws(E) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try span.settle(result)
+    }
+
+    /// A span for `stage`, child of the current one; `nil` without a tracer.
+    private func startSpan(_ stage: PipelineStage) -> (any Span)? {
+        tracer?.startSpan("dragoman.\(stage.rawValue)", context: ServiceContext.current ?? .topLevel, ofKind: stage == .upstream ? .client : .internal)
     }
 
     /// The caller's id if it is well-formed (1–128 characters of letters, digits and `._:-`),
@@ -76,6 +102,20 @@ final class RequestRecord: Sendable {
             return header
         }
         return minted
+    }
+}
+
+extension Span {
+    /// The result's value, or its error recorded on the span and thrown.
+    fileprivate func settle<T, E: Error>(_ result: Result<T, E>) throws(E) -> T {
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error):
+            recordError(error)
+            setStatus(SpanStatus(code: .error))
+            throw error
+        }
     }
 }
 

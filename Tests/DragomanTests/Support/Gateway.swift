@@ -7,6 +7,7 @@ import InMemoryLogging
 import Logging
 import NIOCore
 import Testing
+import Tracing
 
 @testable import Dragoman
 
@@ -32,10 +33,11 @@ struct TestGateway {
     /// Runs the gateway over real HTTP on loopback while `body` talks to it.
     func run(
         logger: Logger? = nil,
+        tracer: (any Tracer)? = nil,
         setup: TestingSetup = .live,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let app = try await buildApplication(configuration: configuration, logger: logger)
+        let app = try await buildApplication(configuration: configuration, logger: logger, tracer: tracer)
         try await app.test(setup, body)
     }
 }
