@@ -7,13 +7,15 @@ public import Tracing
 
 /// Builds the gateway application from its configuration: opens the store, sets up the auth
 /// chain and login routes, mounts every enabled dialect at its routes, and hands back an
-/// application ready to run or test.
+/// application ready to run or test. With a `reloader`, the configuration can be replaced while
+/// it runs (``GatewayReloader``); without one, a reload reads the same configuration again.
 public func buildApplication(
     configuration: GatewayConfiguration,
     logger: Logger? = nil,
     lifecycle: GatewayLifecycle = GatewayLifecycle(),
     metrics: GatewayMetrics = GatewayMetrics(),
     tracer: (any Tracer)? = nil,
+    reloader: GatewayReloader? = nil,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let logger =
@@ -24,23 +26,64 @@ public func buildApplication(
             return logger
         }()
     let store = try await configuration.storeLocation.open(logger: logger)
-    let service = UserService(
-        store: MeasuredUserStore(base: store, engine: store.engine, metrics: metrics),
-        hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
-        validator: UserValidator(directory: configuration.serviceDirectory)
-    )
-    let http = UpstreamHTTPClients(upstreams: configuration.upstreams)
+    // The edge answers requests the HTTP parser refused, in the dialect owning the path; it is
+    // part of the listener, so it keeps the dialects of the start-up configuration.
     let edge = EdgeResponder(routes: RouteTable(dialects: configuration.enabledDialects))
-    let router = try buildRouter(configuration: configuration, service: service, store: store, http: http.clients, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer)
+    let build: @Sendable (GatewayConfiguration) throws -> BuiltRouter = { configuration in
+        try buildRouter(configuration: configuration, store: store, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer)
+    }
+    let built: BuiltRouter
+    do {
+        built = try build(configuration)
+    } catch {
+        try? await store.close()
+        throw error
+    }
+    let responder = SwappableResponder(built.responder)
+    let reloader = reloader ?? GatewayReloader { configuration }
+    reloader.attach(configuration: configuration, built: built, responder: responder, logger: logger, build: build)
     var app = Application(
-        router: router,
+        responder: responder,
         server: .guardedHTTP1(limits: configuration.connectionLimits, edge: edge),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dragoman"),
         onServerRunning: onServerRunning,
         logger: logger
     )
-    app.addServices(store, StoreJanitor(store: store, logger: logger), http)
+    app.addServices(store, StoreJanitor(store: store, logger: logger), reloader)
     return app
+}
+
+/// A router built from one configuration, with the upstream clients it sends through.
+struct BuiltRouter: Sendable {
+    let responder: RouterResponder<GatewayRequestContext>
+    let clients: UpstreamHTTPClients
+}
+
+/// Builds everything a configuration decides above the store: the user service, the upstream
+/// clients and the router.
+func buildRouter(
+    configuration: GatewayConfiguration,
+    store: any GatewayStore,
+    edge: EdgeResponder,
+    lifecycle: GatewayLifecycle,
+    metrics: GatewayMetrics,
+    tracer: (any Tracer)?
+) throws -> BuiltRouter {
+    let service = UserService(
+        store: MeasuredUserStore(base: store, engine: store.engine, metrics: metrics),
+        hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
+        validator: UserValidator(directory: configuration.serviceDirectory)
+    )
+    let clients = UpstreamHTTPClients(upstreams: configuration.upstreams)
+    do {
+        let router = try buildRouter(
+            configuration: configuration, service: service, store: store, http: clients.clients, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer
+        )
+        return BuiltRouter(responder: router.buildResponder(), clients: clients)
+    } catch {
+        for client in clients.clients.values { try? client.syncShutdown() }
+        throw error
+    }
 }
 
 /// The router: the observation step (request id, metrics, access log), the login routes, every

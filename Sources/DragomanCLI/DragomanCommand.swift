@@ -43,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "A postgres:// URL: store in PostgreSQL instead, shared with other instances.")
     var storeURL: String?
 
+    @Flag(name: .long, help: "Reload the configuration when its file changes (checked every 2 s), as on SIGHUP.")
+    var watchConfig = false
+
     func run() async throws {
         var overrides: [String: String] = [:]
         if let host { overrides["server.host"] = host }
@@ -72,6 +75,12 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "dragoman")
         logger.logLevel = configuration.logLevel
         let (tracer, tracing) = try Self.tracing(configuration)
+        // SIGHUP (and with --watch-config a change of the file) reads the configuration again,
+        // from the same file, environment and flags; a bad one is refused and logged.
+        let file = config ?? ProcessInfo.processInfo.environment["DRAGOMAN_CONFIG"] ?? GatewayConfiguration.defaultPath
+        let reloader = GatewayReloader(watchPath: watchConfig ? file : nil) { [config, overrides] in
+            try GatewayConfiguration.load(path: config, overrides: overrides)
+        }
         let app: any ApplicationProtocol
         let listening = ListeningFlag()
         let lifecycle = GatewayLifecycle()
@@ -81,6 +90,7 @@ struct Serve: AsyncParsableCommand {
                 logger: logger,
                 lifecycle: lifecycle,
                 tracer: tracer,
+                reloader: reloader,
                 onServerRunning: { _ in await listening.set() }
             )
         } catch let error as StoreUnavailable {
@@ -93,7 +103,9 @@ struct Serve: AsyncParsableCommand {
         // after the server.
         var group = ServiceGroupConfiguration(
             // Services stop in reverse order: the exporter last, so the final spans are sent.
-            services: (tracing.map { [.init(service: $0)] } ?? []) + [.init(service: app), .init(service: lifecycle.drainSignal)],
+            services: (tracing.map { [.init(service: $0)] } ?? []) + [
+                .init(service: app), .init(service: lifecycle.drainSignal), .init(service: ReloadSignal(reloader: reloader)),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -198,5 +210,21 @@ struct NewAPIKey: ParsableCommand {
         let (key, digest) = APIKey.generate()
         print("API key (shown once, give it to the caller): \(key)")
         print("SHA-256 digest (put it under principals.<name>.apiKeys): \(digest)")
+    }
+}
+
+/// Calls the reloader on every SIGHUP until the gateway stops.
+struct ReloadSignal: Service {
+    let reloader: GatewayReloader
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in signals { await reloader.reload(trigger: "SIGHUP") }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
     }
 }

@@ -103,7 +103,13 @@ struct CrashAndStormTests {
     /// How many of `ids` `process` reads back.
     static func found(_ ids: [String], in process: GatewayProcess) async throws -> Int {
         var found = 0
-        for id in ids where try await process.send("GET", "/users/\(id)", headers: ["X-API-Key": GatewayProcess.apiKey]).status == 200 { found += 1 }
+        var others: [String] = []
+        for id in ids {
+            let reply = try await process.send("GET", "/users/\(id)", headers: ["X-API-Key": GatewayProcess.apiKey])
+            if reply.status == 200 { found += 1 } else { others.append("\(id): \(reply.status) \(reply.body.prefix(200))") }
+        }
+        // What a missing user's read said, so that a failure tells a lost write from a refused read.
+        if !others.isEmpty { print("not read back:\n" + others.joined(separator: "\n")) }
         return found
     }
 

@@ -2,12 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import ServiceLifecycle
 
-/// One HTTP client per upstream, each with that upstream's connect timeout, owned as a service
-/// so they shut down with the gateway. Redirects are never followed: a gateway passes a 3xx back,
-/// it does not chase it.
-struct UpstreamHTTPClients: Service {
+/// One HTTP client per upstream, each with that upstream's connect timeout, owned by the
+/// ``GatewayReloader``, which shuts them down with the gateway or when a reload replaces them.
+/// Redirects are never followed: a gateway passes a 3xx back, it does not chase it.
+struct UpstreamHTTPClients: Sendable {
     let clients: [String: HTTPClient]
 
     init(upstreams: [String: UpstreamConfiguration]) {
@@ -20,8 +19,7 @@ struct UpstreamHTTPClients: Service {
         }
     }
 
-    func run() async throws {
-        try? await gracefulShutdown()
+    func shutdown() async throws {
         for client in clients.values { try await client.shutdown() }
     }
 }

@@ -34,10 +34,11 @@ struct TestGateway {
     func run(
         logger: Logger? = nil,
         tracer: (any Tracer)? = nil,
+        reloader: GatewayReloader? = nil,
         setup: TestingSetup = .live,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let app = try await buildApplication(configuration: configuration, logger: logger, tracer: tracer)
+        let app = try await buildApplication(configuration: configuration, logger: logger, tracer: tracer, reloader: reloader)
         try await app.test(setup, body)
     }
 }

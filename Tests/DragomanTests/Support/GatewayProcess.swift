@@ -10,6 +10,8 @@ struct GatewayProcess: @unchecked Sendable {
     static let password = "process-Pa55word"
     let process = Process()
     let port: Int
+    /// Where the process's output goes.
+    let logFile: URL?
 
     init(directory: URL, storePath: String) throws {
         try self.init(directory: directory, arguments: ["--store-path", storePath])
@@ -42,6 +44,7 @@ struct GatewayProcess: @unchecked Sendable {
             "DRAGOMAN_PRINCIPALS__CRASHTEST__APIKEYS": APIKey.digest(Self.apiKey),
         ].merging(environment) { _, new in new }
         let log = directory.appendingPathComponent("dragoman-\(UUID().uuidString).log")
+        logFile = log
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         process.standardOutput = output
