@@ -2,6 +2,7 @@ import DragomanCore
 public import Hummingbird
 public import Logging
 import AsyncHTTPClient
+import HummingbirdCore
 public import NIOCore
 public import Tracing
 
@@ -40,11 +41,22 @@ public func buildApplication(
         throw error
     }
     let responder = SwappableResponder(built.responder)
+    var server = HTTPServerBuilder.guardedHTTP1(limits: configuration.connectionLimits, edge: edge)
+    var certificates: TLSContextBox?
+    if let tls = configuration.tls {
+        do {
+            certificates = TLSContextBox(try tls.context())
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        server = .guardedHTTPS(limits: configuration.connectionLimits, edge: edge, contexts: certificates!)
+    }
     let reloader = reloader ?? GatewayReloader { configuration }
-    reloader.attach(configuration: configuration, built: built, responder: responder, logger: logger, build: build)
+    reloader.attach(configuration: configuration, built: built, responder: responder, certificates: certificates, logger: logger, build: build)
     var app = Application(
         responder: responder,
-        server: .guardedHTTP1(limits: configuration.connectionLimits, edge: edge),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dragoman"),
         onServerRunning: onServerRunning,
         logger: logger
@@ -74,7 +86,7 @@ func buildRouter(
         hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
         validator: UserValidator(directory: configuration.serviceDirectory)
     )
-    let clients = UpstreamHTTPClients(upstreams: configuration.upstreams)
+    let clients = try UpstreamHTTPClients(upstreams: configuration.upstreams)
     do {
         let router = try buildRouter(
             configuration: configuration, service: service, store: store, http: clients.clients, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer

@@ -23,7 +23,7 @@ struct FormLoginController: Sendable {
         let token = SecretDigest.randomToken()
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers.append(
-            SessionIssuer.cookie(SessionCookies.csrfCookie, token, maxAge: 3600, secure: SessionIssuer.isSecure(request.headers), sameSite: "Strict", path: "/login")
+            SessionIssuer.cookie(SessionCookies.csrfCookie, token, maxAge: 3600, secure: SessionIssuer.isSecure(request), sameSite: "Strict", path: "/login")
         )
         let notice = message.map { "<p role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
         let page = """
@@ -73,7 +73,7 @@ struct FormLoginController: Sendable {
             context.logger.info("Signed in", metadata: ["dragoman.principal": "\(principal.name)"])
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
             headers.append(
-                SessionIssuer.cookie(SessionCookies.formCookie, session.id, maxAge: Int(sessions.ttl), secure: SessionIssuer.isSecure(request.headers))
+                SessionIssuer.cookie(SessionCookies.formCookie, session.id, maxAge: Int(sessions.ttl), secure: SessionIssuer.isSecure(request))
             )
             let page = "<!doctype html><html lang=\"en\"><body><p>Signed in as \(HTML.escape(principal.name)).</p></body></html>"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
@@ -88,7 +88,7 @@ struct FormLoginController: Sendable {
             try? await sessions.close(id: id)
         }
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
-        headers.append(SessionIssuer.cookie(SessionCookies.formCookie, "", maxAge: 0, secure: SessionIssuer.isSecure(request.headers)))
+        headers.append(SessionIssuer.cookie(SessionCookies.formCookie, "", maxAge: 0, secure: SessionIssuer.isSecure(request)))
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "<!doctype html><p>Signed out.</p>")))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 
 /// Creates and ends login sessions and writes their cookies. Every login gets a new random id;
 /// the store keeps only its digest.
@@ -30,7 +31,7 @@ struct SessionIssuer: Sendable {
     }
 
     /// Whether the request came over TLS, directly or through a proxy that says so.
-    static func isSecure(_ headers: HTTPFields) -> Bool {
-        headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    static func isSecure(_ request: Request) -> Bool {
+        request.head.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
 }

@@ -52,12 +52,28 @@ extension GatewayConfiguration {
         }
         step { configuration throws(ConfigurationError) in
             let server = try root.section("server")
-            try server.allowOnly(Self.connectionLimitKeys.union(["host", "port", "bodyLimit", "shutdownGrace"]))
+            try server.allowOnly(Self.connectionLimitKeys.union(["host", "port", "bodyLimit", "shutdownGrace", "tls"]))
             if let grace = try server.int("shutdownGrace", in: 0...3600) { configuration.shutdownGrace = Double(grace) }
             if let host = try server.string("host") { configuration.host = host }
             if let port = try server.int("port", in: 0...65535) { configuration.port = port }
             if let limit = try server.int("bodyLimit", in: 1...(1 << 30)) { configuration.bodyLimit = limit }
             try configuration.readConnectionLimits(server)
+            let tls = try server.section("tls")
+            try tls.allowOnly(["certificate", "key", "http2"])
+            let certificate = try tls.string("certificate"), key = try tls.string("key")
+            switch (certificate, key) {
+            case (nil, nil):
+                configuration.tls = nil
+            case (let certificate?, let key?):
+                var listener = ListenerTLS(certificatePath: certificate, keyPath: key)
+                if let http2 = try tls.bool("http2") { listener.http2 = http2 }
+                _ = try listener.context()
+                configuration.tls = listener
+            case (nil, _):
+                throw ConfigurationError(key: tls.key("certificate"), problem: "is required with server.tls.key")
+            case (_, nil):
+                throw ConfigurationError(key: tls.key("key"), problem: "is required with server.tls.certificate")
+            }
         }
         step { configuration throws(ConfigurationError) in
             let store = try root.section("store")

@@ -7,7 +7,7 @@ extension GatewayConfiguration {
         var upstreams: [String: UpstreamConfiguration] = [:]
         for name in section.values.keys.sorted() {
             let entry = try section.section(name)
-            try entry.allowOnly(["baseURL", "dialect", "auth", "connectTimeout", "requestTimeout", "defaults", "breaker"])
+            try entry.allowOnly(["baseURL", "dialect", "auth", "connectTimeout", "requestTimeout", "defaults", "breaker", "tls"])
             guard let base = try entry.string("baseURL") else { throw ConfigurationError(key: entry.key("baseURL"), problem: "is required") }
             guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ConfigurationError(key: entry.key("baseURL"), problem: "must be an http:// or https:// URL, not '\(base)'")
@@ -45,6 +45,14 @@ extension GatewayConfiguration {
             try breaker.allowOnly(["failures", "cooldown"])
             if let failures = try breaker.int("failures", in: 1...1000) { upstream.breakerFailures = failures }
             if let cooldown = try breaker.int("cooldown", in: 1...3600) { upstream.breakerCooldown = TimeInterval(cooldown) }
+            let tls = try entry.section("tls")
+            try tls.allowOnly(["caBundle", "certificate", "key"])
+            let client = UpstreamTLS(caBundle: try tls.string("caBundle"), certificate: try tls.string("certificate"), key: try tls.string("key"))
+            if client != UpstreamTLS() {
+                guard url.scheme == "https" else { throw ConfigurationError(key: tls.key("caBundle"), problem: "applies to https:// upstreams only; baseURL is '\(base)'") }
+                upstream.tls = client
+                _ = try client.configuration(key: tls.key(""))
+            }
             upstreams[name] = upstream
         }
         return upstreams

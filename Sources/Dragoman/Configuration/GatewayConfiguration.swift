@@ -45,6 +45,8 @@ public struct GatewayConfiguration: Sendable {
     public var port = 8080
     /// The largest request body accepted, in bytes.
     public var bodyLimit = 1_048_576
+    /// HTTPS on the listener (`server.tls`); `nil` listens for plain HTTP.
+    public var tls: ListenerTLS?
     /// Timeouts and connection caps (`server.*Timeout`, `server.maxConnections…`).
     public var connectionLimits = ConnectionLimits()
     public var storePath = "./data/dragoman.sqlite"

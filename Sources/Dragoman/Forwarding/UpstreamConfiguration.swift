@@ -46,6 +46,8 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     /// Consecutive failures that open the circuit breaker, and how long it stays open.
     public var breakerFailures = 5
     public var breakerCooldown: TimeInterval = 10
+    /// The CA bundle to trust and the client certificate to present, for an `https://` backend.
+    public var tls = UpstreamTLS()
 
     public init(name: String, baseURL: String, dialect: DialectID) {
         self.name = name

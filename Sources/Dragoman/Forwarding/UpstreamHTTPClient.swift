@@ -9,14 +9,24 @@ import NIOCore
 struct UpstreamHTTPClients: Sendable {
     let clients: [String: HTTPClient]
 
-    init(upstreams: [String: UpstreamConfiguration]) {
-        clients = upstreams.mapValues { upstream in
+    init(upstreams: [String: UpstreamConfiguration]) throws(ConfigurationError) {
+        var clients: [String: HTTPClient] = [:]
+        for (name, upstream) in upstreams {
             var configuration = HTTPClient.Configuration()
+            if upstream.tls != UpstreamTLS() {
+                do {
+                    configuration.tlsConfiguration = try upstream.tls.configuration(key: "upstreams.\(name).tls.")
+                } catch {
+                    for client in clients.values { try? client.syncShutdown() }
+                    throw error
+                }
+            }
             configuration.redirectConfiguration = .disallow
             configuration.timeout = .init(connect: .milliseconds(Int64(upstream.connectTimeout * 1000)), read: .seconds(Int64(upstream.requestTimeout)))
             configuration.decompression = .disabled
-            return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[name] = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         }
+        self.clients = clients
     }
 
     func shutdown() async throws {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 public import Foundation
 import Logging
+import NIOSSL
 public import ServiceLifecycle
 import Synchronization
 
@@ -39,6 +40,8 @@ public final class GatewayReloader: Service, Sendable {
         var configuration: GatewayConfiguration
         var clients: UpstreamHTTPClients
         let responder: SwappableResponder
+        /// The listener's TLS context, when it listens for HTTPS.
+        let certificates: TLSContextBox?
         let build: @Sendable (GatewayConfiguration) throws -> BuiltRouter
         let logger: Logger
         var lastModified: Date?
@@ -56,9 +59,19 @@ public final class GatewayReloader: Service, Sendable {
         self.watchInterval = watchInterval
     }
 
-    func attach(configuration: GatewayConfiguration, built: BuiltRouter, responder: SwappableResponder, logger: Logger, build: @escaping @Sendable (GatewayConfiguration) throws -> BuiltRouter) {
+    func attach(
+        configuration: GatewayConfiguration,
+        built: BuiltRouter,
+        responder: SwappableResponder,
+        certificates: TLSContextBox?,
+        logger: Logger,
+        build: @escaping @Sendable (GatewayConfiguration) throws -> BuiltRouter
+    ) {
         state.withLock {
-            $0 = State(configuration: configuration, clients: built.clients, responder: responder, build: build, logger: logger, lastModified: Self.modified(watchPath))
+            $0 = State(
+                configuration: configuration, clients: built.clients, responder: responder, certificates: certificates, build: build, logger: logger,
+                lastModified: Self.modified(watchPath)
+            )
         }
     }
 
@@ -69,27 +82,35 @@ public final class GatewayReloader: Service, Sendable {
         let logger = current.logger
         let next: GatewayConfiguration
         let built: BuiltRouter
+        let context: NIOSSLContext?
         do {
             next = try source()
+            // The listener's certificate and key are read again (a renewed certificate); whether
+            // it listens for HTTPS at all is decided at start.
+            context = try next.tls.flatMap { tls throws(ConfigurationError) in current.certificates == nil ? nil : try tls.context() }
             built = try current.build(next)
         } catch {
             let reason = "\(error)"
             logger.error("Configuration reload refused; the running configuration keeps serving", metadata: ["dragoman.reload.trigger": "\(trigger)", "dragoman.reload.error": "\(reason)"])
             return .refused(reason)
         }
-        let old = state.withLock { state -> UpstreamHTTPClients? in
-            guard state != nil else { return nil }
-            let old = state!.clients
-            state!.configuration = next
-            state!.clients = built.clients
-            return old
+        // One lock around the whole swap, so that two reloads at once (a signal and the file
+        // watch) cannot leave the router of one serving with the clients the other retired.
+        let previous = state.withLock { state -> GatewayConfiguration? in
+            guard let running = state else { return nil }
+            state?.configuration = next
+            state?.clients = built.clients
+            running.responder.swap(to: built.responder)
+            if let context { running.certificates?.replace(with: context) }
+            let wait = running.configuration.upstreams.values.map { $0.connectTimeout + $0.requestTimeout * 2 }.max() ?? 0
+            retired.continuation.yield(Retired(clients: running.clients, after: .seconds(wait + 5)))
+            return running.configuration
         }
-        current.responder.swap(to: built.responder)
-        if let old {
-            let wait = current.configuration.upstreams.values.map { $0.connectTimeout + $0.requestTimeout * 2 }.max() ?? 0
-            retired.continuation.yield(Retired(clients: old, after: .seconds(wait + 5)))
+        guard let previous else {
+            try? await built.clients.shutdown()
+            return .refused("the gateway has stopped")
         }
-        let restart = Self.needsRestart(from: current.configuration, to: next)
+        let restart = Self.needsRestart(from: previous, to: next)
         logger.notice(
             "Configuration reloaded",
             metadata: ["dragoman.reload.trigger": "\(trigger)", "dragoman.reload.needsRestart": "\(restart.joined(separator: ","))"]
@@ -108,6 +129,7 @@ public final class GatewayReloader: Service, Sendable {
         if old.logFormat != new.logFormat { keys.append("log.format") }
         if old.shutdownGrace != new.shutdownGrace { keys.append("server.shutdownGrace") }
         if old.tracingExporter != new.tracingExporter { keys.append("tracing.exporter") }
+        if (old.tls == nil) != (new.tls == nil) || old.tls?.http2 != new.tls?.http2 { keys.append("server.tls") }
         if old.enabledDialects.map(\.id) != new.enabledDialects.map(\.id) { keys.append("dialects (answers refused before routing)") }
         return keys
     }

@@ -107,7 +107,7 @@ struct ServiceStackAuthController: Sendable {
             let session = try await sessions.open(for: principal, rememberMe: rememberMe)
             context.logger.info("Signed in", metadata: ["dragoman.principal": "\(principal.name)"])
             var response = Self.authenticated(principal, sessionID: session.id)
-            let secure = SessionIssuer.isSecure(request.headers)
+            let secure = SessionIssuer.isSecure(request)
             let lifetime = Int(rememberMe ? sessions.rememberMeTTL : sessions.ttl)
             response.headers.append(SessionIssuer.cookie(ServiceStackAuthWire.temporaryCookie, session.id, maxAge: rememberMe ? lifetime : nil, secure: secure))
             response.headers.append(SessionIssuer.cookie(ServiceStackAuthWire.permanentCookie, session.id, maxAge: lifetime, secure: secure))
@@ -129,7 +129,7 @@ struct ServiceStackAuthController: Sendable {
     private func logout(_ request: Request) async -> Response {
         if let id = carriers.sessionID(in: request.headers) { try? await sessions.close(id: id) }
         var response = Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: "{}")))
-        let secure = SessionIssuer.isSecure(request.headers)
+        let secure = SessionIssuer.isSecure(request)
         for name in [ServiceStackAuthWire.temporaryCookie, ServiceStackAuthWire.permanentCookie, ServiceStackAuthWire.optionsCookie] {
             response.headers.append(SessionIssuer.cookie(name, "", maxAge: 0, secure: secure))
         }

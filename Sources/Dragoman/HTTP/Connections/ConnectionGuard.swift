@@ -36,6 +36,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var requestStart = NIODeadline.now()
     /// Since when the connection has had nothing to do (no request, nothing owed).
     private var idleSince = NIODeadline.now()
+    /// Whether the connection has been counted in (at activation, or when added to an active one).
+    private var admitted = false
     /// Since when the pipeline has asked for bytes the client has not sent.
     private var readWanted: NIODeadline?
     /// Since when the socket has been too full to write to.
@@ -71,6 +73,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // Behind TLS the guard joins after the handshake, when the channel is already active.
+        if context.channel.isActive { admit(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -79,7 +83,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        admit(context: context)
+        if !admitted { admit(context: context) }
         context.fireChannelActive()
     }
 
@@ -240,6 +244,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Admission, refusal, lingering
 
     private func admit(context: ChannelHandlerContext) {
+        admitted = true
         idleSince = .now()
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
         switch registry.admit(id, slot: slot, channel: context.channel, address: address, now: idleSince) {

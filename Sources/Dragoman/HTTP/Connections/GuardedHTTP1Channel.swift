@@ -17,12 +17,15 @@ public struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     let limits: ConnectionLimits
     let registry: ConnectionRegistry
     let edge: EdgeResponder
+    /// Behind TLS: requests carry the `https` scheme.
+    let secure: Bool
 
-    init(responder: @escaping HTTPChannelHandler.Responder, limits: ConnectionLimits, registry: ConnectionRegistry, edge: EdgeResponder) {
+    init(responder: @escaping HTTPChannelHandler.Responder, limits: ConnectionLimits, registry: ConnectionRegistry, edge: EdgeResponder, secure: Bool = false) {
         self.responder = responder
         self.limits = limits
         self.registry = registry
         self.edge = edge
+        self.secure = secure
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -40,7 +43,7 @@ public struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: decoderLimits
             )
-            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
             try channel.pipeline.syncOperations.addHandler(RequestPhaseHandler(guardian: guardian))
             // Hummingbird's own handler, for graceful shutdown: it closes idle connections when the
             // server quiesces (timeouts are the guard's, so it gets none).
