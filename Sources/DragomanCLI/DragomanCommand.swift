@@ -157,8 +157,9 @@ struct Serve: AsyncParsableCommand {
 }
 
 /// `dragoman check-config [PATH]`: reads the configuration as `serve` would (the file, then
-/// `DRAGOMAN_…` variables) and reports every section's problem, one per line with its key;
-/// exit 0 when it is usable, 78 (EX_CONFIG) when not. Opens no store and binds no port.
+/// `DRAGOMAN_…` variables) and reports every problem, one per line with its key (each key of
+/// `server`, `log`, `idempotency` and `metrics` on its own; the first problem of each other
+/// section, of the upstreams and of each dialect); exit 0 when it is usable, 78 (EX_CONFIG) when not. Opens no store and binds no port.
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",

@@ -176,6 +176,16 @@ import Testing
         }
     }
 
+    @Test func everyBadKeyOfASectionIsReportedToo() throws {
+        let path = try Self.file("server:\n  port: 99999\n  bodyLimit: 0\n  headerTimeout: soon\nlog:\n  level: loud\n  format: xml\nmetrics:\n  enabled: maybe\n  path: nowhere\n")
+        #expect {
+            try GatewayConfiguration.load(path: path, environment: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.all.map(\.key)
+                == ["server.port", "server.bodyLimit", "server.headerTimeout", "log.level", "log.format", "metrics.enabled", "metrics.path"]
+        }
+    }
+
     @Test func checkConfigReportsEveryProblemWithItsKeyAndExits78() throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
         func run(_ path: String) throws -> (status: Int32, output: String) {

@@ -123,7 +123,7 @@ import Testing
         }
     }
 
-    @Test func reloadsUnderTrafficLoseNoRequest() async throws {
+    @Test func goodAndBadReloadsUnderTrafficLoseNoRequest() async throws {
         let gateway = TestGateway()
         let source = Source(gateway.configuration)
         let reloader = GatewayReloader { try source.read() }
@@ -135,9 +135,20 @@ import Testing
                     }
                 }
                 group.addTask {
+                    // Good and bad configurations in turn, while the creates run.
                     for round in 0..<10 {
+                        let bad = round % 2 == 1
+                        source.failure.withLock { $0 = bad ? ConfigurationError(key: "log.format", problem: "must be one of json, text") : nil }
                         source.change { $0.idempotencyTTL = TimeInterval(3600 + round) }
-                        #expect(await reloader.reload(trigger: "test") == .applied(needsRestart: []))
+                        let outcome = await reloader.reload(trigger: "test")
+                        if bad {
+                            guard case .refused = outcome else {
+                                Issue.record("a bad configuration was applied")
+                                continue
+                            }
+                        } else {
+                            #expect(outcome == .applied(needsRestart: []))
+                        }
                     }
                     return .created
                 }

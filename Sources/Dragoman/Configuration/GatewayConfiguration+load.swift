@@ -47,33 +47,29 @@ extension GatewayConfiguration {
         func step(_ read: (inout GatewayConfiguration) throws(ConfigurationError) -> Void) {
             do { try read(&self) } catch { problems.append(error) }
         }
+        /// The top-level section `name`, or `nil` (its problem noted) when it is not a mapping.
+        func section(_ name: String) -> ConfigSection? {
+            do { return try root.section(name) } catch {
+                problems.append(error)
+                return nil
+            }
+        }
         step { _ throws(ConfigurationError) in
             try root.allowOnly(["server", "store", "idempotency", "security", "log", "metrics", "tracing", "dialects", "auth", "principals", "upstreams", "proxy"])
         }
-        step { configuration throws(ConfigurationError) in
-            let server = try root.section("server")
-            try server.allowOnly(Self.connectionLimitKeys.union(["host", "port", "bodyLimit", "shutdownGrace", "tls"]))
-            if let grace = try server.int("shutdownGrace", in: 0...3600) { configuration.shutdownGrace = Double(grace) }
-            if let host = try server.string("host") { configuration.host = host }
-            if let port = try server.int("port", in: 0...65535) { configuration.port = port }
-            if let limit = try server.int("bodyLimit", in: 1...(1 << 30)) { configuration.bodyLimit = limit }
-            try configuration.readConnectionLimits(server)
-            let tls = try server.section("tls")
-            try tls.allowOnly(["certificate", "key", "http2"])
-            let certificate = try tls.string("certificate"), key = try tls.string("key")
-            switch (certificate, key) {
-            case (nil, nil):
-                configuration.tls = nil
-            case (let certificate?, let key?):
-                var listener = ListenerTLS(certificatePath: certificate, keyPath: key)
-                if let http2 = try tls.bool("http2") { listener.http2 = http2 }
-                _ = try listener.context()
-                configuration.tls = listener
-            case (nil, _):
-                throw ConfigurationError(key: tls.key("certificate"), problem: "is required with server.tls.key")
-            case (_, nil):
-                throw ConfigurationError(key: tls.key("key"), problem: "is required with server.tls.certificate")
+        // Each key of a section is its own step, so one bad key does not hide the next.
+        if let server = section("server") {
+            step { _ throws(ConfigurationError) in try server.allowOnly(Self.connectionLimitKeys.union(["host", "port", "bodyLimit", "shutdownGrace", "tls"])) }
+            step { configuration throws(ConfigurationError) in
+                if let grace = try server.int("shutdownGrace", in: 0...3600) { configuration.shutdownGrace = Double(grace) }
             }
+            step { configuration throws(ConfigurationError) in if let host = try server.string("host") { configuration.host = host } }
+            step { configuration throws(ConfigurationError) in if let port = try server.int("port", in: 0...65535) { configuration.port = port } }
+            step { configuration throws(ConfigurationError) in
+                if let limit = try server.int("bodyLimit", in: 1...(1 << 30)) { configuration.bodyLimit = limit }
+            }
+            step { configuration throws(ConfigurationError) in try configuration.readConnectionLimits(server) }
+            step { configuration throws(ConfigurationError) in try configuration.readListenerTLS(try server.section("tls")) }
         }
         step { configuration throws(ConfigurationError) in
             let store = try root.section("store")
@@ -92,33 +88,36 @@ extension GatewayConfiguration {
                 configuration.storePath = path
             }
         }
-        step { configuration throws(ConfigurationError) in
-            let idempotency = try root.section("idempotency")
-            try idempotency.allowOnly(["ttl", "lease"])
-            if let ttl = try idempotency.int("ttl", in: 1...(30 * 24 * 3600)) { configuration.idempotencyTTL = TimeInterval(ttl) }
-            if let lease = try idempotency.int("lease", in: 1...3600) { configuration.idempotencyLease = TimeInterval(lease) }
+        if let idempotency = section("idempotency") {
+            step { _ throws(ConfigurationError) in try idempotency.allowOnly(["ttl", "lease"]) }
+            step { configuration throws(ConfigurationError) in
+                if let ttl = try idempotency.int("ttl", in: 1...(30 * 24 * 3600)) { configuration.idempotencyTTL = TimeInterval(ttl) }
+            }
+            step { configuration throws(ConfigurationError) in
+                if let lease = try idempotency.int("lease", in: 1...3600) { configuration.idempotencyLease = TimeInterval(lease) }
+            }
         }
         step { configuration throws(ConfigurationError) in
             let security = try root.section("security")
             try security.allowOnly(["bcryptCost"])
             if let cost = try security.int("bcryptCost", in: 4...31) { configuration.bcryptCost = UInt8(cost) }
         }
-        step { configuration throws(ConfigurationError) in
-            let log = try root.section("log")
-            try log.allowOnly(["level", "format", "access"])
-            if let level = try log.choice("level", Logger.Level.self) { configuration.logLevel = level }
-            if let format = try log.choice("format", LogFormat.self) { configuration.logFormat = format }
-            if let access = try log.bool("access") { configuration.accessLog = access }
+        if let log = section("log") {
+            step { _ throws(ConfigurationError) in try log.allowOnly(["level", "format", "access"]) }
+            step { configuration throws(ConfigurationError) in if let level = try log.choice("level", Logger.Level.self) { configuration.logLevel = level } }
+            step { configuration throws(ConfigurationError) in if let format = try log.choice("format", LogFormat.self) { configuration.logFormat = format } }
+            step { configuration throws(ConfigurationError) in if let access = try log.bool("access") { configuration.accessLog = access } }
         }
-        step { configuration throws(ConfigurationError) in
-            let metrics = try root.section("metrics")
-            try metrics.allowOnly(["enabled", "path"])
-            if let enabled = try metrics.bool("enabled") { configuration.metricsEnabled = enabled }
-            if let path = try metrics.string("path") {
-                guard path.hasPrefix("/"), path.count > 1, !path.contains(where: { $0 == "?" || $0 == "#" || $0 == ":" || $0 == "*" || $0.isWhitespace }) else {
-                    throw ConfigurationError(key: metrics.key("path"), problem: "must be a literal path starting with '/', e.g. /metrics")
+        if let metrics = section("metrics") {
+            step { _ throws(ConfigurationError) in try metrics.allowOnly(["enabled", "path"]) }
+            step { configuration throws(ConfigurationError) in if let enabled = try metrics.bool("enabled") { configuration.metricsEnabled = enabled } }
+            step { configuration throws(ConfigurationError) in
+                if let path = try metrics.string("path") {
+                    guard path.hasPrefix("/"), path.count > 1, !path.contains(where: { $0 == "?" || $0 == "#" || $0 == ":" || $0 == "*" || $0.isWhitespace }) else {
+                        throw ConfigurationError(key: metrics.key("path"), problem: "must be a literal path starting with '/', e.g. /metrics")
+                    }
+                    configuration.metricsPath = path
                 }
-                configuration.metricsPath = path
             }
         }
         step { configuration throws(ConfigurationError) in
@@ -165,6 +164,26 @@ extension GatewayConfiguration {
         "headerTimeout", "bodyTimeout", "requestTimeout", "idleTimeout", "sendTimeout", "lingerTimeout",
         "maxConnections", "maxConnectionsPerClient", "maxRequestLineBytes", "maxHeaderBytes", "maxHeaderCount",
     ]
+
+    /// `server.tls`: the certificate and key go together (`http2` is optional); the files are
+    /// read now, so that an unreadable one is named when the configuration is loaded or checked.
+    mutating func readListenerTLS(_ tls: ConfigSection) throws(ConfigurationError) {
+        try tls.allowOnly(["certificate", "key", "http2"])
+        let certificate = try tls.string("certificate"), key = try tls.string("key")
+        switch (certificate, key) {
+        case (nil, nil):
+            self.tls = nil
+        case (let certificate?, let key?):
+            var listener = ListenerTLS(certificatePath: certificate, keyPath: key)
+            if let http2 = try tls.bool("http2") { listener.http2 = http2 }
+            _ = try listener.context()
+            self.tls = listener
+        case (nil, _):
+            throw ConfigurationError(key: tls.key("certificate"), problem: "is required with server.tls.key")
+        case (_, nil):
+            throw ConfigurationError(key: tls.key("key"), problem: "is required with server.tls.certificate")
+        }
+    }
 
     mutating func readConnectionLimits(_ server: ConfigSection) throws(ConfigurationError) {
         func timeout(_ name: String, _ keyPath: WritableKeyPath<ConnectionLimits, TimeAmount>) throws(ConfigurationError) {
