@@ -14,6 +14,7 @@ import Testing
 @Suite struct MetricsTests {
     /// One scrape, parsed: each sample's name, labels and value.
     struct Scrape {
+        /// One line of the exposition: a series and its value.
         struct Sample {
             var name: String
             var labels: [String: String]
