@@ -141,6 +141,14 @@ import Testing
         }
     }
 
+    @Test func theSessionChallengeNamesEveryRegisteredLogin() async throws {
+        try await Self.gateway().run { client in
+            let missing = try await client.post(Samples.cccPath, Samples.ccc)
+            let session = try #require(Self.challenges(missing).first { $0.hasPrefix("Session ") })
+            #expect(session == #"Session realm="dragoman", login="/login", credentials="/api/auth/credentials""#)
+        }
+    }
+
     // MARK: The chain
 
     @Test func firstRecognisedCredentialDecidesWithoutFallThrough() async throws {

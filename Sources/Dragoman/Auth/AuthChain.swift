@@ -34,8 +34,8 @@ struct AuthChain: Sendable {
                 "Authentication failed",
                 metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client)", "dragoman.auth.user": "\(claimed ?? "-")"]
             )
-            throw .unauthenticated(challenges: policy.challenges(realm: realm), rejected: scheme)
+            throw .unauthenticated(challenges: policy.challenges(realm: realm, sessionLogins: carriers.logins), rejected: scheme)
         }
-        throw .unauthenticated(challenges: policy.challenges(realm: realm), rejected: nil)
+        throw .unauthenticated(challenges: policy.challenges(realm: realm, sessionLogins: carriers.logins), rejected: nil)
     }
 }

@@ -9,8 +9,8 @@ public enum AuthScheme: String, Sendable, CaseIterable, Codable {
     case apiKey
     /// `Authorization: Bearer <API key>` (ServiceStack's API-key provider).
     case bearer
-    /// A session from form login (`dragoman-session` cookie) or ServiceStack's credentials login
-    /// (`ss-id`/`ss-pid` cookies or `X-ss-id`/`X-ss-pid` headers).
+    /// A session from form login (`dragoman-session` cookie) or a dialect's own session login,
+    /// carried where that dialect registered (``SessionCarriers``).
     case session
 }
 
@@ -27,14 +27,15 @@ public struct AuthPolicy: Sendable, Equatable {
 
     public var isOpen: Bool { schemes.isEmpty }
 
-    /// The `WWW-Authenticate` challenges naming every accepted scheme.
-    func challenges(realm: String) -> [String] {
+    /// The `WWW-Authenticate` challenges naming every accepted scheme; the session scheme's
+    /// names where sessions are had (`sessionLogins`, from the registered carriers).
+    func challenges(realm: String, sessionLogins: [String]) -> [String] {
         schemes.map { scheme in
             switch scheme {
             case .basic: "Basic realm=\"\(realm)\", charset=\"UTF-8\""
             case .apiKey: "ApiKey realm=\"\(realm)\", header=\"\(apiKeyHeader.rawName)\""
             case .bearer: "Bearer realm=\"\(realm)\""
-            case .session: "Session realm=\"\(realm)\", login=\"/login\", credentials=\"/auth/credentials\""
+            case .session: (["Session realm=\"\(realm)\""] + sessionLogins).joined(separator: ", ")
             }
         }
     }

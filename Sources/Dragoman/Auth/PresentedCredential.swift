@@ -71,13 +71,20 @@ enum SessionCookies {
 struct SessionCarriers: Sendable, Equatable {
     var headers: [String] = []
     var cookies: [String] = []
+    /// Where a client gets such a session, as parameters of the session scheme's
+    /// `WWW-Authenticate` challenge (`login="/login"`).
+    var logins: [String] = []
 
     /// Form login's cookie alone.
-    static let formLogin = SessionCarriers(cookies: [SessionCookies.formCookie])
+    static let formLogin = SessionCarriers(cookies: [SessionCookies.formCookie], logins: [#"login="/login""#])
 
     /// These carriers, then `other`'s.
     func merging(_ other: SessionCarriers) -> SessionCarriers {
-        SessionCarriers(headers: headers + other.headers.filter { !headers.contains($0) }, cookies: cookies + other.cookies.filter { !cookies.contains($0) })
+        SessionCarriers(
+            headers: headers + other.headers.filter { !headers.contains($0) },
+            cookies: cookies + other.cookies.filter { !cookies.contains($0) },
+            logins: logins + other.logins.filter { !logins.contains($0) }
+        )
     }
 
     /// The first session id found: the headers in order, then the cookies.

@@ -2,7 +2,8 @@ import DragomanCore
 import Foundation
 
 extension GatewayConfiguration {
-    /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, defaults, breaker } }`
+    /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, defaults, breaker, tls } }`;
+    /// `defaults` holds the shared keys and those the upstream's dialect declares.
     static func readUpstreams(_ section: ConfigSection, registry: DialectRegistry) throws(ConfigurationError) -> [String: UpstreamConfiguration] {
         var upstreams: [String: UpstreamConfiguration] = [:]
         for name in section.values.keys.sorted() {
@@ -26,11 +27,9 @@ extension GatewayConfiguration {
                 throw ConfigurationError(key: try entry.section("auth").key("scheme"), problem: "session needs a backend dialect with a login of its own; \(dialectName) has none")
             }
             let defaults = try entry.section("defaults")
-            try defaults.allowOnly(["serviceGuid", "password", "userName", "permissionIds", "country"])
-            if let guid = try defaults.string("serviceGuid") {
-                guard let normal = ServiceStack.guid(guid) else { throw ConfigurationError(key: defaults.key("serviceGuid"), problem: "must be a GUID") }
-                upstream.serviceGuid = normal
-            }
+            let registration = registry[dialect]
+            try defaults.allowOnly(Set(["password", "userName", "permissionIds", "country"]).union(registration?.backendDefaultKeys ?? []))
+            try registration?.configureBackend(defaults, &upstream)
             if let policy = try defaults.choice("password", UpstreamConfiguration.PasswordPolicy.self) { upstream.password = policy }
             if let policy = try defaults.choice("userName", UpstreamConfiguration.UserNamePolicy.self) { upstream.userName = policy }
             if let ids = try defaults.list("permissionIds") {

@@ -32,6 +32,11 @@ struct DialectRegistration: Sendable {
     var make: @Sendable (GatewayConfiguration) -> any UserDialect
     /// The dialect as a backend speaks it, or `nil` when it cannot be a backend.
     var backend: (@Sendable () -> any BackendDialect)?
+    /// Keys of its own under `upstreams.<name>.defaults` when it is the upstream's dialect,
+    /// beside the shared ones (`password`, `userName`, `permissionIds`, `country`).
+    var backendDefaultKeys: Set<String> = []
+    /// Reads its own upstream defaults from that section into the upstream; errors name the key.
+    var configureBackend: @Sendable (ConfigSection, inout UpstreamConfiguration) throws(ConfigurationError) -> Void = { _, _ in }
     /// Where its own session login's clients send the session, accepted by every route's
     /// session scheme.
     var sessionCarriers: SessionCarriers? = nil

@@ -124,10 +124,10 @@ struct ForwardingBackend: UserBackend {
         var continuation: String? = nil
         var pages = 0
         repeat {
-            guard let request = dialect.backendList(continuation: continuation, serviceID: configuration.serviceGuid) else {
+            guard let request = dialect.backendList(continuation: continuation, serviceID: configuration.serviceID) else {
                 throw .notImplemented("The backend's dialect (\(dialect.id)) documents no list Dragoman can read; Dragoman cannot forward one")
             }
-            let page = try dialect.backendPage(try await upstream.send(request, logger: logger), serviceID: configuration.serviceGuid)
+            let page = try dialect.backendPage(try await upstream.send(request, logger: logger), serviceID: configuration.serviceID)
             collected += page.users
             pages += 1
             guard collected.count <= Self.maxBridgedList, pages <= Self.maxBridgedList / 10 else {
@@ -184,7 +184,7 @@ struct ForwardingBackend: UserBackend {
         if required.contains(.permissionIDs), !user.has(.permissionIDs) { user.profile.permissionIDs = configuration.permissionIDs }
         if required.contains(.country), !user.has(.country) { user.profile.country = configuration.country }
         guard required.contains(.serviceID) else { return nil }
-        return user.profile.service?.serviceID.isEmpty == false ? user.profile.service?.serviceID : configuration.serviceGuid
+        return user.profile.service?.serviceID.isEmpty == false ? user.profile.service?.serviceID : configuration.serviceID
     }
 
     /// Whether `user` gives the backend `field`, names counting as given when they can be split

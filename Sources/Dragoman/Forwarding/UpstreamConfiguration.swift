@@ -38,7 +38,9 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public var authentication: Authentication = .none
     public var connectTimeout: TimeInterval = 2
     public var requestTimeout: TimeInterval = 10
-    public var serviceGuid: String?
+    /// The service the backend's users belong to, for a backend dialect that requires one
+    /// and callers whose dialect has none (set by that dialect's own upstream default).
+    public var serviceID: String?
     public var password: PasswordPolicy = .reject
     public var userName: UserNamePolicy = .reject
     public var permissionIDs: [Int64]?

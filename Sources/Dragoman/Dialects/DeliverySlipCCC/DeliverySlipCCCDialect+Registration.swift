@@ -7,7 +7,8 @@ extension DialectID {
 
 extension DeliverySlipCCCDialect {
     /// ServiceStack sessions (`ss-id`, `X-ss-id`), Bearer API keys and API keys as the Basic
-    /// user name; `services` lists the known services and their user groups. Its own routes:
+    /// user name; `services` lists the known services and their user groups; as an upstream,
+    /// `defaults.serviceGuid` names the service for callers that give none. Its own routes:
     /// ServiceStack's auth service, metadata pages and native types.
     static let registration = DialectRegistration(
         id: .deliverySlipCCC,
@@ -18,6 +19,12 @@ extension DeliverySlipCCCDialect {
         },
         make: { _ in DeliverySlipCCCDialect() },
         backend: { DeliverySlipCCCDialect() },
+        backendDefaultKeys: ["serviceGuid"],
+        configureBackend: { (defaults: ConfigSection, upstream: inout UpstreamConfiguration) throws(ConfigurationError) in
+            guard let guid = try defaults.string("serviceGuid") else { return }
+            guard let normal = ServiceStack.guid(guid) else { throw ConfigurationError(key: defaults.key("serviceGuid"), problem: "must be a GUID") }
+            upstream.serviceID = normal
+        },
         sessionCarriers: ServiceStackAuthWire.carriers,
         addRoutes: { router, services in
             ServiceStackAuthController(verifier: services.verifier, throttle: services.throttle, sessions: services.sessions, carriers: services.carriers)

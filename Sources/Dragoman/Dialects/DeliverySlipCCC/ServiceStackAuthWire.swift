@@ -27,7 +27,12 @@ enum ServiceStackAuthWire {
     static let temporaryHeader = "X-ss-id"
     static let permanentHeader = "X-ss-pid"
     /// Where ServiceStack's clients send a session: the headers first, then the cookies.
-    static let carriers = SessionCarriers(headers: [temporaryHeader, permanentHeader], cookies: [temporaryCookie, permanentCookie])
+    /// Its login is named in the session scheme's challenge as `credentials="/api/auth/credentials"`.
+    static let carriers = SessionCarriers(
+        headers: [temporaryHeader, permanentHeader],
+        cookies: [temporaryCookie, permanentCookie],
+        logins: ["credentials=\"\(credentialsPath)\""]
+    )
 }
 
 /// ServiceStack's `AuthenticateResponse`, as far as Dragoman fills it.
