@@ -393,6 +393,7 @@ import Testing
                   password: from-the-file
                 connectTimeout: 3
                 requestTimeout: 20
+                maxConnections: 32
                 defaults:
                   password: generate
                   userName: fromEmail
@@ -417,6 +418,7 @@ import Testing
         #expect(legacy.dialect == .voltMXAccessManagement)
         #expect(legacy.authentication == .basic(user: "gateway", password: Secret("from-the-environment")))
         #expect(legacy.connectTimeout == 3 && legacy.requestTimeout == 20)
+        #expect(legacy.maxConnections == 32)
         #expect(legacy.password == .generate && legacy.userName == .fromEmail && legacy.permissionIDs == [3, 4])
         #expect(legacy.breakerFailures == 7 && legacy.breakerCooldown == 30)
         #expect(configuration.proxyUpstream == "legacy")

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import DragomanCore
 import Foundation
 import HTTPTypes
@@ -146,6 +147,43 @@ import Testing
         TestGateway { configuration in
             configuration.upstreams = ["legacy": UpstreamConfiguration(name: "legacy", baseURL: "http://127.0.0.1:\(port)/ctx", dialect: .telnessConnect)]
             configuration.proxyUpstream = "legacy"
+        }
+    }
+
+    /// Counts requests that have arrived, so a backend can hold each until `count` are in.
+    actor Arrivals {
+        private var arrived = 0
+        func arrive() { arrived += 1 }
+        var count: Int { arrived }
+    }
+
+    @Test func concurrentRequestsReachTheBackendTogetherNotEightAtATime() async throws {
+        let concurrent = 24
+        let arrivals = Arrivals()
+        // Each request is held until all have arrived (or 5 s have passed): through a pool of
+        // AsyncHTTPClient's default 8 connections only 8 would ever be in at once.
+        try await UpstreamFaultTests.withBackend({ _ in
+            await arrivals.arrive()
+            let deadline = ContinuousClock.now + .seconds(5)
+            while await arrivals.count < concurrent, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            return Response(status: await arrivals.count >= concurrent ? .ok : .serviceUnavailable)
+        }) { port in
+            try await Self.proxied(port: port).run { client in
+                var configuration = HTTPClient.Configuration()
+                configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrent
+                let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+                defer { _ = http.shutdown() }
+                let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                    for index in 0..<concurrent {
+                        group.addTask {
+                            let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(client.port!)/held/\(index)"), timeout: .seconds(20))
+                            return response.status.code
+                        }
+                    }
+                    return try await group.reduce(into: [UInt]()) { $0.append($1) }
+                }
+                #expect(statuses == Array(repeating: 200, count: concurrent))
+            }
         }
     }
 

@@ -2,13 +2,13 @@ import DragomanCore
 import Foundation
 
 extension GatewayConfiguration {
-    /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, defaults, breaker, tls } }`;
+    /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, maxConnections, defaults, breaker, tls } }`;
     /// `defaults` holds the shared keys and those the upstream's dialect declares.
     static func readUpstreams(_ section: ConfigSection, registry: DialectRegistry) throws(ConfigurationError) -> [String: UpstreamConfiguration] {
         var upstreams: [String: UpstreamConfiguration] = [:]
         for name in section.values.keys.sorted() {
             let entry = try section.section(name)
-            try entry.allowOnly(["baseURL", "dialect", "auth", "connectTimeout", "requestTimeout", "defaults", "breaker", "tls"])
+            try entry.allowOnly(["baseURL", "dialect", "auth", "connectTimeout", "requestTimeout", "maxConnections", "defaults", "breaker", "tls"])
             guard let base = try entry.string("baseURL") else { throw ConfigurationError(key: entry.key("baseURL"), problem: "is required") }
             guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ConfigurationError(key: entry.key("baseURL"), problem: "must be an http:// or https:// URL, not '\(base)'")
@@ -22,6 +22,7 @@ extension GatewayConfiguration {
             var upstream = UpstreamConfiguration(name: name, baseURL: base.hasSuffix("/") ? String(base.dropLast()) : base, dialect: dialect)
             if let seconds = try entry.int("connectTimeout", in: 1...600) { upstream.connectTimeout = TimeInterval(seconds) }
             if let seconds = try entry.int("requestTimeout", in: 1...3600) { upstream.requestTimeout = TimeInterval(seconds) }
+            if let count = try entry.int("maxConnections", in: 1...4096) { upstream.maxConnections = count }
             upstream.authentication = try readUpstreamAuth(try entry.section("auth"))
             if case .session = upstream.authentication, registry[dialect]?.backend?().signIn == nil {
                 throw ConfigurationError(key: try entry.section("auth").key("scheme"), problem: "session needs a backend dialect with a login of its own; \(dialectName) has none")

@@ -93,37 +93,63 @@ final class UpstreamClient: Sendable {
     }
 
     private func exchange(_ request: BackendRequest, logger: Logger) async throws(TransportFault) -> BackendResponse {
-        var outgoing = Self.outgoing(request, baseURL: configuration.baseURL)
+        var outgoing = try Self.outgoing(request, baseURL: configuration.baseURL)
         TracePropagation.inject(into: &outgoing.headers)
         try await sign(&outgoing, logger: logger)
         return try await execute(outgoing)
     }
 
-    private static func outgoing(_ request: BackendRequest, baseURL: String) -> HTTPClientRequest {
-        var outgoing = HTTPClientRequest(url: baseURL + request.path)
-        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        outgoing.headers.add(name: "Accept", value: "application/json")
-        if let contentType = request.contentType { outgoing.headers.add(name: "Content-Type", value: contentType) }
-        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
-        for field in request.headers { outgoing.headers.add(name: field.name.rawName, value: field.value) }
-        return outgoing
-    }
-
-    private func execute(_ outgoing: HTTPClientRequest) async throws(TransportFault) -> BackendResponse {
+    private static func outgoing(_ request: BackendRequest, baseURL: String) throws(TransportFault) -> HTTPClient.Request {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 4)
+        headers.add(name: "Accept", value: "application/json")
+        if let contentType = request.contentType { headers.add(name: "Content-Type", value: contentType) }
+        for field in request.headers { headers.add(name: field.name.rawName, value: field.value) }
         do {
-            let response = try await http.execute(outgoing, timeout: .seconds(Int64(configuration.requestTimeout)))
-            let body = try await response.body.collect(upTo: 4 << 20)
-            var headers = HTTPFields()
-            for header in response.headers {
-                if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
-            }
-            return BackendResponse(status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView))
+            return try HTTPClient.Request(
+                url: baseURL + request.path,
+                method: HTTPMethod(rawValue: request.method.rawValue),
+                headers: headers,
+                body: request.body.map { .bytes($0) }
+            )
         } catch {
             throw TransportFault(error)
         }
     }
 
-    private func sign(_ request: inout HTTPClientRequest, logger: Logger) async throws(TransportFault) {
+    /// One exchange through AsyncHTTPClient's event-loop API, on the event loop this request
+    /// already runs on (its connection's, the task's executor preference): its async API would
+    /// start an unstructured task and an actor hop per request and pick a random event loop,
+    /// waking other threads twice or more per exchange (issue 10's profile).
+    private func execute(_ outgoing: HTTPClient.Request) async throws(TransportFault) -> BackendResponse {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? http.eventLoopGroup.any()
+        let task = http.execute(
+            request: outgoing,
+            delegate: ResponseAccumulator(request: outgoing, maxBodySize: Self.maxBodyBytes),
+            eventLoop: .delegate(on: loop),
+            deadline: .now() + .milliseconds(Int64(configuration.requestTimeout * 1000))
+        )
+        do {
+            let response = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+            var headers = HTTPFields()
+            headers.reserveCapacity(response.headers.count)
+            for header in response.headers {
+                if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+            }
+            return BackendResponse(status: Int(response.status.code), headers: headers, body: response.body.map { Array($0.readableBytesView) } ?? [])
+        } catch {
+            throw TransportFault(error)
+        }
+    }
+
+    /// The largest backend answer read (a user, a page of users).
+    static let maxBodyBytes = 4 << 20
+
+    private func sign(_ request: inout HTTPClient.Request, logger: Logger) async throws(TransportFault) {
         switch configuration.authentication {
         case .none:
             break
@@ -142,7 +168,7 @@ final class UpstreamClient: Sendable {
     /// The current session, signing in with the backend dialect's login when there is none.
     private func sessionID(_ signIn: any BackendSignIn, user: String, password: Secret, logger: Logger) async throws(TransportFault) -> String {
         if let id = session.withLockedValue({ $0 }) { return id }
-        let response = try await execute(Self.outgoing(signIn.request(user: user, password: password), baseURL: configuration.baseURL))
+        let response = try await execute(try Self.outgoing(signIn.request(user: user, password: password), baseURL: configuration.baseURL))
         guard (200..<300).contains(response.status), let id = signIn.sessionID(in: response) else {
             logger.error("Backend login failed", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.status": "\(response.status)"])
             throw TransportFault.refusedLogin

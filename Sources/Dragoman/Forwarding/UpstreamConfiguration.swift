@@ -38,6 +38,10 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public var authentication: Authentication = .none
     public var connectTimeout: TimeInterval = 2
     public var requestTimeout: TimeInterval = 10
+    /// Keep-alive connections held open to the backend (AsyncHTTPClient's per-host soft limit):
+    /// more concurrent requests than this wait for one to come free rather than opening and
+    /// closing connections of their own.
+    public var maxConnections = 128
     /// The service the backend's users belong to, for a backend dialect that requires one
     /// and callers whose dialect has none (set by that dialect's own upstream default).
     public var serviceID: String?

@@ -5,7 +5,8 @@ import NIOCore
 
 /// One HTTP client per upstream, each with that upstream's connect timeout, owned by the
 /// ``GatewayReloader``, which shuts them down with the gateway or when a reload replaces them.
-/// Redirects are never followed: a gateway passes a 3xx back, it does not chase it.
+/// Redirects are never followed: a gateway passes a 3xx back, it does not chase it. Each keeps
+/// up to the upstream's `maxConnections` keep-alive connections.
 struct UpstreamHTTPClients: Sendable {
     let clients: [String: HTTPClient]
 
@@ -24,6 +25,9 @@ struct UpstreamHTTPClients: Sendable {
             configuration.redirectConfiguration = .disallow
             configuration.timeout = .init(connect: .milliseconds(Int64(upstream.connectTimeout * 1000)), read: .seconds(Int64(upstream.requestTimeout)))
             configuration.decompression = .disabled
+            // AsyncHTTPClient keeps 8 connections per host by default, so 64 concurrent
+            // requests queued behind 8 exchanges; a gateway holds as many as it is asked to.
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = upstream.maxConnections
             clients[name] = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         }
         self.clients = clients

@@ -141,4 +141,7 @@ enum StoreError: Error {
     case corruptRow
     /// The store was closed before the write ran.
     case writerClosed
+    /// A group's writes and outputs did not pair up one to one (a defect in a ``GroupableWrite``;
+    /// the group is rolled back like any failing one).
+    case mismatchedGroup
 }

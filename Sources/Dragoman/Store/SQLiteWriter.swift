@@ -99,7 +99,7 @@ final class SQLiteWriter: Sendable {
                 runGroup: { jobs, connection in
                     let writes = jobs.compactMap { $0.write as? W }
                     let outputs = try await W.run(writes, on: connection)
-                    guard writes.count == jobs.count, outputs.count == jobs.count else { throw StoreError.writerClosed }
+                    guard writes.count == jobs.count, outputs.count == jobs.count else { throw StoreError.mismatchedGroup }
                     for (job, output) in zip(jobs, outputs) { job.output.withLockedValue { $0 = output } }
                 },
                 finish: { error in
@@ -108,7 +108,7 @@ final class SQLiteWriter: Sendable {
                     } else if let value = output.withLockedValue({ $0 }) as? W.Output {
                         continuation.resume(returning: value)
                     } else {
-                        continuation.resume(throwing: StoreError.writerClosed)
+                        continuation.resume(throwing: StoreError.mismatchedGroup)
                     }
                 }
             )
