@@ -4,64 +4,18 @@ import SQLiteNIO
 
 /// A user insert as the SQLite writer groups it: every insert waiting goes in with one
 /// multi-row statement, which leaves out each row whose unique keys are already taken.
-struct SQLiteUserInsert: GroupableWrite {
-    let record: UserRecord
-    let document: String
-    /// The unique keys the record holds, with their column values, in the profile's order.
-    let held: [(key: UniqueKey, value: String)]
+struct SQLiteUserInsert: GroupableWrite, InsertGroupStatements {
+    let pending: PendingInsert
 
     init(record: UserRecord, uniqueKeys: [UniqueKey]) throws {
-        self.record = record
-        self.document = try StoredDocument(record).json()
-        self.held = uniqueKeys.compactMap { key in record.keyValue(key).map { (key, $0) } }
+        pending = try PendingInsert(record: record, uniqueKeys: uniqueKeys)
     }
 
     static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [InsertOutcome] {
-        var outcomes = [InsertOutcome?](repeating: nil, count: writes.count)
-        // Within the group the first to hold a key wins it; a later one waits to hear whether the
-        // winner went in.
-        var holders: [String: Int] = [:]
-        var losers: [(index: Int, winner: Int, key: UniqueKey)] = []
-        var candidates: [Int] = []
-        for (index, write) in writes.enumerated() {
-            let claims = write.held.map { (key: $0.key, slot: "\(write.record.realm)\u{0}\($0.key.column)\u{0}\($0.value)") }
-            if let taken = claims.first(where: { holders[$0.slot] != nil }), let winner = holders[taken.slot] {
-                losers.append((index, winner, taken.key))
-                continue
-            }
-            for claim in claims { holders[claim.slot] = index }
-            candidates.append(index)
-        }
-        let inserted = try await insertFree(candidates.map { writes[$0] }, on: connection)
-        for index in candidates {
-            let write = writes[index]
-            if let serial = inserted[write.record.uuid] {
-                outcomes[index] = .created(write.record.stored(serial: serial))
-            } else {
-                outcomes[index] = try await write.existingHolder(on: connection)
-            }
-        }
-        try await markClaims(of: candidates.map { writes[$0] }.filter { inserted[$0.record.uuid] != nil }, on: connection)
-        // A loser whose winner went in is its duplicate; one whose winner did not is tried again.
-        var retry: [Int] = []
-        for loser in losers {
-            if case .created(let winner)? = outcomes[loser.winner] {
-                outcomes[loser.index] = .duplicate(existing: winner, key: loser.key)
-            } else {
-                retry.append(loser.index)
-            }
-        }
-        if !retry.isEmpty {
-            for (index, outcome) in zip(retry, try await run(retry.map { writes[$0] }, on: connection)) { outcomes[index] = outcome }
-        }
-        let settled = outcomes.compactMap { $0 }
-        guard settled.count == writes.count else { throw StoreError.noSerial }
-        return settled
+        try await InsertGroup.settle(writes.map(\.pending), with: Self.self, on: connection)
     }
 
-    /// Inserts every write whose keys are free in the database, in one statement; the serials
-    /// of those that went in, by uuid.
-    private static func insertFree(_ writes: [Self], on connection: SQLiteConnection) async throws -> [UUID: Int64] {
+    static func insertFree(_ writes: [PendingInsert], on connection: SQLiteConnection) async throws -> [UUID: Int64] {
         guard !writes.isEmpty else { return [:] }
         let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         let sql = """
@@ -97,9 +51,9 @@ struct SQLiteUserInsert: GroupableWrite {
         return serials
     }
 
-    /// The user holding one of this write's keys (the first key in the profile's order).
-    private func existingHolder(on connection: SQLiteConnection) async throws -> InsertOutcome {
-        for (key, value) in held {
+    static func existingHolder(of write: PendingInsert, on connection: SQLiteConnection) async throws -> InsertOutcome {
+        let record = write.record
+        for (key, value) in write.held {
             let rows = try await connection.query(
                 "SELECT \(SQLiteUserStore.columns) FROM users WHERE realm = ? AND \(key.column) = ? ORDER BY serial LIMIT 1",
                 [.text(record.realm), .text(value)]
@@ -109,8 +63,7 @@ struct SQLiteUserInsert: GroupableWrite {
         throw StoreError.noSerial
     }
 
-    /// Marks the idempotency claims of the inserted users, in one statement.
-    private static func markClaims(of writes: [Self], on connection: SQLiteConnection) async throws {
+    static func markClaims(of writes: [PendingInsert], on connection: SQLiteConnection) async throws {
         let marked = writes.compactMap { write in write.record.mark.map { (write.record.uuid, $0) } }
         guard !marked.isEmpty else { return }
         let sql = """

@@ -22,12 +22,18 @@ public final class PostgresStore: GatewayStore {
     /// The pool's run loop, started at once so migrations can run before the service group
     /// starts; cancelled by ``close()``.
     private let pool: Task<Void, Never>
+    /// User inserts, committed in groups.
+    let inserts: PostgresInsertGroups
 
     init(client: PostgresClient, location: PostgresLocation, logger: Logger) {
         self.client = client
         self.location = location
         self.logger = logger
         self.pool = Task { await client.run() }
+        let schema = location.schema
+        self.inserts = PostgresInsertGroups { writes in
+            try await PostgresStore.commitGroup(writes, client: client, schema: schema, logger: logger)
+        }
     }
 
     /// Connects to `location`, creating the schema and bringing it up to date.
@@ -107,8 +113,9 @@ public final class PostgresStore: GatewayStore {
         try await Task { try await self.close() }.value
     }
 
-    /// Closes every connection.
+    /// Commits the inserts waiting, then closes every connection.
     public func close() async throws {
+        await inserts.close()
         pool.cancel()
         await pool.value
     }
@@ -116,8 +123,17 @@ public final class PostgresStore: GatewayStore {
     /// Takes transaction-scoped advisory locks named by `names` in this schema, in ascending
     /// order of their ids so that two transactions never wait for each other in a cycle.
     func lock(_ names: [String], on connection: PostgresConnection) async throws {
-        for id in Set(names.map { Self.lockID(location.schema + "\u{1F}" + $0) }).sorted() {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(id))", logger: logger)
+        try await Self.lock(names, schema: location.schema, on: connection, logger: logger)
+    }
+
+    /// The same, in one statement: `unnest` yields the sorted ids in order, and each row takes
+    /// its lock before the next is read.
+    static func lock(_ names: [String], schema: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let ids = Set(names.map { lockID(schema + "\u{1F}" + $0) }).sorted()
+        switch ids.count {
+        case 0: return
+        case 1: try await connection.query("SELECT pg_advisory_xact_lock(\(ids[0]))", logger: logger)
+        default: try await connection.query("SELECT pg_advisory_xact_lock(id) FROM unnest(\(ids)::int8[]) WITH ORDINALITY AS t(id, n) ORDER BY n", logger: logger)
         }
     }
 
