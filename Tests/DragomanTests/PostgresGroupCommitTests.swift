@@ -17,14 +17,7 @@ import Testing
     }
 
     static func withStore(_ body: (PostgresStore) async throws -> Void) async throws {
-        let store = try await PostgresStore.open(TestPostgres.freshLocation(), logger: Logger(label: "test"))
-        do {
-            try await body(store)
-        } catch {
-            try? await store.close()
-            throw error
-        }
-        try await store.close()
+        try await StoreEngine.postgres.withStore { store in try await body(try #require(store as? PostgresStore)) }
     }
 
     static func group(_ records: [UserRecord], in store: PostgresStore) async throws -> [InsertOutcome] {

@@ -47,39 +47,15 @@ final class SQLiteWriter: Sendable {
         let finish: @Sendable ((any Error)?) -> Void
     }
 
-    /// The jobs waiting for the next group, and whether new ones are still taken.
-    private struct Queue {
-        var jobs: [Job] = []
-        var closed = false
-    }
-
     /// The most jobs committed together.
     static let maxBatch = 256
 
     let connection: SQLiteConnection
-    private let queue = NIOLockedValueBox(Queue())
-    private let doorbell: AsyncStream<Void>.Continuation
-    private let loop: Task<Void, Never>
+    private let queue: GroupQueue<Job>
 
     init(connection: SQLiteConnection, logger: Logger) {
         self.connection = connection
-        let (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        self.doorbell = ring
-        let queue = self.queue
-        // The loop lives as long as the writer; `close()` ends it after the last job.
-        self.loop = Task {
-            for await _ in doorbell {
-                while true {
-                    let batch = queue.withLockedValue { queue -> [Job] in
-                        let batch = Array(queue.jobs.prefix(Self.maxBatch))
-                        queue.jobs.removeFirst(batch.count)
-                        return batch
-                    }
-                    if batch.isEmpty { break }
-                    await Self.commit(batch, on: connection, logger: logger)
-                }
-            }
-        }
+        self.queue = GroupQueue(maxBatch: Self.maxBatch) { batch in await Self.commit(batch, on: connection, logger: logger) }
     }
 
     /// Runs `body` in the next group's transaction; returns once that transaction is committed.
@@ -112,29 +88,16 @@ final class SQLiteWriter: Sendable {
                     }
                 }
             )
-            let accepted = queue.withLockedValue { queue -> Bool in
-                guard !queue.closed else { return false }
-                queue.jobs.append(job)
-                return true
-            }
-            if accepted { doorbell.yield() } else { job.finish(StoreError.writerClosed) }
+            if !queue.enqueue(job) { job.finish(StoreError.writerClosed) }
         }
     }
 
     /// How many writes wait for the next group (not counting the group being committed).
-    var waiting: Int { queue.withLockedValue { $0.jobs.count } }
+    var waiting: Int { queue.waiting }
 
     /// Commits the jobs waiting, refuses new ones, and ends the loop.
     func close() async {
-        queue.withLockedValue { $0.closed = true }
-        doorbell.finish()
-        await loop.value
-        // A job accepted just before the close whose doorbell came after it was never run.
-        let stranded = queue.withLockedValue { queue -> [Job] in
-            defer { queue.jobs.removeAll() }
-            return queue.jobs
-        }
-        for job in stranded { job.finish(StoreError.writerClosed) }
+        for job in await queue.close() { job.finish(StoreError.writerClosed) }
     }
 
     private static func commit(_ batch: [Job], on connection: SQLiteConnection, logger: Logger) async {

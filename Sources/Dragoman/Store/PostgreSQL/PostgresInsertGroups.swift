@@ -1,7 +1,6 @@
 import DragomanCore
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// Commits the user inserts of one instance in groups (group commit for PostgreSQL).
@@ -21,65 +20,27 @@ final class PostgresInsertGroups: Sendable {
         let finish: @Sendable (Result<InsertOutcome, any Error>) -> Void
     }
 
-    /// The inserts waiting for the next group, and whether new ones are still taken.
-    private struct Queue {
-        var jobs: [Job] = []
-        var closed = false
-    }
-
     /// The most inserts committed together.
     static let maxBatch = 128
 
-    private let queue = NIOLockedValueBox(Queue())
-    private let doorbell: AsyncStream<Void>.Continuation
-    private let loop: Task<Void, Never>
+    private let queue: GroupQueue<Job>
 
     /// `commit` runs one group in one transaction: an outcome per insert, in order.
     init(commit: @escaping @Sendable ([PendingInsert]) async throws -> [InsertOutcome]) {
-        let (ring, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        self.doorbell = doorbell
-        let queue = self.queue
-        self.loop = Task {
-            for await _ in ring {
-                while true {
-                    let batch = queue.withLockedValue { queue -> [Job] in
-                        let batch = Array(queue.jobs.prefix(Self.maxBatch))
-                        queue.jobs.removeFirst(batch.count)
-                        return batch
-                    }
-                    if batch.isEmpty { break }
-                    await Self.run(batch, commit: commit)
-                }
-            }
-        }
+        queue = GroupQueue(maxBatch: Self.maxBatch) { batch in await Self.run(batch, commit: commit) }
     }
 
     /// Queues `insert` for the next group; returns its outcome once the group is committed.
     func insert(_ insert: PendingInsert) async throws -> InsertOutcome {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<InsertOutcome, any Error>) in
             let job = Job(insert: insert) { continuation.resume(with: $0) }
-            let accepted = queue.withLockedValue { queue -> Bool in
-                guard !queue.closed else { return false }
-                queue.jobs.append(job)
-                return true
-            }
-            if accepted { doorbell.yield() } else { job.finish(.failure(StoreError.writerClosed)) }
+            if !queue.enqueue(job) { job.finish(.failure(StoreError.writerClosed)) }
         }
     }
 
-    /// How many inserts wait for the next group (not counting the group being committed).
-    var waiting: Int { queue.withLockedValue { $0.jobs.count } }
-
     /// Commits what waits, refuses new inserts, and ends the loop.
     func close() async {
-        queue.withLockedValue { $0.closed = true }
-        doorbell.finish()
-        await loop.value
-        let stranded = queue.withLockedValue { queue -> [Job] in
-            defer { queue.jobs.removeAll() }
-            return queue.jobs
-        }
-        for job in stranded { job.finish(.failure(StoreError.writerClosed)) }
+        for job in await queue.close() { job.finish(.failure(StoreError.writerClosed)) }
     }
 
     private static func run(_ batch: [Job], commit: @Sendable ([PendingInsert]) async throws -> [InsertOutcome]) async {

@@ -10,7 +10,7 @@ extension PostgresStore {
         let keys = user.keyColumns
         let uuid = user.id.uuid.uuidString
         return try await client.withTransaction(logger: logger) { connection in
-            try await lock(uniqueKeys.compactMap { key in keys.value(key).map { "users\u{1F}\(user.realm)\u{1F}\(key.rawValue)\u{1F}\($0)" } }, on: connection)
+            try await lock(Self.userLocks(realm: user.realm, uniqueKeys.compactMap { key in keys.value(key).map { (key, $0) } }), on: connection)
             for key in uniqueKeys {
                 guard let value = keys.value(key) else { continue }
                 let query: PostgresQuery = """

@@ -13,10 +13,7 @@ extension PostgresStore {
     /// users run side by side, and the check and the insert are one step under the locks.
     static func commitGroup(_ writes: [PendingInsert], client: PostgresClient, schema: String, logger: Logger) async throws -> [InsertOutcome] {
         try await client.withTransaction(logger: logger) { connection in
-            let names = writes.flatMap { write in
-                write.held.map { "users\u{1F}\(write.record.realm)\u{1F}\($0.key.rawValue)\u{1F}\($0.value)" }
-            }
-            try await lock(names, schema: schema, on: connection, logger: logger)
+            try await lock(writes.flatMap { userLocks(realm: $0.record.realm, $0.held) }, schema: schema, on: connection, logger: logger)
             return try await InsertGroup.settle(writes, with: PostgresUserInsert.self, on: .init(connection: connection, logger: logger))
         }
     }

@@ -130,11 +130,14 @@ public final class PostgresStore: GatewayStore {
     /// its lock before the next is read.
     static func lock(_ names: [String], schema: String, on connection: PostgresConnection, logger: Logger) async throws {
         let ids = Set(names.map { lockID(schema + "\u{1F}" + $0) }).sorted()
-        switch ids.count {
-        case 0: return
-        case 1: try await connection.query("SELECT pg_advisory_xact_lock(\(ids[0]))", logger: logger)
-        default: try await connection.query("SELECT pg_advisory_xact_lock(id) FROM unnest(\(ids)::int8[]) WITH ORDINALITY AS t(id, n) ORDER BY n", logger: logger)
-        }
+        guard !ids.isEmpty else { return }
+        try await connection.query("SELECT pg_advisory_xact_lock(id) FROM unnest(\(ids)::int8[]) WITH ORDINALITY AS t(id, n) ORDER BY n", logger: logger)
+    }
+
+    /// The advisory lock names of the unique values a user of `realm` holds: creates and updates
+    /// claiming one value take the same lock, in every instance.
+    static func userLocks(realm: String, _ held: [(key: UniqueKey, value: String)]) -> [String] {
+        held.map { "users\u{1F}\(realm)\u{1F}\($0.key.rawValue)\u{1F}\($0.value)" }
     }
 
     /// A 64-bit advisory lock id for `name`: the first eight bytes of its SHA-256, the same in
