@@ -1,4 +1,4 @@
-import DragomanCore
+@testable import DragomanCore
 import Testing
 
 /// Text is kept in NFC and may hold no control, bidi or invisible format characters; one email
@@ -56,5 +56,21 @@ import Testing
     ])
     func invalidAddresses(address: String) {
         #expect(!EmailAddress.isValid(address))
+    }
+
+    /// The ASCII fast path of `EmailAddress.isValid` says what the rules on characters say, for
+    /// every address made of a small alphabet of the characters the rules care about.
+    @Test func asciiAddressesAreJudgedAsTheCharacterRulesJudgeThem() {
+        let alphabet = Array("a.@-Z9_+ \t\u{7F}\"(!").map(String.init)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 1...14, using: &generator)
+            var address = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+            if Bool.random(using: &generator) { address += "@b.c" }
+            #expect(EmailAddress.isValid(address) == EmailAddress.isValidByCharacters(address), "\(address.debugDescription)")
+        }
+        for address in ["ada@example.com", "a@b.co", String(repeating: "a", count: 64) + "@example.com", "a@example.123", "a@" + String(repeating: "b", count: 63) + ".com"] {
+            #expect(EmailAddress.isValid(address) == EmailAddress.isValidByCharacters(address))
+        }
     }
 }

@@ -19,8 +19,9 @@ struct BackendRequest: Sendable, Equatable {
     var isRetrySafe: Bool { method == .get || carriesIdempotencyKey }
 
     static func json(_ method: HTTPRequest.Method, _ path: String, _ fields: [String: JSONValue?]) -> BackendRequest {
-        let present = fields.compactMapValues { $0 }
-        let body = (try? WireJSON.encoder.encode(present)).map { [UInt8]($0) } ?? Array("{}".utf8)
+        var writer = JSONWriter()
+        writer.value(.object(fields.compactMapValues { $0 }))
+        let body = writer.bytes
         return BackendRequest(method: method, path: path, body: body, contentType: "application/json; charset=utf-8")
     }
 

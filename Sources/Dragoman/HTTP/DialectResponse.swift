@@ -14,10 +14,10 @@ struct DialectResponse: Sendable {
     }
 
     /// A JSON response of `value`, encoded with sorted keys (stable output) and nil
-    /// properties left out.
+    /// properties left out: written by the value itself when it is ``JSONWritable`` (the
+    /// answers of every request), else by ``WireJSON/encoder``.
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable, contentType: String = "application/json; charset=utf-8") -> DialectResponse {
-        let body = (try? WireJSON.encoder.encode(value)).map { [UInt8]($0) } ?? Array("{}".utf8)
-        return DialectResponse(status: status, headers: [.contentType: contentType], body: body)
+        DialectResponse(status: status, headers: [.contentType: contentType], body: WireJSON.bytes(value))
     }
 }
 
@@ -29,4 +29,11 @@ enum WireJSON {
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
     }()
+
+    /// `value` as JSON: written by itself when it is ``JSONWritable``, else by ``encoder``
+    /// (the same bytes either way).
+    static func bytes(_ value: some Encodable) -> [UInt8] {
+        if let writable = value as? any JSONWritable { return writable.jsonBytes }
+        return (try? encoder.encode(value)).map { [UInt8]($0) } ?? Array("{}".utf8)
+    }
 }

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 public import Prometheus
+import Synchronization
 
 /// The gateway's metrics, kept in its own Prometheus registry (so two gateways in one process,
 /// as in the tests, never mix) and recorded through swift-metrics' types with swift-prometheus'
@@ -15,6 +16,25 @@ public final class GatewayMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// The handles of the figures taken on every request, made once per label set: making one
+    /// goes through the registry's lock and its label checks (issue 10's profile). Every label
+    /// comes from a closed set, so these stay small.
+    private let requestHandles = Mutex<[RequestLabels: (count: CoreMetrics.Counter, duration: CoreMetrics.Timer)]>([:])
+    private let timers = Mutex<[TimerLabels: CoreMetrics.Timer]>([:])
+
+    /// The labels of the request counter and duration.
+    private struct RequestLabels: Hashable {
+        var dialect: String
+        var operation: String
+        var status: Int
+    }
+
+    /// A timer's name and its two labels.
+    private struct TimerLabels: Hashable {
+        var label: String
+        var first: String
+        var second: String
+    }
 
     /// Latency buckets, from 100 µs to 10 s: local reads take well under a millisecond.
     static let buckets: [Duration] = [
@@ -35,13 +55,20 @@ public final class GatewayMetrics: Sendable {
     func record(_ facts: RequestRecord.Facts, status: Int, duration: Duration) {
         let dialect = facts.dialect ?? "none"
         let operation = facts.operation ?? "other"
-        Counter(label: "dragoman_requests_total", dimensions: [("dialect", dialect), ("operation", operation), ("status", String(status))], factory: factory)
-            .increment()
-        Timer(label: "dragoman_request_duration_seconds", dimensions: [("dialect", dialect), ("operation", operation)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        let handles = requestHandles.withLock { handles in
+            let labels = RequestLabels(dialect: dialect, operation: operation, status: status)
+            if let known = handles[labels] { return known }
+            let made = (
+                count: Counter(label: "dragoman_requests_total", dimensions: [("dialect", dialect), ("operation", operation), ("status", String(status))], factory: factory),
+                duration: Timer(label: "dragoman_request_duration_seconds", dimensions: [("dialect", dialect), ("operation", operation)], factory: factory)
+            )
+            handles[labels] = made
+            return made
+        }
+        handles.count.increment()
+        handles.duration.recordNanoseconds(duration.nanoseconds)
         for (stage, time) in facts.stages.measured {
-            Timer(label: "dragoman_stage_duration_seconds", dimensions: [("dialect", dialect), ("stage", stage.rawValue)], factory: factory)
-                .recordNanoseconds(time.nanoseconds)
+            timer("dragoman_stage_duration_seconds", ("dialect", dialect), ("stage", stage.rawValue)).recordNanoseconds(time.nanoseconds)
         }
         if let scheme = facts.authFailure {
             Counter(label: "dragoman_auth_failures_total", dimensions: [("scheme", scheme)], factory: factory).increment()
@@ -70,8 +97,18 @@ public final class GatewayMetrics: Sendable {
 
     /// One store operation's latency (`insert`, `read`, `update`, `delete`, `list`) on `engine`.
     func recordStore(engine: String, operation: String, duration: Duration) {
-        Timer(label: "dragoman_store_duration_seconds", dimensions: [("engine", engine), ("operation", operation)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        timer("dragoman_store_duration_seconds", ("engine", engine), ("operation", operation)).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// The timer `label` with two dimensions, made on first use.
+    private func timer(_ label: String, _ first: (String, String), _ second: (String, String)) -> CoreMetrics.Timer {
+        timers.withLock { timers in
+            let labels = TimerLabels(label: label, first: first.1, second: second.1)
+            if let known = timers[labels] { return known }
+            let made = Timer(label: label, dimensions: [first, second], factory: factory)
+            timers[labels] = made
+            return made
+        }
     }
 
     /// Sets each upstream's breaker gauges: 1 for its current state, 0 for the others.

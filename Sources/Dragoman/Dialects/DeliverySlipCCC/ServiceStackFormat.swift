@@ -57,7 +57,7 @@ enum ServiceStackFormat: String, CaseIterable, Sendable {
     /// `body`, a JSON document of the response DTO `root`, in this format.
     func render(_ body: JSONValue, root: String) -> [UInt8] {
         switch self {
-        case .json: Array((try? WireJSON.encoder.encode(body)) ?? Data("{}".utf8))
+        case .json: body.jsonBytes
         case .xml: Array(ServiceStackXML.document(body, root: root).utf8)
         case .jsv: Array(JSV.write(body).utf8)
         case .csv: Array(ServiceStackCSV.write(body).utf8)

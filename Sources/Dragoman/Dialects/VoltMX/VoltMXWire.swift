@@ -175,3 +175,27 @@ enum VoltMX {
         return value
     }
 }
+
+extension VoltMXMessage: JSONWritable {
+    /// Keys in byte order, as `JSONEncoder`'s `sortedKeys` writes them.
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let errors {
+            writer.key("errors")
+            writer.beginArray()
+            for error in errors {
+                writer.beginObject()
+                writer.key("attribute")
+                writer.string(error.attribute)
+                writer.key("message")
+                writer.string(error.message)
+                writer.endObject()
+            }
+            writer.endArray()
+        }
+        writer.field("id", id)
+        writer.key("message")
+        writer.string(message)
+        writer.endObject()
+    }
+}
