@@ -24,22 +24,20 @@ extension SQLiteUserStore {
     }
 
     public func mapped(upstream: String, serial: Int64) async throws -> MappedID? {
-        let rows = try await reader.query(
-            "SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND serial = ?",
-            [.text(upstream), .integer(Int(serial))]
-        )
+        let rows = try readers.read { reader in
+            try reader.query("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND serial = ?", [.text(upstream), .integer(Int(serial))])
+        }
         return rows.first.flatMap(Self.mappedID)
     }
 
     public func mapped(upstream: String, uuid: UUID) async throws -> MappedID? {
-        let rows = try await reader.query(
-            "SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND uuid = ?",
-            [.text(upstream), .text(uuid.uuidString)]
-        )
+        let rows = try readers.read { reader in
+            try reader.query("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND uuid = ?", [.text(upstream), .text(uuid.uuidString)])
+        }
         return rows.first.flatMap(Self.mappedID)
     }
 
-    static func mappedID(_ row: SQLiteRow) -> MappedID? {
+    static func mappedID(_ row: some SQLiteColumnReading) -> MappedID? {
         guard let serial = row.column("serial")?.integer, let uuid = row.column("uuid")?.string.flatMap(UUID.init(uuidString:)),
             let backendID = row.column("backend_id")?.string, let created = row.column("created_at")?.double
         else { return nil }

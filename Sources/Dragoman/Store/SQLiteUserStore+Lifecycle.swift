@@ -51,8 +51,10 @@ extension SQLiteUserStore {
             binds.append(.text(value))
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let reader = self.reader
-        let total = try await reader.query("SELECT COUNT(*) AS total FROM users" + filter, binds).first?.column("total")?.integer ?? 0
+        let countBinds = binds
+        let total = try await readers.scan { reader in
+            try reader.query("SELECT COUNT(*) AS total FROM users" + filter, countBinds).first?.column("total")?.integer ?? 0
+        }
         var pageConditions = conditions
         var pageBinds = binds
         if let after = query.afterSerial {
@@ -61,7 +63,10 @@ extension SQLiteUserStore {
         }
         let pageFilter = pageConditions.isEmpty ? "" : " WHERE " + pageConditions.joined(separator: " AND ")
         pageBinds += [.integer(query.limit + 1), .integer(query.offset)]
-        let rows = try await reader.query("SELECT \(Self.columns) FROM users\(pageFilter) ORDER BY serial LIMIT ? OFFSET ?", pageBinds)
+        let finalBinds = pageBinds
+        let rows = try await readers.scan { reader in
+            try reader.query("SELECT \(Self.columns) FROM users\(pageFilter) ORDER BY serial LIMIT ? OFFSET ?", finalBinds)
+        }
         let users = try rows.prefix(query.limit).map(Self.user(from:))
         return UserPage(users: users, total: total, hasMore: rows.count > query.limit)
     }

@@ -14,10 +14,9 @@ extension SQLiteUserStore {
     }
 
     public func session(digest: String, now: Date) async throws -> SessionRecord? {
-        let rows = try await reader.query(
-            "SELECT principal, expires_at FROM sessions WHERE id_digest = ? AND expires_at > ?",
-            [.text(digest), .float(now.timeIntervalSince1970)]
-        )
+        let rows = try readers.read { reader in
+            try reader.query("SELECT principal, expires_at FROM sessions WHERE id_digest = ? AND expires_at > ?", [.text(digest), .float(now.timeIntervalSince1970)])
+        }
         guard let row = rows.first, let principal = row.column("principal")?.string, let expires = row.column("expires_at")?.double else {
             return nil
         }

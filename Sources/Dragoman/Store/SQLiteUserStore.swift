@@ -11,28 +11,21 @@ import ServiceLifecycle
 /// Writes go through one connection owned by a ``SQLiteWriter``, which commits every write
 /// waiting in one `IMMEDIATE` transaction (group commit): the duplicate check and the insert are
 /// one step, also against other processes using the same file, and many creates share an fsync.
-/// Reads go through a small pool of read-only connections, so they see only committed rows (WAL
-/// gives each a snapshot), never a row of an open transaction, and run beside the writer.
+/// Reads go through a small pool of read-only connections (``SQLiteReaders``), so they see only
+/// committed rows (WAL gives each a snapshot), never a row of an open transaction, and run
+/// beside the writer: lookups by key on the caller's own thread, scans on NIO's blocking pool.
 /// The document column holds the canonical user as JSON; the key columns index it.
 public final class SQLiteUserStore: GatewayStore {
     public var engine: String { "sqlite" }
     let writer: SQLiteWriter
-    private let readers: [SQLiteConnection]
-    private let nextReader = Atomic<Int>(0)
+    /// Read-only connections for statements outside a transaction.
+    let readers: SQLiteReaders
     private let logger: Logger
 
-    /// Read-only connections, taken in turn.
-    static let readerCount = 2
-
-    init(connection: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+    init(connection: SQLiteConnection, readers: SQLiteReaders, logger: Logger) {
         self.writer = SQLiteWriter(connection: connection, logger: logger)
         self.readers = readers
         self.logger = logger
-    }
-
-    /// A reader for statements outside a transaction: one of the pool, in turn.
-    var reader: SQLiteConnection {
-        readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
@@ -54,16 +47,11 @@ public final class SQLiteUserStore: GatewayStore {
                 access(exists ? path : directory, exists ? R_OK | W_OK : W_OK) != 0 ? String(cString: strerror(errno)) : Self.reason(error)
             throw StoreUnavailable(description: "store.sqlite.path: cannot open \(path): \(reason)", exitCode: 73)
         }
-        var readers: [SQLiteConnection] = []
+        let readers: SQLiteReaders
         do {
             try await SQLiteSchema.migrate(connection, logger: logger)
-            for _ in 0..<Self.readerCount {
-                let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-                readers.append(reader)
-                for pragma in ["PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"] { _ = try await reader.query(pragma) }
-            }
+            readers = try SQLiteReaders(path: path)
         } catch {
-            for reader in readers { try? await reader.close() }
             try? await connection.close()
             let reason = Self.reason(error)
             if reason.contains("not a database") || reason.contains("malformed") || error is StoreError {
@@ -77,6 +65,7 @@ public final class SQLiteUserStore: GatewayStore {
     /// The cause of an error in a few words, for a start-up message.
     static func reason(_ error: any Error) -> String {
         if let error = error as? SQLiteError { return error.message }
+        if let error = error as? SQLiteReadError { return error.message }
         if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError {
             return String(cString: strerror(underlying.code.rawValue))
         }
@@ -93,24 +82,25 @@ public final class SQLiteUserStore: GatewayStore {
     }
 
     public func user(_ lookup: UserLookup) async throws -> User? {
-        let rows: [SQLiteRow]
-        switch lookup {
-        case .serial(let serial):
-            rows = try await reader.query("SELECT \(Self.columns) FROM users WHERE serial = ?", [.integer(Int(serial))])
-        case .uuid(let uuid):
-            rows = try await reader.query("SELECT \(Self.columns) FROM users WHERE uuid = ?", [.text(uuid.uuidString)])
-        case .email(let realm, let address):
-            rows = try await reader.query(
-                "SELECT \(Self.columns) FROM users WHERE realm = ? AND email_key = ? ORDER BY serial LIMIT 1",
-                [.text(realm), .text(EmailAddress.key(address))]
-            )
+        let rows = try readers.read { reader in
+            switch lookup {
+            case .serial(let serial):
+                try reader.query("SELECT \(Self.columns) FROM users WHERE serial = ?", [.integer(Int(serial))])
+            case .uuid(let uuid):
+                try reader.query("SELECT \(Self.columns) FROM users WHERE uuid = ?", [.text(uuid.uuidString)])
+            case .email(let realm, let address):
+                try reader.query(
+                    "SELECT \(Self.columns) FROM users WHERE realm = ? AND email_key = ? ORDER BY serial LIMIT 1",
+                    [.text(realm), .text(EmailAddress.key(address))]
+                )
+            }
         }
         return try rows.first.map(Self.user(from:))
     }
 
     static let columns = "serial, uuid, realm, document, created_at"
 
-    static func user(from row: SQLiteRow) throws -> User {
+    static func user(from row: some SQLiteColumnReading) throws -> User {
         guard let serial = row.column("serial")?.integer,
             let uuid = row.column("uuid")?.string.flatMap(UUID.init(uuidString:)),
             let realm = row.column("realm")?.string,
@@ -130,7 +120,7 @@ public final class SQLiteUserStore: GatewayStore {
     /// Commits what is waiting, then closes the database.
     public func close() async throws {
         await writer.close()
-        for reader in readers { try await reader.close() }
+        readers.close()
         try await writer.connection.close()
     }
 }

@@ -1,0 +1,80 @@
+import DragomanCore
+import Foundation
+import Testing
+
+@testable import Dragoman
+
+/// The SQLite store's readers: connections of a pool used on the caller's thread, with their
+/// statements prepared once, that see only committed rows, open another connection rather
+/// than wait, and refuse reads once closed.
+@Suite struct SQLiteReadersTests {
+    @Test func concurrentLookupsFromManyTasksEachFindTheirOwnUser() async throws {
+        let store = try await GroupCommitTests.openStore()
+        var users: [User] = []
+        for index in 0..<40 {
+            guard case .created(let user) = try await store.insert(StoreConformanceTests.record("r\(index)@example.com"), uniqueKeys: [.email]) else {
+                Issue.record("not created")
+                continue
+            }
+            users.append(user)
+        }
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for round in 0..<10 {
+                for user in users {
+                    group.addTask {
+                        let lookup: UserLookup = round % 2 == 0 ? .serial(user.id.serial) : .uuid(user.id.uuid)
+                        return try await store.user(lookup) == user
+                    }
+                }
+            }
+            for try await matched in group { #expect(matched) }
+        }
+        #expect(store.readers.idleCount <= SQLiteReaders.maxIdle)
+        try await store.close()
+    }
+
+    @Test func aReadWhileEveryConnectionIsBusyOpensAnotherInsteadOfWaiting() async throws {
+        let store = try await GroupCommitTests.openStore()
+        guard case .created(let user) = try await store.insert(StoreConformanceTests.record("busy@example.com"), uniqueKeys: [.email]) else {
+            Issue.record("not created")
+            return
+        }
+        let depth = SQLiteReaders.maxIdle + 2
+        func nested(_ level: Int) throws -> Int {
+            try store.readers.read { reader in
+                let found = try reader.query("SELECT serial FROM users WHERE uuid = ?", [.text(user.id.uuid.uuidString)]).first?.column("serial")?.integer
+                #expect(found == Int(user.id.serial))
+                return level == depth ? 1 : 1 + (try nested(level + 1))
+            }
+        }
+        #expect(try nested(1) == depth)
+        #expect(store.readers.idleCount == SQLiteReaders.maxIdle)
+        try await store.close()
+    }
+
+    @Test func aStatementSQLiteRefusesIsAnErrorWithSQLitesMessage() async throws {
+        let store = try await GroupCommitTests.openStore()
+        #expect {
+            try store.readers.read { try $0.query("SELECT missing FROM nowhere") }
+        } throws: { error in
+            (error as? SQLiteReadError)?.message.contains("no such table") == true
+        }
+        // The pool still reads after the failure.
+        #expect(try store.readers.read { try $0.query("SELECT 1 AS one") }.first?.column("one")?.integer == 1)
+        try await store.close()
+    }
+
+    @Test func readersRefuseWritesEvenThroughTheirOwnStatements() async throws {
+        let store = try await GroupCommitTests.openStore()
+        #expect(throws: SQLiteReadError.self) {
+            try store.readers.read { try $0.query("DELETE FROM users") }
+        }
+        try await store.close()
+    }
+
+    @Test func aClosedStoreRefusesReads() async throws {
+        let store = try await GroupCommitTests.openStore()
+        try await store.close()
+        await #expect(throws: StoreError.self) { try await store.user(.serial(1)) }
+    }
+}
