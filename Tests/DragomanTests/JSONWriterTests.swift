@@ -127,4 +127,14 @@ import Testing
     func aDocumentOfTheWrongShapeIsACorruptRow(text: String) {
         #expect(throws: StoreError.self) { try StoredDocument(json: text) }
     }
+
+    @Test func recordedHeadersReadBackAndReadWhatJSONEncoderWrote() throws {
+        let headers = [RecordedResponse.HeaderField(name: "Content-Type", value: "application/json"), .init(name: "X-Odd", value: Self.awkwardText)]
+        let response = RecordedResponse(status: 201, headers: headers, body: [])
+        #expect(RecordedResponse.headers(fromJSON: response.headersJSON) == headers)
+        let old = String(decoding: try JSONEncoder().encode(headers), as: UTF8.self)
+        #expect(RecordedResponse.headers(fromJSON: old) == headers)
+        #expect(try JSONDecoder().decode([RecordedResponse.HeaderField].self, from: Data(response.headersJSON.utf8)) == headers)
+        #expect(RecordedResponse.headers(fromJSON: "not json").isEmpty)
+    }
 }

@@ -77,4 +77,27 @@ import Testing
         try await store.close()
         await #expect(throws: StoreError.self) { try await store.user(.serial(1)) }
     }
+
+    /// A key whose record decides the answer is answered from committed rows while the writer
+    /// is busy; a new key waits for the writer, as every claim did before.
+    @Test func replaysAndMismatchesAreAnsweredWithoutWaitingForTheWriter() async throws {
+        let store = try await GroupCommitTests.openStore()
+        guard case .claimed(let claim) = try await store.claim(StoreConformanceTests.keyed(), now: Date()) else {
+            Issue.record("not claimed")
+            return
+        }
+        try await store.complete(claim, response: StoreConformanceTests.answer, expiresAt: Date().addingTimeInterval(60))
+        let (holder, release) = await GroupCommitTests.holdWriter(store)
+        #expect(try await store.claim(StoreConformanceTests.keyed(), now: Date()) == .replay(StoreConformanceTests.answer))
+        #expect(try await store.claim(StoreConformanceTests.keyed(fingerprint: "f2"), now: Date()) == .mismatch)
+        let fresh = Task { try await store.claim(StoreConformanceTests.keyed("k2"), now: Date()) }
+        try await GroupCommitTests.waitUntil(store, hasWaiting: 1)
+        release.yield()
+        try await holder.value
+        guard case .claimed = try await fresh.value else {
+            Issue.record("the new key was not claimed")
+            return
+        }
+        try await store.close()
+    }
 }

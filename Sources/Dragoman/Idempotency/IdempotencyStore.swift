@@ -1,4 +1,5 @@
 public import Foundation
+import DragomanCore
 
 /// A response as recorded for replay: exactly what the first caller was answered.
 public struct RecordedResponse: Sendable, Equatable, Codable {
@@ -24,17 +25,36 @@ public struct RecordedResponse: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    /// The header fields as JSON text, the form both engines store them in.
+    /// The header fields as JSON text, the form both engines store them in: an array of
+    /// `{"name","value"}` objects, the shape `JSONEncoder` gives them (written by hand: it is
+    /// written for every keyed create).
     var headersJSON: String {
-        (try? Self.encoder.encode(headers)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        var writer = JSONWriter(capacity: 64 * max(headers.count, 1))
+        writer.beginArray()
+        for field in headers {
+            writer.beginObject()
+            writer.key("name")
+            writer.string(field.name)
+            writer.key("value")
+            writer.string(field.value)
+            writer.endObject()
+        }
+        writer.endArray()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
+    /// The header fields of ``headersJSON`` (read for every replay); none when the text is not
+    /// such an array.
     static func headers(fromJSON text: String) -> [HeaderField] {
-        (try? decoder.decode([HeaderField].self, from: Data(text.utf8))) ?? []
+        guard case .array(let elements)? = try? StrictJSONParser.parse(Array(text.utf8), maxDepth: 4) else { return [] }
+        var fields: [HeaderField] = []
+        fields.reserveCapacity(elements.count)
+        for element in elements {
+            guard case .object(let object) = element, case .string(let name)? = object["name"], case .string(let value)? = object["value"] else { return [] }
+            fields.append(HeaderField(name: name, value: value))
+        }
+        return fields
     }
-
-    private static let encoder = JSONEncoder()
-    private static let decoder = JSONDecoder()
 }
 
 /// A request that carries an idempotency key, as the store sees it.

@@ -3,12 +3,19 @@ import NIOCore
 import SQLiteNIO
 
 extension SQLiteUserStore {
+    /// A key's record.
+    static let idempotencySelect =
+        "SELECT fingerprint, token, lease_until, status, headers, body, expires_at, owner, user_uuid FROM idempotency WHERE scope = ? AND key = ?"
+
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
-        try await transaction { connection in
-            let rows = try await connection.query(
-                "SELECT fingerprint, token, lease_until, status, headers, body, expires_at, owner, user_uuid FROM idempotency WHERE scope = ? AND key = ?",
-                [.text(request.scope), .text(request.key)]
-            )
+        // A key whose record already decides the answer (a replay, a mismatch, a request in
+        // flight or one whose user is stored) is answered from committed rows, without waiting
+        // for the writer: that answer was right at the moment of the read, which comes after
+        // the request arrived. Only a new key, or a dead record to take over, needs the writer.
+        let committed = try readers.read { reader in try reader.query(Self.idempotencySelect, [.text(request.scope), .text(request.key)]) }
+        if let row = committed.first, let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now) { return outcome }
+        return try await transaction { connection in
+            let rows = try await connection.query(Self.idempotencySelect, [.text(request.scope), .text(request.key)])
             if let row = rows.first {
                 if let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now) { return outcome }
             }
@@ -68,7 +75,7 @@ extension SQLiteUserStore {
         }
     }
 
-    static func idempotencyRecord(_ row: SQLiteRow) throws -> IdempotencyRecord {
+    static func idempotencyRecord(_ row: some SQLiteColumnReading) throws -> IdempotencyRecord {
         guard let fingerprint = row.column("fingerprint")?.string, let token = row.column("token")?.string,
             let lease = row.column("lease_until")?.double
         else { throw StoreError.corruptRow }
