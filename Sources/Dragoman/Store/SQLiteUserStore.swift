@@ -3,7 +3,6 @@ import Foundation
 public import Logging
 import NIOCore
 import SQLiteNIO
-import Synchronization
 import ServiceLifecycle
 
 /// The embedded store: one SQLite file in WAL mode.
