@@ -34,6 +34,7 @@ reference_names = {
     "create-sqlite": "nginx return 200 (HTTP ceiling)",
     "create-postgres": "nginx return 200 (HTTP ceiling)",
     "keyed-create": "nginx return 200 (HTTP ceiling)",
+    "keyed-create-postgres": "nginx return 200 (HTTP ceiling)",
     "replay": "nginx return 200 (HTTP ceiling)",
     "read-basic": "nginx auth_basic + return 200",
     "read-basic-256": "nginx auth_basic + return 200",
@@ -58,16 +59,16 @@ for fields in scenarios + [["startup", "", "", "", "", "", "", "", "", "", "", "
 
 print(f"\nDragoman against its references: {machine}; wrk -t1 on the same machine; "
       f"median of {rounds} rounds of {seconds} s after a warm-up\n")
-header = f"{'scenario':<18} {'conns':>5} {'Dragoman req/s':>14} {'p50':>7} {'p99':>7} {'p99.9':>7} {'RSS MiB':>7} | {'reference req/s':>15} {'p99':>7} {'RSS MiB':>7} | {'ratio':>6} {'p99 ×':>6} | target"
+header = f"{'scenario':<21} {'conns':>5} {'Dragoman req/s':>14} {'p50':>7} {'p99':>7} {'p99.9':>7} {'RSS MiB':>7} | {'reference req/s':>15} {'p99':>7} {'RSS MiB':>7} | {'ratio':>6} {'p99 ×':>6} | target"
 print(header)
 print("-" * len(header))
 for e in report["scenarios"]:
     d, r = e["dragoman_figures"], e["reference_figures"]
     if e["scenario"] == "startup":
-        print(f"{'startup':<18} {'':>5} {d['ms']:>11.1f} ms {'':>7} {'':>7} {'':>7} {'':>7} | {r['ms']:>12.1f} ms {'':>7} {'':>7} | {e['ratio_ms']:>5}× {'':>6} | {e['target']} (time: lower is better)")
+        print(f"{'startup':<21} {'':>5} {d['ms']:>11.1f} ms {'':>7} {'':>7} {'':>7} {'':>7} | {r['ms']:>12.1f} ms {'':>7} {'':>7} | {e['ratio_ms']:>5}× {'':>6} | {e['target']} (time: lower is better)")
         continue
     errors = f"  ({d['errors']} errors)" if d["errors"] else ""
-    print(f"{e['scenario']:<18} {e['connections']:>5} {d['rps']:>14,.0f} {d['p50_ms']:>7.2f} {d['p99_ms']:>7.2f} {d['p999_ms']:>7.2f} {d['peak_rss_mib']:>7.1f} | "
+    print(f"{e['scenario']:<21} {e['connections']:>5} {d['rps']:>14,.0f} {d['p50_ms']:>7.2f} {d['p99_ms']:>7.2f} {d['p999_ms']:>7.2f} {d['peak_rss_mib']:>7.1f} | "
           f"{r['rps']:>15,.0f} {r['p99_ms']:>7.2f} {r['peak_rss_mib']:>7.1f} | {e['ratio_rps']:>5}× {e['ratio_p99']:>5}× | {e['target']}{errors}")
 print("\nLatencies in ms. Reference per scenario: " + "; ".join(f"{k}: {v}" for k, v in reference_names.items()))
 text = json.dumps(report, indent=2)

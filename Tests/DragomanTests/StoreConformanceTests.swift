@@ -266,6 +266,22 @@ import Testing
         }
     }
 
+    /// A key whose record expired is taken over by exactly one of many concurrent claims; the
+    /// others see the new claim in flight.
+    @Test(arguments: StoreEngine.allCases)
+    func concurrentClaimsOfAnExpiredKeyHaveOneWinner(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            guard case .claimed(let old) = try await store.claim(Self.keyed("stale"), now: Date()) else { Issue.record("claim"); return }
+            try await store.complete(old, response: Self.answer, expiresAt: Date().addingTimeInterval(-1))
+            let outcomes = try await withThrowingTaskGroup(of: IdempotencyOutcome.self) { group in
+                for _ in 0..<16 { group.addTask { try await store.claim(Self.keyed("stale"), now: Date()) } }
+                return try await group.reduce(into: [IdempotencyOutcome]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { if case .claimed(let claim) = $0 { claim.token != old.token } else { false } }.count == 1)
+            #expect(outcomes.filter { $0 == .inFlight }.count == 15)
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases)
     func recordedBodiesKeepEveryByte(engine: StoreEngine) async throws {
         try await engine.withStore { store in

@@ -3,38 +3,43 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
+    /// Claims a key in one round trip when it is new, in two when its record decides the
+    /// answer (a replay, a mismatch, a request in flight or a stored user), and in a locked
+    /// transaction only when a dead record is taken over.
+    ///
+    /// The first statement inserts the claim unless the key has a row; the unique key makes it
+    /// atomic across instances (of concurrent inserts one wins, the others wait for its commit
+    /// and insert nothing). A key that has a row is read: an answer decided by a committed row
+    /// was right at the moment of the read. A dead record (expired, or a lapsed or orphaned
+    /// claim) is taken over under the key's advisory lock, which every takeover takes, reading
+    /// the row again inside it.
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
-        try await client.withTransaction(logger: logger) { connection in
-            // One claim of a key at a time, across every instance sharing the schema.
+        let token = UUID().uuidString
+        let inserted = try await client.query(
+            """
+            INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, created_at, owner)
+            VALUES (\(request.scope), \(request.key), \(request.fingerprint), \(token), \(request.leaseUntil.timeIntervalSince1970),
+                \(now.timeIntervalSince1970), \(request.owner))
+            ON CONFLICT (scope, key) DO NOTHING RETURNING token
+            """,
+            logger: logger
+        )
+        for try await _ in inserted.decode(String.self) {
+            return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))
+        }
+        if let record = try await idempotencyRecord(scope: request.scope, key: request.key, on: nil),
+            let outcome = record.outcome(for: request, now: now)
+        {
+            return outcome
+        }
+        return try await client.withTransaction(logger: logger) { connection in
+            // One takeover of a key at a time, across every instance sharing the schema.
             try await lock(["idempotency\u{1F}\(request.scope)\u{1F}\(request.key)"], on: connection)
-            let rows = try await connection.query(
-                """
-                SELECT fingerprint, token, lease_until, status, headers, body, expires_at, owner, user_uuid FROM idempotency
-                WHERE scope = \(request.scope) AND key = \(request.key)
-                """,
-                logger: logger
-            )
-            for try await (fingerprint, token, lease, status, headers, body, expires, owner, user) in rows.decode(
-                (String, String, Double, Int32?, String?, ByteBuffer?, Double?, String?, String?).self
-            ) {
-                let record = IdempotencyRecord(
-                    fingerprint: fingerprint,
-                    token: token,
-                    response: status.map {
-                        RecordedResponse(
-                            status: Int($0),
-                            headers: RecordedResponse.headers(fromJSON: headers ?? "[]"),
-                            body: body.map { Array($0.readableBytesView) } ?? []
-                        )
-                    },
-                    leaseUntil: Date(timeIntervalSince1970: lease),
-                    expiresAt: expires.map(Date.init(timeIntervalSince1970:)),
-                    owner: owner,
-                    user: user.flatMap(UUID.init(uuidString:))
-                )
-                if let outcome = record.outcome(for: request, now: now) { return outcome }
+            if let record = try await idempotencyRecord(scope: request.scope, key: request.key, on: connection),
+                let outcome = record.outcome(for: request, now: now)
+            {
+                return outcome
             }
-            let token = UUID().uuidString
             try await connection.query(
                 """
                 INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, created_at, owner)
@@ -48,6 +53,36 @@ extension PostgresStore {
             )
             return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))
         }
+    }
+
+    /// A key's record, read on `connection` (inside its transaction) or on any pooled one.
+    private func idempotencyRecord(scope: String, key: String, on connection: PostgresConnection?) async throws -> IdempotencyRecord? {
+        let query: PostgresQuery = """
+            SELECT fingerprint, token, lease_until, status, headers, body, expires_at, owner, user_uuid FROM idempotency
+            WHERE scope = \(scope) AND key = \(key)
+            """
+        let rows: PostgresRowSequence
+        if let connection {
+            rows = try await connection.query(query, logger: logger)
+        } else {
+            rows = try await client.query(query, logger: logger)
+        }
+        for try await (fingerprint, token, lease, status, headers, body, expires, owner, user) in rows.decode(
+            (String, String, Double, Int32?, String?, ByteBuffer?, Double?, String?, String?).self
+        ) {
+            return IdempotencyRecord(
+                fingerprint: fingerprint,
+                token: token,
+                response: status.map {
+                    RecordedResponse(status: Int($0), headers: RecordedResponse.headers(fromJSON: headers ?? "[]"), body: body.map { Array($0.readableBytesView) } ?? [])
+                },
+                leaseUntil: Date(timeIntervalSince1970: lease),
+                expiresAt: expires.map(Date.init(timeIntervalSince1970:)),
+                owner: owner,
+                user: user.flatMap(UUID.init(uuidString:))
+            )
+        }
+        return nil
     }
 
     public func complete(_ claim: IdempotencyClaim, response: RecordedResponse, expiresAt: Date) async throws {
