@@ -84,7 +84,7 @@ import Testing
             try await store.transaction { connection in
                 _ = try await connection.query(
                     "INSERT INTO users (uuid, realm, document, created_at) VALUES (?, ?, ?, ?)",
-                    [.text(record.uuid.uuidString), .text(record.realm), .text(try StoredDocument(record).json()), .float(0)]
+                    [.text(record.uuid.uuidString), .text(record.realm), .text(StoredDocument(record).json()), .float(0)]
                 )
                 insertedSignal.yield()
                 for await _ in release { break }

@@ -22,7 +22,7 @@ import Testing
 
     static func group(_ records: [UserRecord], in store: PostgresStore) async throws -> [InsertOutcome] {
         try await PostgresStore.commitGroup(
-            try records.map { try PendingInsert(record: $0, uniqueKeys: [.email]) },
+            records.map { PendingInsert(record: $0, uniqueKeys: [.email]) },
             client: store.client,
             schema: store.location.schema,
             logger: store.logger

@@ -18,26 +18,18 @@ struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func beginObject() {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
-        needsComma = false
+    /// An object whose fields `body` writes.
+    mutating func object(_ body: (inout JSONWriter) -> Void) {
+        open(UInt8(ascii: "{"))
+        body(&self)
+        close(UInt8(ascii: "}"))
     }
 
-    mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
-        needsComma = true
-    }
-
-    mutating func beginArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
-        needsComma = false
-    }
-
-    mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
-        needsComma = true
+    /// An array of `elements`, each written by `element`.
+    mutating func array<Elements: Sequence>(_ elements: Elements, each element: (inout JSONWriter, Elements.Element) -> Void) {
+        open(UInt8(ascii: "["))
+        for item in elements { element(&self, item) }
+        close(UInt8(ascii: "]"))
     }
 
     /// An object's key; the value written next is its value.
@@ -91,16 +83,13 @@ struct JSONWriter {
         case .number(let number): double(number)
         case .string(let text): string(text)
         case .array(let elements):
-            beginArray()
-            for element in elements { self.value(element) }
-            endArray()
+            array(elements) { writer, element in writer.value(element) }
         case .object(let fields):
-            beginObject()
-            for (name, element) in fields.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                key(name)
-                self.value(element)
+            object { writer in
+                for (name, element) in fields.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                    writer.field(name, element)
+                }
             }
-            endObject()
         }
     }
 
@@ -118,6 +107,12 @@ struct JSONWriter {
         bool(flag)
     }
 
+    mutating func field(_ name: String, _ number: Double?) {
+        guard let number else { return }
+        key(name)
+        double(number)
+    }
+
     mutating func field(_ name: String, _ number: Int64?) {
         guard let number else { return }
         key(name)
@@ -125,19 +120,24 @@ struct JSONWriter {
     }
 
     mutating func field(_ name: String, _ numbers: [Int64]?) {
-        guard let numbers else { return }
-        key(name)
-        beginArray()
-        for number in numbers { integer(number) }
-        endArray()
+        field(name, numbers) { writer, number in writer.integer(number) }
     }
 
     mutating func field(_ name: String, _ strings: [String]?) {
-        guard let strings else { return }
+        field(name, strings) { writer, text in writer.string(text) }
+    }
+
+    /// The field `name` holding an array of `elements`, each written by `element`.
+    mutating func field<Elements: Sequence>(_ name: String, _ elements: Elements?, each element: (inout JSONWriter, Elements.Element) -> Void) {
+        guard let elements else { return }
         key(name)
-        beginArray()
-        for text in strings { string(text) }
-        endArray()
+        array(elements, each: element)
+    }
+
+    /// The field `name` holding an object whose fields `body` writes.
+    mutating func field(_ name: String, object body: (inout JSONWriter) -> Void) {
+        key(name)
+        object(body)
     }
 
     mutating func field(_ name: String, _ value: JSONValue?) {
@@ -161,6 +161,17 @@ struct JSONWriter {
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func open(_ bracket: UInt8) {
+        separate()
+        bytes.append(bracket)
+        needsComma = false
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
+        needsComma = true
     }
 
     private mutating func appendDecimal(_ number: Int64) {

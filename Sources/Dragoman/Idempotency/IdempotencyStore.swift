@@ -30,16 +30,12 @@ public struct RecordedResponse: Sendable, Equatable, Codable {
     /// written for every keyed create).
     var headersJSON: String {
         var writer = JSONWriter(capacity: 64 * max(headers.count, 1))
-        writer.beginArray()
-        for field in headers {
-            writer.beginObject()
-            writer.key("name")
-            writer.string(field.name)
-            writer.key("value")
-            writer.string(field.value)
-            writer.endObject()
+        writer.array(headers) { writer, field in
+            writer.object { writer in
+                writer.field("name", field.name)
+                writer.field("value", field.value)
+            }
         }
-        writer.endArray()
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 

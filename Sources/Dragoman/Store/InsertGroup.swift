@@ -8,9 +8,9 @@ struct PendingInsert: Sendable {
     let document: String
     let held: [(key: UniqueKey, value: String)]
 
-    init(record: UserRecord, uniqueKeys: [UniqueKey]) throws {
+    init(record: UserRecord, uniqueKeys: [UniqueKey]) {
         self.record = record
-        self.document = try StoredDocument(record).json()
+        self.document = StoredDocument(record).json()
         self.held = uniqueKeys.compactMap { key in record.keyValue(key).map { (key, $0) } }
     }
 }

@@ -7,8 +7,8 @@ import SQLiteNIO
 struct SQLiteUserInsert: GroupableWrite, InsertGroupStatements {
     let pending: PendingInsert
 
-    init(record: UserRecord, uniqueKeys: [UniqueKey]) throws {
-        pending = try PendingInsert(record: record, uniqueKeys: uniqueKeys)
+    init(record: UserRecord, uniqueKeys: [UniqueKey]) {
+        pending = PendingInsert(record: record, uniqueKeys: uniqueKeys)
     }
 
     static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [InsertOutcome] {

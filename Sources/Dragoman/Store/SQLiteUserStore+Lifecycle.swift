@@ -5,7 +5,7 @@ import SQLiteNIO
 extension SQLiteUserStore {
     /// Runs in the writer's transaction, so the uniqueness check and the write are one step.
     public func update(_ user: User, uniqueKeys: [UniqueKey]) async throws -> UpdateOutcome {
-        let document = try StoredDocument(user).json()
+        let document = StoredDocument(user).json()
         let keys = user.keyColumns
         let uuid = user.id.uuid.uuidString
         return try await writer.write { connection in

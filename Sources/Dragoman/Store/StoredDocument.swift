@@ -27,18 +27,15 @@ struct StoredDocument: Codable, Equatable {
     /// seconds since 2001, `nil` fields left out), written by hand because it is written on
     /// every create (issue 10's profile: Foundation's coder was a tenth of a create). Documents
     /// written by either read back the same (tests hold both ways).
-    func json() throws -> String {
+    func json() -> String {
         var writer = JSONWriter(capacity: 512)
-        writer.beginObject()
-        writer.key("profile")
-        Self.write(profile, to: &writer)
-        writer.field("passwordHash", passwordHash)
-        writer.key("createdAt")
-        writer.double(createdAt.timeIntervalSinceReferenceDate)
-        writer.key("updatedAt")
-        writer.double(updatedAt.timeIntervalSinceReferenceDate)
-        writer.field("createdBy", createdBy)
-        writer.endObject()
+        writer.object { writer in
+            writer.field("profile", object: { writer in Self.write(profile, to: &writer) })
+            writer.field("passwordHash", passwordHash)
+            writer.field("createdAt", createdAt.timeIntervalSinceReferenceDate)
+            writer.field("updatedAt", updatedAt.timeIntervalSinceReferenceDate)
+            writer.field("createdBy", createdBy)
+        }
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 
@@ -77,8 +74,8 @@ struct StoredDocument: Codable, Equatable {
     /// Deeper than any document Dragoman writes (request bodies are parsed to a lower limit).
     static let maxDepth = 256
 
+    /// The profile's fields (inside its object).
     private static func write(_ profile: UserProfile, to writer: inout JSONWriter) {
-        writer.beginObject()
         writer.field("givenName", profile.givenName)
         writer.field("familyName", profile.familyName)
         writer.field("displayName", profile.displayName)
@@ -89,13 +86,12 @@ struct StoredDocument: Codable, Equatable {
         writer.field("state", profile.state)
         writer.field("language", profile.language)
         writer.field("active", profile.active)
-        writer.key("channels")
-        writer.beginObject()
-        writer.field("email", profile.channels.email)
-        writer.field("sms", profile.channels.sms)
-        writer.field("voice", profile.channels.voice)
-        writer.field("whatsapp", profile.channels.whatsapp)
-        writer.endObject()
+        writer.field("channels", object: { writer in
+            writer.field("email", profile.channels.email)
+            writer.field("sms", profile.channels.sms)
+            writer.field("voice", profile.channels.voice)
+            writer.field("whatsapp", profile.channels.whatsapp)
+        })
         writer.field("permissionIDs", profile.permissionIDs)
         writer.field("groupIDs", profile.groupIDs)
         writer.field("appIDs", profile.appIDs)
@@ -103,11 +99,9 @@ struct StoredDocument: Codable, Equatable {
         writer.field("identity", profile.identity)
         writer.field("metadata", profile.metadata)
         writer.field("lastActiveDate", profile.lastActiveDate)
-        if let service = profile.service {
-            writer.key("service")
-            writer.beginObject()
-            writer.key("serviceID")
-            writer.string(service.serviceID)
+        guard let service = profile.service else { return }
+        writer.field("service", object: { writer in
+            writer.field("serviceID", service.serviceID)
             writer.field("preRegister", service.preRegister)
             writer.field("skipRegistrationConfirmation", service.skipRegistrationConfirmation)
             writer.field("groupGUID", service.groupGUID)
@@ -116,9 +110,7 @@ struct StoredDocument: Codable, Equatable {
             writer.field("enableESignatures", service.enableESignatures)
             writer.field("defaultSecure", service.defaultSecure?.rawValue)
             writer.field("blacklistMode", service.blacklistMode?.rawValue)
-            writer.endObject()
-        }
-        writer.endObject()
+        })
     }
 
     private static func profile(_ value: JSONValue) throws -> UserProfile {

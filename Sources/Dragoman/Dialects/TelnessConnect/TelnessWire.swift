@@ -87,58 +87,39 @@ enum TelnessCursor {
 extension TelnessUser: JSONWritable {
     /// Keys in byte order, as `JSONEncoder`'s `sortedKeys` writes them.
     func write(to writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.key("createdAt")
-        writer.string(createdAt)
-        writer.field("customerIds", customerIds)
-        writer.key("customers")
-        writer.beginArray()
-        for customer in customers {
-            writer.beginObject()
-            writer.key("customerId")
-            writer.string(customer.customerId)
-            writer.key("name")
-            writer.string(customer.name)
-            writer.endObject()
+        writer.object { writer in
+            writer.field("createdAt", createdAt)
+            writer.field("customerIds", customerIds)
+            writer.field("customers", customers) { writer, customer in
+                writer.object { writer in
+                    writer.field("customerId", customer.customerId)
+                    writer.field("name", customer.name)
+                }
+            }
+            writer.field("email", email)
+            writer.field("identity", identity)
+            writer.field("metadata", metadata)
+            writer.field("msisdn", msisdn)
+            writer.field("name", name)
+            writer.field("updatedAt", updatedAt)
+            writer.field("userId", userId)
         }
-        writer.endArray()
-        writer.field("email", email)
-        writer.field("identity", identity)
-        writer.field("metadata", metadata)
-        writer.field("msisdn", msisdn)
-        writer.key("name")
-        writer.string(name)
-        writer.key("updatedAt")
-        writer.string(updatedAt)
-        writer.key("userId")
-        writer.string(userId)
-        writer.endObject()
     }
 }
 
 extension TelnessError: JSONWritable {
     func write(to writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.key("code")
-        writer.string(code)
-        if let details {
-            writer.key("details")
-            writer.beginArray()
-            for detail in details {
-                writer.beginObject()
-                writer.key("code")
-                writer.string(detail.code)
-                writer.key("message")
-                writer.string(detail.message)
-                writer.key("property")
-                writer.string(detail.property)
-                writer.endObject()
+        writer.object { writer in
+            writer.field("code", code)
+            writer.field("details", details) { writer, detail in
+                writer.object { writer in
+                    writer.field("code", detail.code)
+                    writer.field("message", detail.message)
+                    writer.field("property", detail.property)
+                }
             }
-            writer.endArray()
+            writer.field("hint", hint)
+            writer.field("message", message)
         }
-        writer.field("hint", hint)
-        writer.key("message")
-        writer.string(message)
-        writer.endObject()
     }
 }

@@ -179,23 +179,15 @@ enum VoltMX {
 extension VoltMXMessage: JSONWritable {
     /// Keys in byte order, as `JSONEncoder`'s `sortedKeys` writes them.
     func write(to writer: inout JSONWriter) {
-        writer.beginObject()
-        if let errors {
-            writer.key("errors")
-            writer.beginArray()
-            for error in errors {
-                writer.beginObject()
-                writer.key("attribute")
-                writer.string(error.attribute)
-                writer.key("message")
-                writer.string(error.message)
-                writer.endObject()
+        writer.object { writer in
+            writer.field("errors", errors) { writer, error in
+                writer.object { writer in
+                    writer.field("attribute", error.attribute)
+                    writer.field("message", error.message)
+                }
             }
-            writer.endArray()
+            writer.field("id", id)
+            writer.field("message", message)
         }
-        writer.field("id", id)
-        writer.key("message")
-        writer.string(message)
-        writer.endObject()
     }
 }

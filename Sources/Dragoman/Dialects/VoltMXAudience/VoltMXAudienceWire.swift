@@ -37,21 +37,21 @@ struct AudienceMember: Encodable {
 extension AudienceMember: JSONWritable {
     /// Keys in byte order, as `JSONEncoder`'s `sortedKeys` writes them.
     func write(to writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.field("active", active)
-        writer.field("country", country)
-        writer.field("createdDateStr", createdDateStr)
-        writer.field("email", email)
-        writer.field("emailSubscription", emailSubscription)
-        writer.field("firstName", firstName)
-        writer.field("id", id)
-        writer.field("lastActiveDateStr", lastActiveDateStr)
-        writer.field("lastModifiedDateStr", lastModifiedDateStr)
-        writer.field("lastName", lastName)
-        writer.field("mobileNumber", mobileNumber)
-        writer.field("smsSubscription", smsSubscription)
-        writer.field("state", state)
-        writer.field("voiceSubscription", voiceSubscription)
-        writer.endObject()
+        writer.object { writer in
+            writer.field("active", active)
+            writer.field("country", country)
+            writer.field("createdDateStr", createdDateStr)
+            writer.field("email", email)
+            writer.field("emailSubscription", emailSubscription)
+            writer.field("firstName", firstName)
+            writer.field("id", id)
+            writer.field("lastActiveDateStr", lastActiveDateStr)
+            writer.field("lastModifiedDateStr", lastModifiedDateStr)
+            writer.field("lastName", lastName)
+            writer.field("mobileNumber", mobileNumber)
+            writer.field("smsSubscription", smsSubscription)
+            writer.field("state", state)
+            writer.field("voiceSubscription", voiceSubscription)
+        }
     }
 }

@@ -15,15 +15,7 @@ extension PostgresStore {
     /// the row again inside it.
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
         let token = UUID().uuidString
-        let inserted = try await client.query(
-            """
-            INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, created_at, owner)
-            VALUES (\(request.scope), \(request.key), \(request.fingerprint), \(token), \(request.leaseUntil.timeIntervalSince1970),
-                \(now.timeIntervalSince1970), \(request.owner))
-            ON CONFLICT (scope, key) DO NOTHING RETURNING token
-            """,
-            logger: logger
-        )
+        let inserted = try await client.query(Self.claimInsert(request, token: token, now: now, onConflict: "DO NOTHING RETURNING token"), logger: logger)
         for try await _ in inserted.decode(String.self) {
             return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))
         }
@@ -40,19 +32,25 @@ extension PostgresStore {
             {
                 return outcome
             }
-            try await connection.query(
-                """
-                INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, created_at, owner)
-                VALUES (\(request.scope), \(request.key), \(request.fingerprint), \(token), \(request.leaseUntil.timeIntervalSince1970),
-                    \(now.timeIntervalSince1970), \(request.owner))
-                ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, token = excluded.token,
+            let takeOver = """
+                DO UPDATE SET fingerprint = excluded.fingerprint, token = excluded.token,
                     lease_until = excluded.lease_until, status = NULL, headers = NULL, body = NULL,
                     created_at = excluded.created_at, expires_at = NULL, owner = excluded.owner, user_uuid = NULL
-                """,
-                logger: logger
-            )
+                """
+            try await connection.query(Self.claimInsert(request, token: token, now: now, onConflict: takeOver), logger: logger)
             return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))
         }
+    }
+
+    /// The claim's row for `request`, and what to do when the key has one (`onConflict`, SQL
+    /// of Dragoman's own, never a caller's text).
+    private static func claimInsert(_ request: IdempotencyRequest, token: String, now: Date, onConflict: String) -> PostgresQuery {
+        """
+        INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, created_at, owner)
+        VALUES (\(request.scope), \(request.key), \(request.fingerprint), \(token), \(request.leaseUntil.timeIntervalSince1970),
+            \(now.timeIntervalSince1970), \(request.owner))
+        ON CONFLICT (scope, key) \(unescaped: onConflict)
+        """
     }
 
     /// A key's record, read on `connection` (inside its transaction) or on any pooled one.

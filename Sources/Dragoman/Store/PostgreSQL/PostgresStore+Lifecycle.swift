@@ -6,7 +6,7 @@ extension PostgresStore {
     /// Under the same advisory locks as creates, so an update and a create (or two updates)
     /// claiming one value wait for each other, across every instance.
     public func update(_ user: User, uniqueKeys: [UniqueKey]) async throws -> UpdateOutcome {
-        let document = try StoredDocument(user).json()
+        let document = StoredDocument(user).json()
         let keys = user.keyColumns
         let uuid = user.id.uuid.uuidString
         return try await client.withTransaction(logger: logger) { connection in

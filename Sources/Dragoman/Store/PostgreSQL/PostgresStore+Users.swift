@@ -5,7 +5,7 @@ import PostgresNIO
 extension PostgresStore {
     /// Queued for the next group commit (``PostgresInsertGroups``).
     public func insert(_ record: UserRecord, uniqueKeys: [UniqueKey]) async throws -> InsertOutcome {
-        try await inserts.insert(try PendingInsert(record: record, uniqueKeys: uniqueKeys))
+        try await inserts.insert(PendingInsert(record: record, uniqueKeys: uniqueKeys))
     }
 
     /// Commits `writes` in one transaction: creates that share a unique value wait for each
