@@ -61,6 +61,15 @@ import Testing
         }
     }
 
+    @Test func aMintedRequestIDWithAShortHighHalfIsPaddedTo32HexDigits() {
+        // Hummingbird's id is its process-wide high half without leading zeros, then 16 digits.
+        let short = "3f92d1f58cee5" + "04ace0a206fac69db1".suffix(16)
+        #expect(RequestRecord.requestID(from: nil, minted: short) == "000" + short)
+        #expect(RequestRecord.requestID(from: "has space", minted: short).count == 32)
+        let full = String(repeating: "a", count: 32)
+        #expect(RequestRecord.requestID(from: nil, minted: full) == full)
+    }
+
     @Test func theRouteTemplateIsLoggedNeverTheRawPath() async throws {
         let (logger, handler) = Self.capturing()
         try await TestGateway().run(logger: logger) { client in

@@ -22,6 +22,12 @@ struct TestGateway {
         var configuration = GatewayConfiguration()
         configuration.port = 0
         configuration.bcryptCost = 4
+        // A test's client connects when the gateway starts and may first wait on a second
+        // gateway (a backend, a PostgreSQL schema) before its first request; on a loaded CI
+        // machine that wait passed the 10 s header timeout and the connection was closed
+        // under the test. The suites that test the timeouts set their own.
+        configuration.connectionLimits.headerTimeout = .seconds(120)
+        configuration.connectionLimits.idleTimeout = .seconds(120)
         configuration.storePath = directory.appendingPathComponent("dragoman.sqlite").path
         if engine == .postgres { configuration.storeURL = TestPostgres.freshLocation() }
         // Dialect suites test the dialects; AuthenticationTests closes the routes again.
