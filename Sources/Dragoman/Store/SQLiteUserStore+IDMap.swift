@@ -1,3 +1,4 @@
+import DragomanCore
 public import Foundation
 import SQLiteNIO
 
@@ -55,7 +56,7 @@ struct SQLiteIDMapping: GroupableWrite {
     static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [MappedID] {
         _ = try await connection.query(
             "INSERT INTO id_map (uuid, upstream, backend_id, created_at) VALUES \(rows("(?, ?, ?, ?)", writes.count)) ON CONFLICT (upstream, backend_id) DO NOTHING",
-            writes.flatMap { [SQLiteData.text(UUID().uuidString), .text($0.upstream), .text($0.backendID), .float($0.now.timeIntervalSince1970)] }
+            writes.flatMap { [SQLiteData.text(UUID.random().uuidString), .text($0.upstream), .text($0.backendID), .float($0.now.timeIntervalSince1970)] }
         )
         let rows = try await connection.query(
             "SELECT serial, uuid, backend_id, created_at, upstream FROM id_map WHERE (upstream, backend_id) IN (VALUES \(rows("(?, ?)", writes.count)))",

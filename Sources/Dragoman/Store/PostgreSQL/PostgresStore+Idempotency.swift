@@ -1,3 +1,4 @@
+import DragomanCore
 public import Foundation
 import NIOCore
 import PostgresNIO
@@ -14,7 +15,7 @@ extension PostgresStore {
     /// claim) is taken over under the key's advisory lock, which every takeover takes, reading
     /// the row again inside it.
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
-        let token = UUID().uuidString
+        let token = UUID.random().uuidString
         let inserted = try await client.query(Self.claimInsert(request, token: token, now: now, onConflict: "DO NOTHING RETURNING token"), logger: logger)
         for try await _ in inserted.decode(String.self) {
             return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))
