@@ -55,7 +55,10 @@ struct SQLiteIDMapping: GroupableWrite {
 
     static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [MappedID] {
         _ = try await connection.query(
-            "INSERT INTO id_map (uuid, upstream, backend_id, created_at) VALUES \(rows("(?, ?, ?, ?)", writes.count)) ON CONFLICT (upstream, backend_id) DO NOTHING",
+            // OR IGNORE (not ON CONFLICT on the backend's id alone) so that no row can abort the
+            // statement and SQLite keeps no statement journal for it; the only other constraint
+            // is the random uuid's.
+            "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES \(rows("(?, ?, ?, ?)", writes.count))",
             writes.flatMap { [SQLiteData.text(UUID.random().uuidString), .text($0.upstream), .text($0.backendID), .float($0.now.timeIntervalSince1970)] }
         )
         let rows = try await connection.query(
