@@ -89,11 +89,12 @@ func buildRouter(
     let clients = try UpstreamHTTPClients(upstreams: configuration.upstreams)
     do {
         let router = try buildRouter(
-            configuration: configuration, service: service, store: store, http: clients.clients, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer
+            configuration: configuration, service: service, store: store, http: clients, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer
         )
         return BuiltRouter(responder: router.buildResponder(), clients: clients)
     } catch {
         for client in clients.clients.values { try? client.syncShutdown() }
+        // The pools hold no connection before their first exchange.
         throw error
     }
 }
@@ -105,7 +106,7 @@ func buildRouter(
     configuration: GatewayConfiguration,
     service: UserService,
     store: any GatewayStore,
-    http: [String: HTTPClient],
+    http: UpstreamHTTPClients,
     edge: EdgeResponder,
     lifecycle: GatewayLifecycle = GatewayLifecycle(),
     metrics: GatewayMetrics = GatewayMetrics(),
@@ -138,8 +139,8 @@ func buildRouter(
     let chain = AuthChain(verifier: verifier, throttle: throttle, realm: configuration.realm, carriers: carriers)
     var clients: [String: UpstreamClient] = [:]
     for (name, upstream) in configuration.upstreams {
-        if let client = http[name] {
-            clients[name] = UpstreamClient(configuration: upstream, http: client, signIn: configuration.backendDialect(upstream.dialect)?.signIn)
+        if let pool = http.pools[name] {
+            clients[name] = UpstreamClient(configuration: upstream, pool: pool, signIn: configuration.backendDialect(upstream.dialect)?.signIn)
         }
     }
     HealthController(store: store, upstreams: clients, lifecycle: lifecycle).addRoutes(to: router)
@@ -198,7 +199,7 @@ func buildRouter(
             }
         }
     }
-    if let name = configuration.proxyUpstream, let upstream = configuration.upstreams[name], let client = http[name] {
+    if let name = configuration.proxyUpstream, let upstream = configuration.upstreams[name], let client = http.clients[name] {
         ReverseProxy(upstream: upstream, http: client).addRoutes(to: router)
     }
     return router

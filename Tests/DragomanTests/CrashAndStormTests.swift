@@ -167,6 +167,7 @@ struct CrashAndStormTests {
         for _ in 0..<20 {
             let connection = try await RawConnection.open(
                 port: process.port,
+                host: process.host,
                 sending: "POST /users HTTP/1.1\r\nHost: x\r\nX-API-Key: \(GatewayProcess.apiKey)\r\nConnection: close\r\n"
                     + "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
             )
@@ -186,7 +187,7 @@ struct CrashAndStormTests {
         let (directory, arguments) = try Self.storeArguments(.sqlite)
         let process = try await GatewayProcess.start(directory: directory, arguments: arguments)
         defer { process.kill() }
-        let connection = try await RawConnection.open(port: process.port, sending: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        let connection = try await RawConnection.open(port: process.port, host: process.host, sending: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         let answer = await connection.readAvailable(timeout: 5)
         #expect(answer.text.hasPrefix("HTTP/1.1 200"))
         let started = Date()

@@ -101,6 +101,14 @@ import Tracing
         }
     }
 
+    @Test func upstreamClientsStartNoSpanOfTheirOwnBesideTheGatewaysUpstreamSpan() async throws {
+        // With a bootstrapped tracer AsyncHTTPClient would add a second client span per exchange.
+        let clients = try UpstreamHTTPClients(upstreams: ["b": UpstreamConfiguration(name: "b", baseURL: "http://127.0.0.1:1", dialect: .telnessConnect)])
+        #expect(!clients.clients.isEmpty)
+        for client in clients.clients.values { #expect(client.tracer == nil) }
+        try await clients.shutdown()
+    }
+
     @Test func aMalformedTraceparentIsNotPassedOnAndNotRefused() async throws {
         try await Self.withCapturingBackend { port, received in
             try await ReverseProxyTests.proxied(port: port).run { client in

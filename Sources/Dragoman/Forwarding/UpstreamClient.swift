@@ -17,15 +17,15 @@ import NIOPosix
 /// processed). A timed-out request is not retried: the caller's deadline is already spent.
 final class UpstreamClient: Sendable {
     let configuration: UpstreamConfiguration
-    let http: HTTPClient
+    let pool: UpstreamConnectionPool
     let breaker: CircuitBreaker
     /// The backend dialect's own login, for `auth.scheme: session`.
     let signIn: (any BackendSignIn)?
     private let session = NIOLockedValueBox<String?>(nil)
 
-    init(configuration: UpstreamConfiguration, http: HTTPClient, signIn: (any BackendSignIn)?) {
+    init(configuration: UpstreamConfiguration, pool: UpstreamConnectionPool, signIn: (any BackendSignIn)?) {
         self.configuration = configuration
-        self.http = http
+        self.pool = pool
         self.signIn = signIn
         self.breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, cooldown: configuration.breakerCooldown)
     }
@@ -93,54 +93,46 @@ final class UpstreamClient: Sendable {
     }
 
     private func exchange(_ request: BackendRequest, logger: Logger) async throws(TransportFault) -> BackendResponse {
-        var outgoing = try Self.outgoing(request, baseURL: configuration.baseURL)
-        TracePropagation.inject(into: &outgoing.headers)
-        try await sign(&outgoing, logger: logger)
-        return try await execute(outgoing)
+        var headers = Self.headers(request, host: pool.address.hostHeader)
+        TracePropagation.inject(into: &headers)
+        try await sign(&headers, logger: logger)
+        return try await execute(request, headers: headers)
     }
 
-    private static func outgoing(_ request: BackendRequest, baseURL: String) throws(TransportFault) -> HTTPClient.Request {
+    /// The header block sent: `Host`, `Accept`, the content type and length, and the request's own.
+    private static func headers(_ request: BackendRequest, host: String) -> HTTPHeaders {
         var headers = HTTPHeaders()
-        headers.reserveCapacity(request.headers.count + 4)
+        headers.reserveCapacity(request.headers.count + 6)
+        headers.add(name: "Host", value: host)
         headers.add(name: "Accept", value: "application/json")
         if let contentType = request.contentType { headers.add(name: "Content-Type", value: contentType) }
-        for field in request.headers { headers.add(name: field.name.rawName, value: field.value) }
-        do {
-            return try HTTPClient.Request(
-                url: baseURL + request.path,
-                method: HTTPMethod(rawValue: request.method.rawValue),
-                headers: headers,
-                body: request.body.map { .bytes($0) }
-            )
-        } catch {
-            throw TransportFault(error)
+        if let body = request.body {
+            headers.add(name: "Content-Length", value: String(body.count))
+        } else if request.method == .post || request.method == .put || request.method == .patch {
+            headers.add(name: "Content-Length", value: "0")
         }
+        for field in request.headers { headers.add(name: field.name.rawName, value: field.value) }
+        return headers
     }
 
-    /// One exchange through AsyncHTTPClient's event-loop API, on the event loop this request
-    /// already runs on (its connection's, the task's executor preference): its async API would
-    /// start an unstructured task and an actor hop per request and pick a random event loop,
-    /// waking other threads twice or more per exchange (issue 10's profile).
-    private func execute(_ outgoing: HTTPClient.Request) async throws(TransportFault) -> BackendResponse {
-        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? http.eventLoopGroup.any()
-        let task = http.execute(
-            request: outgoing,
-            delegate: ResponseAccumulator(request: outgoing, maxBodySize: Self.maxBodyBytes),
-            eventLoop: .delegate(on: loop),
-            deadline: .now() + .milliseconds(Int64(configuration.requestTimeout * 1000))
+    /// One exchange through the upstream's connection pool, on the event loop this request
+    /// already runs on (its connection's, the task's executor preference).
+    private func execute(_ request: BackendRequest, headers: HTTPHeaders) async throws(TransportFault) -> BackendResponse {
+        let head = HTTPRequestHead(
+            version: .http1_1,
+            method: HTTPMethod(rawValue: request.method.rawValue),
+            uri: pool.address.basePath + request.path,
+            headers: headers
         )
+        let deadline = NIODeadline.now() + .milliseconds(Int64(configuration.requestTimeout * 1000))
         do {
-            let response = try await withTaskCancellationHandler {
-                try await task.futureResult.get()
-            } onCancel: {
-                task.cancel()
+            let answer = try await pool.exchange(head, body: request.body.map { ByteBuffer(bytes: $0) }, deadline: deadline)
+            var fields = HTTPFields()
+            fields.reserveCapacity(answer.head.headers.count)
+            for header in answer.head.headers {
+                if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
             }
-            var headers = HTTPFields()
-            headers.reserveCapacity(response.headers.count)
-            for header in response.headers {
-                if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
-            }
-            return BackendResponse(status: Int(response.status.code), headers: headers, body: response.body.map { Array($0.readableBytesView) } ?? [])
+            return BackendResponse(status: Int(answer.head.status.code), headers: fields, body: answer.body.map { Array($0.readableBytesView) } ?? [])
         } catch {
             throw TransportFault(error)
         }
@@ -149,26 +141,27 @@ final class UpstreamClient: Sendable {
     /// The largest backend answer read (a user, a page of users).
     static let maxBodyBytes = 4 << 20
 
-    private func sign(_ request: inout HTTPClient.Request, logger: Logger) async throws(TransportFault) {
+    private func sign(_ headers: inout HTTPHeaders, logger: Logger) async throws(TransportFault) {
         switch configuration.authentication {
         case .none:
             break
         case .basic(let user, let password):
-            request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password.exposedValue)".utf8).base64EncodedString())
+            headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password.exposedValue)".utf8).base64EncodedString())
         case .apiKey(let header, let key):
-            request.headers.add(name: header, value: key.exposedValue)
+            headers.add(name: header, value: key.exposedValue)
         case .bearer(let key):
-            request.headers.add(name: "Authorization", value: "Bearer \(key.exposedValue)")
+            headers.add(name: "Authorization", value: "Bearer \(key.exposedValue)")
         case .session(let user, let password):
             guard let signIn else { throw TransportFault.refusedLogin }
-            request.headers.add(name: signIn.sessionHeader, value: try await sessionID(signIn, user: user, password: password, logger: logger))
+            headers.add(name: signIn.sessionHeader, value: try await sessionID(signIn, user: user, password: password, logger: logger))
         }
     }
 
     /// The current session, signing in with the backend dialect's login when there is none.
     private func sessionID(_ signIn: any BackendSignIn, user: String, password: Secret, logger: Logger) async throws(TransportFault) -> String {
         if let id = session.withLockedValue({ $0 }) { return id }
-        let response = try await execute(try Self.outgoing(signIn.request(user: user, password: password), baseURL: configuration.baseURL))
+        let login = signIn.request(user: user, password: password)
+        let response = try await execute(login, headers: Self.headers(login, host: pool.address.hostHeader))
         guard (200..<300).contains(response.status), let id = signIn.sessionID(in: response) else {
             logger.error("Backend login failed", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.status": "\(response.status)"])
             throw TransportFault.refusedLogin
@@ -190,7 +183,15 @@ enum TransportFault: Error {
     case refusedLogin
 
     init(_ error: any Error) {
-        if let client = error as? HTTPClientError {
+        if let exchange = error as? UpstreamExchangeError {
+            switch exchange {
+            case .timeout: self = .timeout
+            case .closed: self = .broken("the connection closed before the whole answer")
+            case .tooLarge: self = .broken("the answer is larger than \(UpstreamClient.maxBodyBytes) bytes")
+            case .busy: self = .broken("the connection was busy")
+            case .noConnectionFree: self = .unreachable("no connection came free within the connect timeout")
+            }
+        } else if let client = error as? HTTPClientError {
             switch client {
             case .deadlineExceeded, .readTimeout, .writeTimeout: self = .timeout
             case .connectTimeout: self = .unreachable("connect timeout")

@@ -5,10 +5,16 @@ import NIOCore
 @testable import Dragoman
 
 /// The real `dragoman` executable, started in `directory` on a port it picks, killed with SIGKILL.
+///
+/// Each process listens on a loopback address of its own (`127.0.0.2`–`127.0.0.254`), not on
+/// `127.0.0.1`: once a process stops listening, an HTTP client still retrying its queued
+/// requests would otherwise reach whichever in-process test gateway of a parallel suite was
+/// next given the freed port, and count that gateway's 201 as the process's.
 struct GatewayProcess: @unchecked Sendable {
     static let apiKey = "dgm_crash_test_key"
     static let password = "process-Pa55word"
     let process = Process()
+    let host = "127.0.0.\(Int.random(in: 2...254))"
     let port: Int
     /// Where the process's output goes.
     let logFile: URL?
@@ -36,7 +42,7 @@ struct GatewayProcess: @unchecked Sendable {
     init(directory: URL, arguments: [String], environment: [String: String] = [:]) throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
         process.executableURL = executable
-        process.arguments = ["serve", "--port", "0"] + arguments
+        process.arguments = ["serve", "--host", host, "--port", "0"] + arguments
         process.currentDirectoryURL = directory
         // No config file in `directory`: the defaults, plus a principal whose key comes from the environment.
         process.environment = [
@@ -54,7 +60,7 @@ struct GatewayProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning {
             seen = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let range = seen.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+            if let range = seen.range(of: #"listening on 127\.0\.0\.\d+:(\d+)"#, options: .regularExpression) {
                 port = Int(seen[range].split(separator: ":").last ?? "") ?? 0
                 return
             }
@@ -81,7 +87,7 @@ struct GatewayProcess: @unchecked Sendable {
     }
 
     func send(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) async throws -> ProcessReply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        var request = HTTPClientRequest(url: "http://\(host):\(port)\(path)")
         request.method = .RAW(value: method)
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -15,12 +15,12 @@ final class RawConnection: @unchecked Sendable {
     /// off the cooperative pool.
     /// With `sending`, the bytes go out in the same step as the connect, so a loaded machine
     /// cannot delay them past a short header timeout.
-    static func open(port: Int, source: String = "127.0.0.1", sending first: String? = nil) async throws -> RawConnection {
+    static func open(port: Int, host: String = "127.0.0.1", source: String = "127.0.0.1", sending first: String? = nil) async throws -> RawConnection {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(
                     with: Result {
-                        let connection = try RawConnection(port: port, source: source)
+                        let connection = try RawConnection(port: port, host: host, source: source)
                         if let first { try connection.sendNow(Array(first.utf8)) }
                         return connection
                     }
@@ -29,7 +29,7 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
-    private init(port: Int, source: String) throws {
+    private init(port: Int, host: String, source: String) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawConnectionError.failed("socket") }
         var local = sockaddr_in()
@@ -38,7 +38,7 @@ final class RawConnection: @unchecked Sendable {
         var remote = sockaddr_in()
         remote.sin_family = sa_family_t(AF_INET)
         remote.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr)
+        inet_pton(AF_INET, host, &remote.sin_addr)
         let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         let connected = withUnsafePointer(to: &remote) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

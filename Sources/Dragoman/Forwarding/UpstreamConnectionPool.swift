@@ -1,0 +1,247 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// Where a backend is, parsed once from its base URL: the address to connect to, the `Host`
+/// header, whether TLS is spoken, and the context path every request path goes under.
+struct UpstreamAddress: Sendable, Equatable {
+    let host: String
+    let port: Int
+    let tls: Bool
+    let hostHeader: String
+    /// The base URL's path, as written (`/kpns`), or empty.
+    let basePath: String
+
+    /// `nil` unless `baseURL` is an `http://` or `https://` URL with a host.
+    init?(baseURL: String) {
+        guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else { return nil }
+        tls = scheme == "https"
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        port = components.port ?? (tls ? 443 : 80)
+        let bracketed = self.host.contains(":") ? "[\(self.host)]" : self.host
+        hostHeader = components.port == nil ? bracketed : "\(bracketed):\(port)"
+        let path = components.percentEncodedPath
+        basePath = path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+}
+
+/// Keep-alive HTTP/1.1 connections to one backend, for the exchanges a forwarding route makes
+/// (a translated create, read, update, delete, list or login: small, whole bodies).
+///
+/// AsyncHTTPClient stays the client of the reverse proxy, which streams; for these exchanges it
+/// cost about a fifth of a forwarded create's CPU (issue 10's profile), most of it in machinery
+/// a whole-body exchange does not need, and it flushes a request's head on its own before the
+/// body, so every create crossed loopback as two packets. Here an exchange runs on the event
+/// loop the request already runs on, with a connection opened on that loop when it has none idle,
+/// and is written with one flush.
+///
+/// At most `maxConnections` exchanges run at once, each on a connection of its own; more wait,
+/// first come first served, until one finishes, for at most the connect timeout (then
+/// ``UpstreamExchangeError/noConnectionFree``: nothing was sent) or their deadline if that is
+/// sooner. At most `maxConnections` connections stay open, idle ones being reused on their own
+/// loop first.
+final class UpstreamConnectionPool: Sendable {
+    /// The connections and the exchanges waiting for one.
+    private struct State {
+        var idle: [ObjectIdentifier: [any Channel]] = [:]
+        var open = 0
+        var running = 0
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+        var nextWaiter: UInt64 = 0
+        var closed = false
+    }
+
+    let address: UpstreamAddress
+    private let connectTimeout: TimeAmount
+    private let maxConnections: Int
+    private let maxBodyBytes: Int
+    private let tls: NIOSSLContext?
+    private let group: any EventLoopGroup
+    private let state = NIOLockedValueBox(State())
+
+    init(
+        address: UpstreamAddress,
+        tls: TLSConfiguration?,
+        connectTimeout: TimeAmount,
+        maxConnections: Int,
+        maxBodyBytes: Int,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        self.address = address
+        self.tls = address.tls ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil
+        self.connectTimeout = connectTimeout
+        self.maxConnections = max(1, maxConnections)
+        self.maxBodyBytes = maxBodyBytes
+        self.group = group
+    }
+
+    /// Sends `head` and `body` to the backend and returns its whole answer; throws
+    /// ``UpstreamExchangeError``, or the connection's own error when it could not be opened.
+    func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, deadline: NIODeadline) async throws -> UpstreamAnswer {
+        try await startExchange(deadline: deadline)
+        defer { finishExchange() }
+        let channel = try await connection(on: MultiThreadedEventLoopGroup.currentEventLoop, deadline: deadline)
+        let promise = channel.eventLoop.makePromise(of: UpstreamAnswer.self)
+        channel.writeAndFlush(UpstreamExchange(head: head, body: body, deadline: deadline, promise: promise), promise: nil)
+        do {
+            // A cancelled request (its caller went away) closes the connection, which ends the
+            // exchange at once instead of at its deadline.
+            let answer = try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+            if answer.head.isKeepAlive { giveBack(channel) } else { channel.close(promise: nil) }
+            return answer
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+    }
+
+    /// Closes every idle connection and fails every waiting exchange; exchanges in progress
+    /// finish, and their connections are closed after them.
+    func shutdown() async {
+        let (idle, waiters) = state.withLockedValue { state in
+            state.closed = true
+            defer { state.idle = [:]; state.waiters = [] }
+            return (state.idle.values.flatMap { $0 }, state.waiters)
+        }
+        for waiter in waiters { waiter.continuation.resume(throwing: UpstreamExchangeError.closed) }
+        for channel in idle { try? await channel.close() }
+    }
+
+    /// Open connections (idle or in use), for the tests.
+    var openConnections: Int { state.withLockedValue { $0.open } }
+
+    // MARK: Exchanges in turn
+
+    /// Returns when fewer than `maxConnections` exchanges run; waits its turn otherwise.
+    private func startExchange(deadline: NIODeadline) async throws {
+        enum Turn { case now, wait(UInt64), closed }
+        let id = state.withLockedValue { state -> UInt64 in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let turn = state.withLockedValue { state -> Turn in
+                    if state.closed { return .closed }
+                    if state.running < maxConnections, state.waiters.isEmpty {
+                        state.running += 1
+                        return .now
+                    }
+                    state.waiters.append((id, continuation))
+                    return .wait(id)
+                }
+                switch turn {
+                case .now: continuation.resume()
+                case .closed: continuation.resume(throwing: UpstreamExchangeError.closed)
+                case .wait(let id):
+                    let patience = NIODeadline.now() + connectTimeout
+                    let (until, error) = patience < deadline ? (patience, UpstreamExchangeError.noConnectionFree) : (deadline, .timeout)
+                    group.next().scheduleTask(deadline: until) { self.abandonWait(id, error: error) }
+                }
+            }
+        } onCancel: {
+            abandonWait(id, error: CancellationError())
+        }
+    }
+
+    /// Gives a waiting exchange its turn, or frees the slot.
+    private func finishExchange() {
+        let next = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
+            if !state.waiters.isEmpty, !state.closed { return state.waiters.removeFirst().continuation }
+            state.running -= 1
+            return nil
+        }
+        next?.resume()
+    }
+
+    /// Fails a waiting exchange that is still waiting (its deadline passed, or it was cancelled).
+    private func abandonWait(_ id: UInt64, error: any Error) {
+        let continuation = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index).continuation
+        }
+        continuation?.resume(throwing: error)
+    }
+
+    // MARK: Connections
+
+    /// An idle connection on `loop` (the caller's), else a new one there while the limit
+    /// allows, else an idle one on another loop. A caller on no event loop takes any idle one.
+    private func connection(on loop: (any EventLoop)?, deadline: NIODeadline) async throws -> any Channel {
+        let reused = state.withLockedValue { state -> (any Channel)? in
+            if let loop, let channel = state.idle[ObjectIdentifier(loop)]?.popLast() { return channel }
+            // Past the limit there is an idle connection somewhere: fewer exchanges run than it.
+            if loop == nil || state.open >= maxConnections, let other = state.idle.first(where: { !$0.value.isEmpty })?.key {
+                return state.idle[other]?.popLast()
+            }
+            state.open += 1
+            return nil
+        }
+        if let reused {
+            if reused.isActive { return reused }
+            // It closed while idle, and its close has not yet been counted.
+            return try await connection(on: loop, deadline: deadline)
+        }
+        do {
+            return try await connect(on: loop ?? group.next(), deadline: deadline)
+        } catch {
+            state.withLockedValue { $0.open -= 1 }
+            throw error
+        }
+    }
+
+    private func connect(on loop: any EventLoop, deadline: NIODeadline) async throws -> any Channel {
+        let tls = self.tls
+        let host = address.host
+        let maxBodyBytes = self.maxBodyBytes
+        let timeout = min(connectTimeout, max(.milliseconds(1), deadline - .now()))
+        let channel = try await ClientBootstrap(group: loop)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
+                        try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                    }
+                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(UpstreamExchangeHandler(maxBodyBytes: maxBodyBytes))
+                }
+            }
+            .connect(host: address.host, port: address.port)
+            .get()
+        // A connection that closes, idle or not, leaves the pool's count.
+        channel.closeFuture.whenComplete { _ in self.forget(channel) }
+        return channel
+    }
+
+    /// Keeps a connection that finished an exchange for the next one on its loop.
+    private func giveBack(_ channel: any Channel) {
+        let keep = state.withLockedValue { state -> Bool in
+            guard !state.closed, channel.isActive else { return false }
+            state.idle[ObjectIdentifier(channel.eventLoop), default: []].append(channel)
+            return true
+        }
+        if !keep { channel.close(promise: nil) }
+    }
+
+    /// Takes a closed connection out of the count and the idle lists.
+    private func forget(_ channel: any Channel) {
+        state.withLockedValue { state in
+            state.open -= 1
+            let key = ObjectIdentifier(channel.eventLoop)
+            state.idle[key]?.removeAll { $0 === channel }
+        }
+    }
+}
