@@ -177,6 +177,20 @@ import Testing
         await backend.close()
     }
 
+    @Test func aConnectionThatSendsAnAnswerNobodyAskedForIsNotReused() async throws {
+        // The first connection's answer is followed by a second, unasked one.
+        let backend = try await ScriptedBackend { received in
+            let extra = received.connection == 1 ? "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"x\":1}" : ""
+            return ScriptedBackend.Reply(raw: ScriptedBackend.Reply.ok(#"{"n":\#(received.connection)}"#).raw! + extra)
+        }
+        let pool = try Self.pool(backend)
+        #expect(try await Self.post(pool).body.map { String(buffer: $0) } == #"{"n":1}"#)
+        try await Self.until { pool.openConnections == 0 }
+        #expect(try await Self.post(pool).body.map { String(buffer: $0) } == #"{"n":2}"#)
+        await pool.shutdown()
+        await backend.close()
+    }
+
     @Test func interimAnswersAreSkipped() async throws {
         let backend = try await ScriptedBackend { _ in
             ScriptedBackend.Reply(raw: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")

@@ -34,8 +34,9 @@ enum UpstreamExchangeError: Error, Equatable {
 /// The last handler of an upstream connection: one exchange at a time. It writes the request's
 /// head, body and end with one flush (one system call and one packet for a small request,
 /// where AsyncHTTPClient flushes the head on its own first), collects the answer up to a size
-/// limit, skips interim (1xx) answers, and fails the exchange when the deadline passes, the
-/// connection closes or the pipeline reports an error.
+/// limit, skips interim (1xx) answers, fails the exchange when the deadline passes, the
+/// connection closes or the pipeline reports an error, and closes a connection that sends
+/// anything between exchanges.
 final class UpstreamExchangeHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = UpstreamExchange
@@ -78,7 +79,9 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard var exchange = pending else { return }
+        // Bytes between exchanges answer nothing that was asked: the connection is in a state
+        // the next answer could not be told from, so it is closed (as nginx does).
+        guard var exchange = pending else { return context.close(promise: nil) }
         switch unwrapInboundIn(data) {
         case .head(let head):
             if head.status.code >= 100, head.status.code < 200, head.status != .switchingProtocols {
