@@ -186,6 +186,27 @@ import Testing
         }
     }
 
+    @Test func forwardingRefusesAnHTTPSBackendWhoseCertificateNamesAnotherHost() async throws {
+        let certificates = try TestCertificates()
+        let caFile = try certificates.caFile()
+        // Named for backend.example only: NIOSSL also accepts a certificate whose IP address
+        // matches the connection's, so the usual test certificate's 127.0.0.1 would pass.
+        let other = try certificates.issue("backend.example", loopbackIP: false)
+        let backend = TestGateway { configuration in
+            configuration.tls = ListenerTLS(certificatePath: other.certificate, keyPath: other.key, http2: false)
+        }
+        try await backend.run { back in
+            // Trusted CA, but the certificate is for backend.example, not localhost: 502.
+            var upstream = ForwardingTests.upstream(port: back.port!, dialect: .telnessConnect)
+            upstream.baseURL = "https://localhost:\(back.port!)"
+            upstream.tls = UpstreamTLS(caBundle: caFile)
+            try await ForwardingTests.front(.voltMXAudience, upstream).run { front in
+                let reply = try await front.post("/api/v1/audience", Samples.audience)
+                #expect(reply.status == .badGateway)
+            }
+        }
+    }
+
     @Test func aBackendThatDemandsAClientCertificateGetsTheConfiguredOne() async throws {
         let certificates = try TestCertificates()
         let caFile = try certificates.caFile()

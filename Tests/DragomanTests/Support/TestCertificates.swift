@@ -34,8 +34,8 @@ struct TestCertificates {
     }
 
     /// A certificate for `localhost` and 127.0.0.1 (server) or a client certificate named
-    /// `name`: the paths of its PEM certificate and key.
-    func issue(_ name: String = "localhost", client: Bool = false) throws -> (certificate: String, key: String) {
+    /// `name` (and 127.0.0.1 unless `loopbackIP` is false): the paths of its PEM certificate and key.
+    func issue(_ name: String = "localhost", client: Bool = false, loopbackIP: Bool = true) throws -> (certificate: String, key: String) {
         let key = P256.Signing.PrivateKey()
         let now = Date()
         let certificate = try Certificate(
@@ -44,7 +44,7 @@ struct TestCertificates {
             subject: try DistinguishedName { CommonName(name) },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
-                SubjectAlternativeNames([.dnsName(name), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
+                SubjectAlternativeNames([.dnsName(name)] + (loopbackIP ? [.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))] : []))
                 try ExtendedKeyUsage([client ? .clientAuth : .serverAuth])
             },
             issuerPrivateKey: .init(caKey)
