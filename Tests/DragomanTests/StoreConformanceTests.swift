@@ -126,6 +126,28 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreEngine.allCases)
+    func idMapsMadeTogetherMixNewKnownAndRepeatedBackendIDs(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            let known = try await store.map(upstream: "b", backendID: "1", now: Date())
+            // Made at once, so that the SQLite writer groups them: one already mapped, one new
+            // id twice, and new ones.
+            let ids = ["1", "2", "2", "3", "4", "1"]
+            let mapped = try await withThrowingTaskGroup(of: (Int, MappedID).self) { group in
+                for (index, id) in ids.enumerated() {
+                    group.addTask { (index, try await store.map(upstream: "b", backendID: id, now: Date())) }
+                }
+                return try await group.reduce(into: [Int: MappedID]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(mapped[0] == known)
+            #expect(mapped[5] == known)
+            #expect(mapped[1] == mapped[2])
+            for (index, id) in ids.enumerated() { #expect(mapped[index]?.backendID == id) }
+            #expect(Set(mapped.values.map(\.serial)).count == 4)
+            for value in mapped.values { #expect(try await store.mapped(upstream: "b", uuid: value.uuid) == value) }
+        }
+    }
+
     static func keyed(_ key: String = "k1", scope: String = "alice", fingerprint: String = "f1", lease: TimeInterval = 60) -> IdempotencyRequest {
         IdempotencyRequest(scope: scope, key: key, fingerprint: fingerprint, leaseUntil: Date().addingTimeInterval(lease))
     }

@@ -95,7 +95,8 @@ import Testing
             reply.delay = .milliseconds(150)
             return reply
         }
-        let pool = try Self.pool(backend, maxConnections: 2)
+        // Waiting turns are bounded by the connect timeout: one no loaded machine reaches here.
+        let pool = try Self.pool(backend, maxConnections: 2, connectTimeout: .seconds(30))
         let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
             for _ in 0..<6 { group.addTask { try await Self.post(pool).head.status.code } }
             return try await group.reduce(into: [UInt]()) { $0.append($1) }
@@ -107,30 +108,35 @@ import Testing
         await backend.close()
     }
 
-    @Test func anExchangeWaitingForAConnectionPastItsDeadlineTimesOut() async throws {
-        let backend = try await ScriptedBackend { _ in
+    /// A backend that answers at once, but after `slow` to a body containing "slow", and never
+    /// to one containing "silent".
+    static func pacedBackend(slow: TimeAmount = .seconds(3)) async throws -> ScriptedBackend {
+        try await ScriptedBackend { received in
+            if received.text.contains("silent") { return ScriptedBackend.Reply(raw: nil) }
             var reply = ScriptedBackend.Reply.ok()
-            reply.delay = .milliseconds(800)
+            if received.text.contains("slow") { reply.delay = slow }
             return reply
         }
-        let pool = try Self.pool(backend, maxConnections: 1)
-        async let first = Self.post(pool)
+    }
+
+    @Test func anExchangeWaitingForAConnectionPastItsDeadlineTimesOut() async throws {
+        let backend = try await Self.pacedBackend()
+        let pool = try Self.pool(backend, maxConnections: 1, connectTimeout: .seconds(30))
+        _ = try await Self.post(pool)  // the one connection, open before the timings start
+        async let first = Self.post(pool, #"{"name":"slow"}"#)
         try await Task.sleep(for: .milliseconds(100))
         await #expect(throws: UpstreamExchangeError.timeout) { try await Self.post(pool, within: .milliseconds(200)) }
         #expect(try await first.head.status == .ok)
-        #expect(backend.received.count == 1)
+        #expect(backend.received.count == 2)
         await pool.shutdown()
         await backend.close()
     }
 
     @Test func anExchangeThatFindsNoConnectionFreeWithinTheConnectTimeoutIsUnreachable() async throws {
-        let backend = try await ScriptedBackend { _ in
-            var reply = ScriptedBackend.Reply.ok()
-            reply.delay = .milliseconds(800)
-            return reply
-        }
+        let backend = try await Self.pacedBackend()
         let pool = try Self.pool(backend, maxConnections: 1, connectTimeout: .milliseconds(200))
-        async let first = Self.post(pool)
+        _ = try await Self.post(pool)  // the one connection, open before the timings start
+        async let first = Self.post(pool, #"{"name":"slow"}"#)
         try await Task.sleep(for: .milliseconds(100))
         await #expect(throws: UpstreamExchangeError.noConnectionFree) { try await Self.post(pool) }
         guard case .unreachable = TransportFault(UpstreamExchangeError.noConnectionFree) else {
@@ -138,15 +144,16 @@ import Testing
             return
         }
         #expect(try await first.head.status == .ok)
-        #expect(backend.received.count == 1)
+        #expect(backend.received.count == 2)
         await pool.shutdown()
         await backend.close()
     }
 
     @Test func aSilentBackendTimesOutAndTheConnectionIsClosed() async throws {
-        let backend = try await ScriptedBackend { _ in ScriptedBackend.Reply(raw: nil) }
+        let backend = try await Self.pacedBackend()
         let pool = try Self.pool(backend)
-        await #expect(throws: UpstreamExchangeError.timeout) { try await Self.post(pool, within: .milliseconds(200)) }
+        _ = try await Self.post(pool)  // the connection, open before the timings start
+        await #expect(throws: UpstreamExchangeError.timeout) { try await Self.post(pool, #"{"name":"silent"}"#, within: .milliseconds(200)) }
         try await Self.until { pool.openConnections == 0 }
         #expect(TransportFault(UpstreamExchangeError.timeout).gatewayFailure == .gatewayTimeout)
         await pool.shutdown()

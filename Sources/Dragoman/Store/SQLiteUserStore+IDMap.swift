@@ -47,34 +47,46 @@ extension SQLiteUserStore {
 }
 
 /// An id mapping as the SQLite writer groups it: every mapping waiting goes in with one
-/// statement, and one more reads back the ids they have (new or already there).
+/// statement that returns the new ones; one more reads back the ids a backend already had.
 struct SQLiteIDMapping: GroupableWrite {
     let upstream: String
     let backendID: String
     let now: Date
 
     static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [MappedID] {
-        _ = try await connection.query(
-            // OR IGNORE (not ON CONFLICT on the backend's id alone) so that no row can abort the
-            // statement and SQLite keeps no statement journal for it; the only other constraint
-            // is the random uuid's.
-            "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES \(rows("(?, ?, ?, ?)", writes.count))",
-            writes.flatMap { [SQLiteData.text(UUID.random().uuidString), .text($0.upstream), .text($0.backendID), .float($0.now.timeIntervalSince1970)] }
-        )
-        let rows = try await connection.query(
-            "SELECT serial, uuid, backend_id, created_at, upstream FROM id_map WHERE (upstream, backend_id) IN (VALUES \(rows("(?, ?)", writes.count)))",
-            writes.flatMap { [SQLiteData.text($0.upstream), .text($0.backendID)] }
-        )
         var found: [String: MappedID] = [:]
-        for row in rows {
-            guard let mapped = SQLiteUserStore.mappedID(row), let upstream = row.column("upstream")?.string else { throw StoreError.corruptRow }
-            found[upstream + "\u{0}" + mapped.backendID] = mapped
+        func keep(_ rows: [SQLiteRow]) throws {
+            for row in rows {
+                guard let mapped = SQLiteUserStore.mappedID(row), let upstream = row.column("upstream")?.string else { throw StoreError.corruptRow }
+                found[upstream + "\u{0}" + mapped.backendID] = mapped
+            }
+        }
+        // OR IGNORE (not ON CONFLICT on the backend's id alone) so that no row can abort the
+        // statement and SQLite keeps no statement journal for it; the only other constraint
+        // is the random uuid's. RETURNING gives the new mappings; the ids a backend had already
+        // (a read of a user created before) are read after it, only when there are any.
+        try keep(
+            try await connection.query(
+                "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES \(rows("(?, ?, ?, ?)", writes.count)) RETURNING \(Self.columns)",
+                writes.flatMap { [SQLiteData.text(UUID.random().uuidString), .text($0.upstream), .text($0.backendID), .float($0.now.timeIntervalSince1970)] }
+            )
+        )
+        let seenBefore = writes.filter { found[$0.upstream + "\u{0}" + $0.backendID] == nil }
+        if !seenBefore.isEmpty {
+            try keep(
+                try await connection.query(
+                    "SELECT \(Self.columns) FROM id_map WHERE (upstream, backend_id) IN (VALUES \(rows("(?, ?)", seenBefore.count)))",
+                    seenBefore.flatMap { [SQLiteData.text($0.upstream), .text($0.backendID)] }
+                )
+            )
         }
         return try writes.map { write in
             guard let mapped = found[write.upstream + "\u{0}" + write.backendID] else { throw StoreError.corruptRow }
             return mapped
         }
     }
+
+    private static let columns = "serial, uuid, backend_id, created_at, upstream"
 
     private static func rows(_ row: String, _ count: Int) -> String {
         Array(repeating: row, count: count).joined(separator: ", ")
