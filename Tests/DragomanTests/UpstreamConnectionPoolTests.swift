@@ -227,6 +227,14 @@ import Testing
         await pool.shutdown()
     }
 
+    @Test func aRequestThatCouldNotBeWrittenOnAClosedConnectionIsUnreachableAndRetried() {
+        // Nothing was sent, so the upstream client may send it again (as after a refused connect).
+        guard case .unreachable = TransportFault(ChannelError.ioOnClosedChannel) else {
+            Issue.record("a write refused by a closed connection is not treated as unsent")
+            return
+        }
+    }
+
     @Test func shutdownClosesIdleConnectionsAndRefusesNewExchanges() async throws {
         let backend = try await ScriptedBackend { _ in .ok() }
         let pool = try Self.pool(backend)

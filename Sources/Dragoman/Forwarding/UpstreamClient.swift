@@ -204,6 +204,9 @@ enum TransportFault: Error {
             self = .unreachable("connection refused")
         } else if case .connectTimeout? = error as? ChannelError {
             self = .unreachable("connect timeout")
+        } else if case .ioOnClosedChannel? = error as? ChannelError {
+            // A pooled connection that closed after it was taken: the request was not written.
+            self = .unreachable("the connection closed before the request was sent")
         } else {
             self = .broken("\(type(of: error))")
         }

@@ -87,7 +87,11 @@ final class UpstreamConnectionPool: Sendable {
         defer { finishExchange() }
         let channel = try await connection(on: MultiThreadedEventLoopGroup.currentEventLoop, deadline: deadline)
         let promise = channel.eventLoop.makePromise(of: UpstreamAnswer.self)
-        channel.writeAndFlush(UpstreamExchange(head: head, body: body, deadline: deadline, promise: promise), promise: nil)
+        // A connection that closed after it was taken fails the write before the exchange
+        // handler sees it: the write's failure is the exchange's (a second failure is ignored).
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { promise.fail($0) }
+        channel.writeAndFlush(UpstreamExchange(head: head, body: body, deadline: deadline, promise: promise), promise: written)
         do {
             // A cancelled request (its caller went away) closes the connection, which ends the
             // exchange at once instead of at its deadline.
