@@ -10,14 +10,16 @@ import Testing
 /// interim answers, and how its faults map onto 502 and 504.
 @Suite struct UpstreamConnectionPoolTests {
     static func pool(
-        _ backend: ScriptedBackend, maxConnections: Int = 8, maxBodyBytes: Int = 1 << 20, connectTimeout: TimeAmount = .seconds(2)
+        _ backend: ScriptedBackend, maxConnections: Int = 8, maxBodyBytes: Int = 1 << 20, connectTimeout: TimeAmount = .seconds(2),
+        idleTimeout: TimeAmount = .seconds(60)
     ) throws -> UpstreamConnectionPool {
         try UpstreamConnectionPool(
             address: UpstreamAddress(baseURL: "http://127.0.0.1:\(backend.port)/base")!,
             tls: nil,
             connectTimeout: connectTimeout,
             maxConnections: maxConnections,
-            maxBodyBytes: maxBodyBytes
+            maxBodyBytes: maxBodyBytes,
+            idleTimeout: idleTimeout
         )
     }
 
@@ -55,6 +57,20 @@ import Testing
         for _ in 0..<5 { #expect(try await Self.post(pool).head.status == .ok) }
         #expect(backend.accepted == 1)
         #expect(Set(backend.received.map(\.connection)) == [1])
+        await pool.shutdown()
+        await backend.close()
+    }
+
+    @Test func aConnectionIdleLongerThanTheIdleTimeoutIsClosedNotReused() async throws {
+        let backend = try await ScriptedBackend { _ in .ok() }
+        let pool = try Self.pool(backend, idleTimeout: .milliseconds(200))
+        #expect(try await Self.post(pool).head.status == .ok)
+        #expect(try await Self.post(pool).head.status == .ok)
+        #expect(backend.accepted == 1)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await Self.post(pool).head.status == .ok)
+        #expect(backend.accepted == 2)
+        try await Self.until { pool.openConnections == 1 }
         await pool.shutdown()
         await backend.close()
     }

@@ -48,7 +48,8 @@ struct UpstreamAddress: Sendable, Equatable {
 final class UpstreamConnectionPool: Sendable {
     /// The connections and the exchanges waiting for one.
     private struct State {
-        var idle: [ObjectIdentifier: [any Channel]] = [:]
+        /// Idle connections by event loop, oldest first, with when each became idle.
+        var idle: [ObjectIdentifier: [(channel: any Channel, since: NIODeadline)]] = [:]
         var open = 0
         var running = 0
         var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
@@ -60,6 +61,7 @@ final class UpstreamConnectionPool: Sendable {
     private let connectTimeout: TimeAmount
     private let maxConnections: Int
     private let maxBodyBytes: Int
+    private let idleTimeout: TimeAmount
     private let tls: NIOSSLContext?
     private let group: any EventLoopGroup
     private let state = NIOLockedValueBox(State())
@@ -70,6 +72,7 @@ final class UpstreamConnectionPool: Sendable {
         connectTimeout: TimeAmount,
         maxConnections: Int,
         maxBodyBytes: Int,
+        idleTimeout: TimeAmount = .seconds(60),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws {
         self.address = address
@@ -77,6 +80,7 @@ final class UpstreamConnectionPool: Sendable {
         self.connectTimeout = connectTimeout
         self.maxConnections = max(1, maxConnections)
         self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
         self.group = group
     }
 
@@ -114,7 +118,7 @@ final class UpstreamConnectionPool: Sendable {
         let (idle, waiters) = state.withLockedValue { state in
             state.closed = true
             defer { state.idle = [:]; state.waiters = [] }
-            return (state.idle.values.flatMap { $0 }, state.waiters)
+            return (state.idle.values.flatMap { $0.map(\.channel) }, state.waiters)
         }
         for waiter in waiters { waiter.continuation.resume(throwing: UpstreamExchangeError.closed) }
         for channel in idle { try? await channel.close() }
@@ -180,16 +184,30 @@ final class UpstreamConnectionPool: Sendable {
 
     /// An idle connection on `loop` (the caller's), else a new one there while the limit
     /// allows, else an idle one on another loop. A caller on no event loop takes any idle one.
+    /// Connections idle for `idleTimeout` (a minute, as AsyncHTTPClient and nginx's upstream
+    /// keep-alive) are closed instead of reused: a backend or a firewall may have dropped them.
     private func connection(on loop: (any EventLoop)?, deadline: NIODeadline) async throws -> any Channel {
-        let reused = state.withLockedValue { state -> (any Channel)? in
-            if let loop, let channel = state.idle[ObjectIdentifier(loop)]?.popLast() { return channel }
+        let (reused, stale) = state.withLockedValue { state -> ((any Channel)?, [any Channel]) in
+            let now = NIODeadline.now()
+            var stale: [any Channel] = []
+            func take(_ key: ObjectIdentifier) -> (any Channel)? {
+                guard var list = state.idle[key] else { return nil }
+                while let oldest = list.first, oldest.since + idleTimeout <= now { stale.append(list.removeFirst().channel) }
+                let channel = list.popLast()?.channel
+                state.idle[key] = list
+                return channel
+            }
+            if let loop, let channel = take(ObjectIdentifier(loop)) { return (channel, stale) }
             // Past the limit there is an idle connection somewhere: fewer exchanges run than it.
-            if loop == nil || state.open >= maxConnections, let other = state.idle.first(where: { !$0.value.isEmpty })?.key {
-                return state.idle[other]?.popLast()
+            if loop == nil || state.open - stale.count >= maxConnections {
+                for key in state.idle.keys {
+                    if let channel = take(key) { return (channel, stale) }
+                }
             }
             state.open += 1
-            return nil
+            return (nil, stale)
         }
+        for channel in stale { channel.close(promise: nil) }
         if let reused {
             if reused.isActive { return reused }
             // It closed while idle, and its close has not yet been counted.
@@ -234,7 +252,7 @@ final class UpstreamConnectionPool: Sendable {
     private func giveBack(_ channel: any Channel) {
         let keep = state.withLockedValue { state -> Bool in
             guard !state.closed, channel.isActive else { return false }
-            state.idle[ObjectIdentifier(channel.eventLoop), default: []].append(channel)
+            state.idle[ObjectIdentifier(channel.eventLoop), default: []].append((channel, .now()))
             return true
         }
         if !keep { channel.close(promise: nil) }
@@ -245,7 +263,7 @@ final class UpstreamConnectionPool: Sendable {
         state.withLockedValue { state in
             state.open -= 1
             let key = ObjectIdentifier(channel.eventLoop)
-            state.idle[key]?.removeAll { $0 === channel }
+            state.idle[key]?.removeAll { $0.channel === channel }
         }
     }
 }
