@@ -155,10 +155,7 @@ import Testing
         async let first = Self.post(pool, #"{"name":"slow"}"#)
         try await Task.sleep(for: .milliseconds(100))
         await #expect(throws: UpstreamExchangeError.noConnectionFree) { try await Self.post(pool) }
-        guard case .unreachable = TransportFault(UpstreamExchangeError.noConnectionFree) else {
-            Issue.record("waiting past the connect timeout is not an unreachable backend (nothing was sent)")
-            return
-        }
+        #expect(TransportFault(UpstreamExchangeError.noConnectionFree).kind == .unreachable, "waiting past the connect timeout is not an unreachable backend (nothing was sent)")
         #expect(try await first.head.status == .ok)
         #expect(backend.received.count == 2)
         await pool.shutdown()
@@ -180,10 +177,7 @@ import Testing
         let backend = try await ScriptedBackend { _ in .ok(String(repeating: "x", count: 5000)) }
         let pool = try Self.pool(backend, maxBodyBytes: 1000)
         await #expect(throws: UpstreamExchangeError.tooLarge) { try await Self.post(pool) }
-        guard case .broken = TransportFault(UpstreamExchangeError.tooLarge) else {
-            Issue.record("a too large answer is not a broken exchange")
-            return
-        }
+        #expect(TransportFault(UpstreamExchangeError.tooLarge).kind == .broken, "a too large answer is not a broken exchange")
         await pool.shutdown()
         await backend.close()
     }
@@ -192,10 +186,7 @@ import Testing
         let backend = try await ScriptedBackend { _ in ScriptedBackend.Reply(raw: nil, close: true) }
         let pool = try Self.pool(backend)
         await #expect(throws: UpstreamExchangeError.closed) { try await Self.post(pool) }
-        guard case .broken = TransportFault(UpstreamExchangeError.closed) else {
-            Issue.record("a connection closed early is not a broken exchange")
-            return
-        }
+        #expect(TransportFault(UpstreamExchangeError.closed).kind == .broken, "a connection closed early is not a broken exchange")
         await pool.shutdown()
         await backend.close()
     }
@@ -234,10 +225,7 @@ import Testing
             _ = try await Self.post(pool)
             Issue.record("an exchange with a closed port succeeded")
         } catch {
-            guard case .unreachable = TransportFault(error) else {
-                Issue.record("\(error) is not an unreachable backend")
-                return
-            }
+            #expect(TransportFault(error).kind == .unreachable, "\(error) is not an unreachable backend")
         }
         #expect(pool.openConnections == 0)
         await pool.shutdown()
@@ -245,10 +233,7 @@ import Testing
 
     @Test func aRequestThatCouldNotBeWrittenOnAClosedConnectionIsUnreachableAndRetried() {
         // Nothing was sent, so the upstream client may send it again (as after a refused connect).
-        guard case .unreachable = TransportFault(ChannelError.ioOnClosedChannel) else {
-            Issue.record("a write refused by a closed connection is not treated as unsent")
-            return
-        }
+        #expect(TransportFault(ChannelError.ioOnClosedChannel).kind == .unreachable, "a write refused by a closed connection is not treated as unsent")
     }
 
     @Test func shutdownClosesIdleConnectionsAndRefusesNewExchanges() async throws {
