@@ -82,7 +82,7 @@ import Testing
         let (release, releaseSignal) = AsyncStream<Void>.makeStream()
         let writer = Task {
             try await store.transaction { connection in
-                _ = try await connection.query(
+                try connection.query(
                     "INSERT INTO users (uuid, realm, document, created_at) VALUES (?, ?, ?, ?)",
                     [.text(record.uuid.uuidString), .text(record.realm), .text(StoredDocument(record).json()), .float(0)]
                 )

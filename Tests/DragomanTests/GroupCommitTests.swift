@@ -106,7 +106,7 @@ import Testing
         try await Self.waitUntil(store, hasWaiting: 1)
         let badWrite = Task {
             try await store.transaction { connection in
-                _ = try await connection.query(
+                try connection.query(
                     "INSERT INTO users (uuid, realm, email_key, document, created_at) VALUES (?, ?, ?, ?, 0)",
                     [.text(bad.uuid.uuidString), .text(bad.realm), .text("bad@example.com"), .text(StoredDocument(bad).json())]
                 )

@@ -57,7 +57,7 @@ import Testing
         #expect {
             try store.readers.read { try $0.query("SELECT missing FROM nowhere") }
         } throws: { error in
-            (error as? SQLiteReadError)?.message.contains("no such table") == true
+            (error as? SQLiteDatabaseError)?.message.contains("no such table") == true
         }
         // The pool still reads after the failure.
         #expect(try store.readers.read { try $0.query("SELECT 1 AS one") }.first?.column("one")?.integer == 1)
@@ -66,7 +66,7 @@ import Testing
 
     @Test func readersRefuseWritesEvenThroughTheirOwnStatements() async throws {
         let store = try await GroupCommitTests.openStore()
-        #expect(throws: SQLiteReadError.self) {
+        #expect(throws: SQLiteDatabaseError.self) {
             try store.readers.read { try $0.query("DELETE FROM users") }
         }
         try await store.close()

@@ -15,12 +15,13 @@ final class GroupQueue<Job: Sendable>: Sendable {
     private let doorbell: AsyncStream<Void>.Continuation
     private let loop: Task<Void, Never>
 
-    init(maxBatch: Int, run: @escaping @Sendable ([Job]) async -> Void) {
+    /// `executor`, when given, is where the loop (and so every `run`) prefers to run.
+    init(maxBatch: Int, executor: (any TaskExecutor)? = nil, run: @escaping @Sendable ([Job]) async -> Void) {
         let (rings, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.doorbell = doorbell
         let state = self.state
         // The loop lives as long as the queue; `close()` ends it after the last group.
-        self.loop = Task {
+        self.loop = Task(executorPreference: executor) {
             for await _ in rings {
                 while true {
                     let batch = state.withLockedValue { state -> [Job] in

@@ -4,26 +4,25 @@ import SQLiteNIO
 
 /// The SQLite schema, as numbered migrations applied in order at start-up.
 enum SQLiteSchema {
-    /// Applies the pragmas and every migration `connection`'s file lacks, each in its own
-    /// transaction, before the store's writer takes the connection over.
-    static func migrate(_ connection: SQLiteConnection, logger: Logger) async throws {
-        for pragma in pragmas { _ = try await connection.query(pragma) }
-        _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
-        let rows = try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+    /// Applies every migration `connection`'s file lacks, each in its own transaction, before
+    /// the store's writer takes the connection over (which opened with ``pragmas``).
+    static func migrate(_ connection: SQLiteDatabaseConnection, logger: Logger) throws {
+        try connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
+        let rows = try connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
         let current = rows.first?.column("version")?.integer ?? 0
         for (index, migration) in migrations.enumerated() where index + 1 > current {
-            _ = try await connection.query("BEGIN IMMEDIATE")
+            try connection.query("BEGIN IMMEDIATE")
             do {
                 for statement in migration.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
-                    _ = try await connection.query(String(statement))
+                    try connection.query(String(statement))
                 }
-                _ = try await connection.query(
+                try connection.query(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     [.integer(index + 1), .float(Date().timeIntervalSince1970)]
                 )
-                _ = try await connection.query("COMMIT")
+                try connection.query("COMMIT")
             } catch {
-                _ = try? await connection.query("ROLLBACK")
+                _ = try? connection.query("ROLLBACK")
                 throw error
             }
             logger.info("Applied SQLite migration", metadata: ["dragoman.migration": "\(index + 1)"])

@@ -38,7 +38,7 @@ extension SQLiteUserStore {
         return rows.first.flatMap(Self.mappedID)
     }
 
-    static func mappedID(_ row: some SQLiteColumnReading) -> MappedID? {
+    static func mappedID(_ row: SQLiteResultRow) -> MappedID? {
         guard let serial = row.column("serial")?.integer, let uuid = row.column("uuid")?.string.flatMap(UUID.init(uuidString:)),
             let backendID = row.column("backend_id")?.string, let created = row.column("created_at")?.double
         else { return nil }
@@ -46,49 +46,30 @@ extension SQLiteUserStore {
     }
 }
 
-/// An id mapping as the SQLite writer groups it: every mapping waiting goes in with one
-/// statement that returns the new ones; one more reads back the ids a backend already had.
+/// An id mapping as the SQLite writer groups it: each mapping waiting is one prepared insert
+/// that returns the new ids, and a read of the ids a backend already had when it returned none.
 struct SQLiteIDMapping: GroupableWrite {
     let upstream: String
     let backendID: String
     let now: Date
 
-    static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [MappedID] {
-        var found: [String: MappedID] = [:]
-        func keep(_ rows: [SQLiteRow]) throws {
-            for row in rows {
-                guard let mapped = SQLiteUserStore.mappedID(row), let upstream = row.column("upstream")?.string else { throw StoreError.corruptRow }
-                found[upstream + "\u{0}" + mapped.backendID] = mapped
-            }
-        }
-        // OR IGNORE (not ON CONFLICT on the backend's id alone) so that no row can abort the
-        // statement and SQLite keeps no statement journal for it; the only other constraint
-        // is the random uuid's. RETURNING gives the new mappings; the ids a backend had already
-        // (a read of a user created before) are read after it, only when there are any.
-        try keep(
-            try await connection.query(
-                "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES \(rows("(?, ?, ?, ?)", writes.count)) RETURNING \(Self.columns)",
-                writes.flatMap { [SQLiteData.text(UUID.random().uuidString), .text($0.upstream), .text($0.backendID), .float($0.now.timeIntervalSince1970)] }
+    static func run(_ writes: [Self], on connection: SQLiteDatabaseConnection) async throws -> [MappedID] {
+        try writes.map { write in
+            // OR IGNORE (not ON CONFLICT on the backend's id alone) so that no row can abort the
+            // statement and SQLite keeps no statement journal for it; the only other constraint
+            // is the random uuid's. An id the backend had already (a read of a user created
+            // before, or an earlier write of this group) is read after it.
+            let inserted = try connection.query(
+                "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?) RETURNING \(columns)",
+                [.text(UUID.random().uuidString), .text(write.upstream), .text(write.backendID), .float(write.now.timeIntervalSince1970)]
             )
-        )
-        let seenBefore = writes.filter { found[$0.upstream + "\u{0}" + $0.backendID] == nil }
-        if !seenBefore.isEmpty {
-            try keep(
-                try await connection.query(
-                    "SELECT \(Self.columns) FROM id_map WHERE (upstream, backend_id) IN (VALUES \(rows("(?, ?)", seenBefore.count)))",
-                    seenBefore.flatMap { [SQLiteData.text($0.upstream), .text($0.backendID)] }
-                )
-            )
-        }
-        return try writes.map { write in
-            guard let mapped = found[write.upstream + "\u{0}" + write.backendID] else { throw StoreError.corruptRow }
+            let rows = try inserted.isEmpty
+                ? connection.query("SELECT \(columns) FROM id_map WHERE upstream = ? AND backend_id = ?", [.text(write.upstream), .text(write.backendID)])
+                : inserted
+            guard let row = rows.first, let mapped = SQLiteUserStore.mappedID(row) else { throw StoreError.corruptRow }
             return mapped
         }
     }
 
-    private static let columns = "serial, uuid, backend_id, created_at, upstream"
-
-    private static func rows(_ row: String, _ count: Int) -> String {
-        Array(repeating: row, count: count).joined(separator: ", ")
-    }
+    private static let columns = "serial, uuid, backend_id, created_at"
 }

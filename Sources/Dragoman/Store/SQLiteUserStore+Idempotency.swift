@@ -16,12 +16,12 @@ extension SQLiteUserStore {
         let committed = try readers.read { reader in try reader.query(Self.idempotencySelect, [.text(request.scope), .text(request.key)]) }
         if let row = committed.first, let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now) { return outcome }
         return try await transaction { connection in
-            let rows = try await connection.query(Self.idempotencySelect, [.text(request.scope), .text(request.key)])
+            let rows = try connection.query(Self.idempotencySelect, [.text(request.scope), .text(request.key)])
             if let row = rows.first {
                 if let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now) { return outcome }
             }
             let token = UUID.random().uuidString
-            _ = try await connection.query(
+            try connection.query(
                 """
                 INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, status, headers, body, created_at, expires_at, owner, user_uuid)
                 VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL, ?, NULL)
@@ -40,7 +40,7 @@ extension SQLiteUserStore {
 
     public func complete(_ claim: IdempotencyClaim, response: RecordedResponse, expiresAt: Date) async throws {
         _ = try await transaction { connection in
-            try await connection.query(
+            try connection.query(
                 "UPDATE idempotency SET status = ?, headers = ?, body = ?, expires_at = ? WHERE scope = ? AND key = ? AND token = ?",
                 [
                     .integer(response.status), .text(response.headersJSON), .blob(ByteBuffer(bytes: response.body)),
@@ -52,7 +52,7 @@ extension SQLiteUserStore {
 
     public func release(_ claim: IdempotencyClaim) async throws {
         _ = try await transaction { connection in
-            try await connection.query(
+            try connection.query(
                 "DELETE FROM idempotency WHERE scope = ? AND key = ? AND token = ? AND status IS NULL",
                 [.text(claim.scope), .text(claim.key), .text(claim.token)]
             )
@@ -62,7 +62,7 @@ extension SQLiteUserStore {
     @discardableResult
     public func deleteExpiredIdempotencyRecords(now: Date) async throws -> Int {
         try await transaction { connection in
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 """
                 DELETE FROM idempotency WHERE (status IS NOT NULL AND expires_at <= ?)
                     OR (status IS NULL AND user_uuid IS NULL AND lease_until <= ?) OR (status IS NULL AND lease_until <= ?) RETURNING key
@@ -76,7 +76,7 @@ extension SQLiteUserStore {
         }
     }
 
-    static func idempotencyRecord(_ row: some SQLiteColumnReading) throws -> IdempotencyRecord {
+    static func idempotencyRecord(_ row: SQLiteResultRow) throws -> IdempotencyRecord {
         guard let fingerprint = row.column("fingerprint")?.string, let token = row.column("token")?.string,
             let lease = row.column("lease_until")?.double
         else { throw StoreError.corruptRow }

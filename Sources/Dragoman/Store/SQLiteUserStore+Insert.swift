@@ -2,8 +2,9 @@ import DragomanCore
 import Foundation
 import SQLiteNIO
 
-/// A user insert as the SQLite writer groups it: every insert waiting goes in with one
-/// multi-row statement, which leaves out each row whose unique keys are already taken.
+/// A user insert as the SQLite writer groups it: the inserts waiting are settled together
+/// (``InsertGroup``), each with one prepared statement that leaves the row out when one of its
+/// unique keys is already taken.
 struct SQLiteUserInsert: GroupableWrite, InsertGroupStatements {
     let pending: PendingInsert
 
@@ -11,55 +12,48 @@ struct SQLiteUserInsert: GroupableWrite, InsertGroupStatements {
         pending = PendingInsert(record: record, uniqueKeys: uniqueKeys)
     }
 
-    static func run(_ writes: [Self], on connection: SQLiteConnection) async throws -> [InsertOutcome] {
+    static func run(_ writes: [Self], on connection: SQLiteDatabaseConnection) async throws -> [InsertOutcome] {
         try await InsertGroup.settle(writes.map(\.pending), with: Self.self, on: connection)
     }
 
-    static func insertFree(_ writes: [PendingInsert], on connection: SQLiteConnection) async throws -> [UUID: Int64] {
-        guard !writes.isEmpty else { return [:] }
-        // The keys are settled by the WHERE clause; the only constraint left to fail is the
-        // random uuid's. `OR IGNORE` means no row can abort the statement half-way, so SQLite
-        // keeps no statement journal for it (a copy of every page it touches: 3–4 % of a
-        // create's CPU). A row it ignored is missing from RETURNING and is answered as a
-        // store error, as an aborted statement was.
-        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        let sql = """
-            INSERT OR IGNORE INTO users (uuid, realm, email_key, user_name_key, phone, document, created_at)
-            SELECT column1, column2, column3, column4, column5, column6, column7
-            FROM (VALUES \(Array(repeating: row, count: writes.count).joined(separator: ", ")))
-            WHERE NOT (column8 AND EXISTS (SELECT 1 FROM users WHERE realm = column2 AND email_key = column3))
-              AND NOT (column9 AND EXISTS (SELECT 1 FROM users WHERE realm = column2 AND user_name_key = column4))
-              AND NOT (column10 AND EXISTS (SELECT 1 FROM users WHERE realm = column2 AND phone = column5))
-            RETURNING serial, uuid
-            """
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(writes.count * 10)
+    /// One user, unless a key it checks is held. The keys are settled by the WHERE clause; the
+    /// only constraint left to fail is the random uuid's. `OR IGNORE` means no row can abort
+    /// the statement half-way, so SQLite keeps no statement journal for it (a copy of every
+    /// page it touches: 3–4 % of a create's CPU). A row it ignored returns no serial and is
+    /// answered as a store error, as an aborted statement was.
+    private static let insertOne = """
+        INSERT OR IGNORE INTO users (uuid, realm, email_key, user_name_key, phone, document, created_at)
+        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+        WHERE NOT (?8 AND EXISTS (SELECT 1 FROM users WHERE realm = ?2 AND email_key = ?3))
+          AND NOT (?9 AND EXISTS (SELECT 1 FROM users WHERE realm = ?2 AND user_name_key = ?4))
+          AND NOT (?10 AND EXISTS (SELECT 1 FROM users WHERE realm = ?2 AND phone = ?5))
+        RETURNING serial
+        """
+
+    static func insertFree(_ writes: [PendingInsert], on connection: SQLiteDatabaseConnection) async throws -> [UUID: Int64] {
+        var serials: [UUID: Int64] = [:]
         for write in writes {
             let record = write.record
             let keys = record.keyColumns
-            let checked = Set(write.held.map(\.key))
-            binds += [
+            let checked = write.held.map(\.key)
+            let rows = try connection.query(insertOne, [
                 .text(record.uuid.uuidString), .text(record.realm), keys.email.map(SQLiteData.text) ?? .null,
                 keys.userName.map(SQLiteData.text) ?? .null, keys.phone.map(SQLiteData.text) ?? .null,
                 .text(write.document), .float(record.createdAt.timeIntervalSince1970),
                 .integer(checked.contains(.email) ? 1 : 0), .integer(checked.contains(.userName) ? 1 : 0),
                 .integer(checked.contains(.phone) ? 1 : 0),
-            ]
-        }
-        var serials: [UUID: Int64] = [:]
-        for row in try await connection.query(sql, binds) {
-            guard let serial = row.column("serial")?.integer, let uuid = row.column("uuid")?.string.flatMap(UUID.init(uuidString:)) else {
-                throw StoreError.noSerial
-            }
-            serials[uuid] = Int64(serial)
+            ])
+            guard let row = rows.first else { continue }
+            guard let serial = row.column("serial")?.integer else { throw StoreError.noSerial }
+            serials[record.uuid] = Int64(serial)
         }
         return serials
     }
 
-    static func existingHolder(of write: PendingInsert, on connection: SQLiteConnection) async throws -> InsertOutcome {
+    static func existingHolder(of write: PendingInsert, on connection: SQLiteDatabaseConnection) async throws -> InsertOutcome {
         let record = write.record
         for (key, value) in write.held {
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "SELECT \(SQLiteUserStore.columns) FROM users WHERE realm = ? AND \(key.column) = ? ORDER BY serial LIMIT 1",
                 [.text(record.realm), .text(value)]
             )
@@ -68,16 +62,13 @@ struct SQLiteUserInsert: GroupableWrite, InsertGroupStatements {
         throw StoreError.noSerial
     }
 
-    static func markClaims(of writes: [PendingInsert], on connection: SQLiteConnection) async throws {
-        let marked = writes.compactMap { write in write.record.mark.map { (write.record.uuid, $0) } }
-        guard !marked.isEmpty else { return }
-        let sql = """
-            UPDATE idempotency SET user_uuid = column1
-            FROM (VALUES \(Array(repeating: "(?, ?, ?, ?)", count: marked.count).joined(separator: ", ")))
-            WHERE scope = column2 AND key = column3 AND token = column4 AND status IS NULL
-            """
-        _ = try await connection.query(sql, marked.flatMap { uuid, mark in
-            [SQLiteData.text(uuid.uuidString), .text(mark.scope), .text(mark.key), .text(mark.token)]
-        })
+    static func markClaims(of writes: [PendingInsert], on connection: SQLiteDatabaseConnection) async throws {
+        for write in writes {
+            guard let mark = write.record.mark else { continue }
+            try connection.query(
+                "UPDATE idempotency SET user_uuid = ? WHERE scope = ? AND key = ? AND token = ? AND status IS NULL",
+                [.text(write.record.uuid.uuidString), .text(mark.scope), .text(mark.key), .text(mark.token)]
+            )
+        }
     }
 }

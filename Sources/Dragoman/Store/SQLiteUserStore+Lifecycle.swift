@@ -9,16 +9,16 @@ extension SQLiteUserStore {
         let keys = user.keyColumns
         let uuid = user.id.uuid.uuidString
         return try await writer.write { connection in
-            guard try await !connection.query("SELECT serial FROM users WHERE uuid = ?", [.text(uuid)]).isEmpty else { return .notFound }
+            guard try !connection.query("SELECT serial FROM users WHERE uuid = ?", [.text(uuid)]).isEmpty else { return .notFound }
             for key in uniqueKeys {
                 guard let value = keys.value(key) else { continue }
-                let holders = try await connection.query(
+                let holders = try connection.query(
                     "SELECT \(Self.columns) FROM users WHERE realm = ? AND \(key.column) = ? AND uuid <> ? ORDER BY serial LIMIT 1",
                     [.text(user.realm), .text(value), .text(uuid)]
                 )
                 if let holder = holders.first { return .duplicate(existing: try Self.user(from: holder), key: key) }
             }
-            _ = try await connection.query(
+            try connection.query(
                 "UPDATE users SET email_key = ?, user_name_key = ?, phone = ?, document = ? WHERE uuid = ?",
                 [keys.email.map(SQLiteData.text) ?? .null, keys.userName.map(SQLiteData.text) ?? .null, keys.phone.map(SQLiteData.text) ?? .null,
                  .text(document), .text(uuid)]
@@ -29,7 +29,7 @@ extension SQLiteUserStore {
 
     public func delete(_ uuid: UUID) async throws -> Bool {
         try await writer.write { connection in
-            try await !connection.query("DELETE FROM users WHERE uuid = ? RETURNING serial", [.text(uuid.uuidString)]).isEmpty
+            try !connection.query("DELETE FROM users WHERE uuid = ? RETURNING serial", [.text(uuid.uuidString)]).isEmpty
         }
     }
 

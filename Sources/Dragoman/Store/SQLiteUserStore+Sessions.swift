@@ -6,7 +6,7 @@ import SQLiteNIO
 extension SQLiteUserStore {
     public func createSession(digest: String, record: SessionRecord) async throws {
         _ = try await transaction { connection in
-            try await connection.query(
+            try connection.query(
             "INSERT INTO sessions (id_digest, principal, created_at, expires_at) VALUES (?, ?, ?, ?)",
             [.text(digest), .text(record.principal), .float(Date().timeIntervalSince1970), .float(record.expiresAt.timeIntervalSince1970)]
             )
@@ -24,13 +24,13 @@ extension SQLiteUserStore {
     }
 
     public func deleteSession(digest: String) async throws {
-        _ = try await transaction { connection in try await connection.query("DELETE FROM sessions WHERE id_digest = ?", [.text(digest)]) }
+        _ = try await transaction { connection in try connection.query("DELETE FROM sessions WHERE id_digest = ?", [.text(digest)]) }
     }
 
     @discardableResult
     public func deleteExpiredSessions(now: Date) async throws -> Int {
         try await transaction { connection in
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "DELETE FROM sessions WHERE expires_at <= ? RETURNING id_digest",
                 [.float(now.timeIntervalSince1970)]
             )

@@ -1,7 +1,7 @@
 public import DragomanCore
 import Foundation
 public import Logging
-import NIOCore
+import NIOPosix
 import SQLiteNIO
 import ServiceLifecycle
 
@@ -21,7 +21,7 @@ public final class SQLiteUserStore: GatewayStore {
     let readers: SQLiteReaders
     private let logger: Logger
 
-    init(connection: SQLiteConnection, readers: SQLiteReaders, logger: Logger) {
+    init(connection: SQLiteDatabaseConnection, readers: SQLiteReaders, logger: Logger) {
         self.writer = SQLiteWriter(connection: connection, logger: logger)
         self.readers = readers
         self.logger = logger
@@ -37,10 +37,11 @@ public final class SQLiteUserStore: GatewayStore {
         } catch {
             throw StoreUnavailable(description: "store.sqlite.path: cannot create the folder \(directory): \(Self.reason(error))", exitCode: 73)
         }
-        let connection: SQLiteConnection
+        let connection: SQLiteDatabaseConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            connection = try await NIOThreadPool.singleton.runIfActive { try SQLiteDatabaseConnection(path: path, role: .writer) }
         } catch {
+            if let unusable = Self.unusable(path, error) { throw unusable }
             let exists = FileManager.default.fileExists(atPath: path)
             let reason =
                 access(exists ? path : directory, exists ? R_OK | W_OK : W_OK) != 0 ? String(cString: strerror(errno)) : Self.reason(error)
@@ -48,23 +49,28 @@ public final class SQLiteUserStore: GatewayStore {
         }
         let readers: SQLiteReaders
         do {
-            try await SQLiteSchema.migrate(connection, logger: logger)
+            try await NIOThreadPool.singleton.runIfActive { try SQLiteSchema.migrate(connection, logger: logger) }
             readers = try SQLiteReaders(path: path)
         } catch {
-            try? await connection.close()
-            let reason = Self.reason(error)
-            if reason.contains("not a database") || reason.contains("malformed") || error is StoreError {
-                throw StoreUnavailable(description: "store.sqlite.path: \(path) is not a usable Dragoman database: \(reason)", exitCode: 65)
-            }
-            throw StoreUnavailable(description: "store.sqlite.path: cannot write \(path): \(reason)", exitCode: 73)
+            connection.close()
+            if let unusable = Self.unusable(path, error) { throw unusable }
+            throw StoreUnavailable(description: "store.sqlite.path: cannot write \(path): \(Self.reason(error))", exitCode: 73)
         }
         return SQLiteUserStore(connection: connection, readers: readers, logger: logger)
     }
 
+    /// The start-up failure for a file that is not a usable Dragoman database (exit 65), when
+    /// `error` says so: the opening pragmas or the migrations found no database, or another
+    /// one.
+    private static func unusable(_ path: String, _ error: any Error) -> StoreUnavailable? {
+        let reason = Self.reason(error)
+        guard reason.contains("not a database") || reason.contains("malformed") || error is StoreError else { return nil }
+        return StoreUnavailable(description: "store.sqlite.path: \(path) is not a usable Dragoman database: \(reason)", exitCode: 65)
+    }
+
     /// The cause of an error in a few words, for a start-up message.
     static func reason(_ error: any Error) -> String {
-        if let error = error as? SQLiteError { return error.message }
-        if let error = error as? SQLiteReadError { return error.message }
+        if let error = error as? SQLiteDatabaseError { return error.message }
         if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError {
             return String(cString: strerror(underlying.code.rawValue))
         }
@@ -72,7 +78,7 @@ public final class SQLiteUserStore: GatewayStore {
     }
 
     /// Runs `body` in the writer's next group transaction; returns once it is committed.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabaseConnection) async throws -> T) async throws -> T {
         try await writer.write(body)
     }
 
@@ -99,7 +105,7 @@ public final class SQLiteUserStore: GatewayStore {
 
     static let columns = "serial, uuid, realm, document, created_at"
 
-    static func user(from row: some SQLiteColumnReading) throws -> User {
+    static func user(from row: SQLiteResultRow) throws -> User {
         guard let serial = row.column("serial")?.integer,
             let uuid = row.column("uuid")?.string.flatMap(UUID.init(uuidString:)),
             let realm = row.column("realm")?.string,
@@ -120,7 +126,6 @@ public final class SQLiteUserStore: GatewayStore {
     public func close() async throws {
         await writer.close()
         readers.close()
-        try await writer.connection.close()
     }
 }
 

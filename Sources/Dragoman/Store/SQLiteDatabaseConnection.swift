@@ -1,0 +1,147 @@
+import NIOCore
+import SQLiteNIO
+import VaporCSQLite
+
+/// A row a statement returned, with its columns by name.
+struct SQLiteResultRow {
+    let names: [String]
+    let values: [SQLiteData]
+
+    func column(_ name: String) -> SQLiteData? {
+        names.firstIndex(of: name).map { values[$0] }
+    }
+}
+
+/// An error SQLite reported.
+struct SQLiteDatabaseError: Error, CustomStringConvertible {
+    let code: Int32
+    let message: String
+
+    var description: String { message }
+}
+
+/// One SQLite connection on the C API, with its statements prepared once; used synchronously by
+/// one thread at a time, hence `@unchecked Sendable`: a reader is handed out by
+/// ``SQLiteReaders``, the writer's lives on the ``SQLiteWriter``'s own thread.
+///
+/// It uses the SQLite library SQLiteNIO builds (its amalgamation), so the process has one
+/// SQLite and one set of file locks.
+final class SQLiteDatabaseConnection: @unchecked Sendable {
+    /// What the connection may do.
+    enum Role {
+        /// `query_only`: for lookups and scans beside the writer.
+        case reader
+        /// The one connection that writes, with the store's pragmas (WAL, full sync).
+        case writer
+    }
+
+    /// The most statements kept prepared; one beyond them is prepared, run and finalized.
+    static let maxPrepared = 64
+
+    private var handle: OpaquePointer?
+    /// Prepared statements by their text.
+    private var statements: [String: OpaquePointer] = [:]
+
+    init(path: String, role: Role) throws {
+        var handle: OpaquePointer?
+        // NOMUTEX: a connection is never used by two threads at once.
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (role == .writer ? SQLITE_OPEN_CREATE : 0)
+        let opened = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        guard opened == SQLITE_OK, let handle else {
+            let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open the database"
+            sqlite_nio_sqlite3_close(handle)
+            throw SQLiteDatabaseError(code: opened, message: message)
+        }
+        self.handle = handle
+        do {
+            switch role {
+            case .reader: for pragma in ["PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"] { _ = try query(pragma) }
+            case .writer: for pragma in SQLiteSchema.pragmas { _ = try query(pragma) }
+            }
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    /// Runs `sql` with `binds` and returns every row.
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLiteData] = []) throws -> [SQLiteResultRow] {
+        guard let handle else { throw StoreError.writerClosed }
+        let (statement, kept) = try prepared(sql, on: handle)
+        defer {
+            if kept {
+                sqlite_nio_sqlite3_reset(statement)
+                sqlite_nio_sqlite3_clear_bindings(statement)
+            } else {
+                sqlite_nio_sqlite3_finalize(statement)
+            }
+        }
+        for (offset, bind) in binds.enumerated() {
+            let index = Int32(offset + 1)
+            let result: Int32
+            switch bind {
+            case .integer(let value): result = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
+            case .float(let value): result = sqlite_nio_sqlite3_bind_double(statement, index, value)
+            case .text(let value): result = sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), Self.transient, UInt8(SQLITE_UTF8))
+            case .blob(let value):
+                result = value.withUnsafeReadableBytes { sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), Self.transient) }
+            case .null: result = sqlite_nio_sqlite3_bind_null(statement, index)
+            }
+            guard result == SQLITE_OK else { throw error(result, on: handle) }
+        }
+        var names: [String]?
+        var rows: [SQLiteResultRow] = []
+        while true {
+            let step = sqlite_nio_sqlite3_step(statement)
+            if step == SQLITE_DONE { return rows }
+            guard step == SQLITE_ROW else { throw error(step, on: handle) }
+            let count = sqlite_nio_sqlite3_column_count(statement)
+            if names == nil { names = (0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" } }
+            rows.append(SQLiteResultRow(names: names ?? [], values: (0..<count).map { value(statement, $0) }))
+        }
+    }
+
+    func close() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements.removeAll()
+        if let handle { sqlite_nio_sqlite3_close(handle) }
+        handle = nil
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    /// The statement for `sql`, and whether it is kept prepared for the next time.
+    private func prepared(_ sql: String, on handle: OpaquePointer) throws -> (OpaquePointer, kept: Bool) {
+        if let statement = statements[sql] { return (statement, true) }
+        let keep = statements.count < Self.maxPrepared
+        var statement: OpaquePointer?
+        let result = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0, &statement, nil)
+        guard result == SQLITE_OK, let statement else { throw error(result, on: handle) }
+        if keep { statements[sql] = statement }
+        return (statement, keep)
+    }
+
+    private func value(_ statement: OpaquePointer, _ column: Int32) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, column)))
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            guard let text = sqlite_nio_sqlite3_column_text(statement, column) else { return .null }
+            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self))
+        case SQLITE_BLOB:
+            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            var buffer = ByteBufferAllocator().buffer(capacity: length)
+            if let bytes = sqlite_nio_sqlite3_column_blob(statement, column) { buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length)) }
+            return .blob(buffer)
+        default: return .null
+        }
+    }
+
+    private func error(_ code: Int32, on handle: OpaquePointer) -> SQLiteDatabaseError {
+        SQLiteDatabaseError(code: code, message: sqlite_nio_sqlite3_errmsg(handle).map { String(cString: $0) } ?? "SQLite error \(code)")
+    }
+}
