@@ -72,6 +72,38 @@ import Testing
         try await store.close()
     }
 
+    @Test func statementsBeyondThePreparedLimitStillRunAndAreNotKept() async throws {
+        let store = try await GroupCommitTests.openStore()
+        let limit = SQLiteDatabaseConnection.maxPrepared
+        try store.readers.read { (reader: SQLiteDatabaseConnection) throws in
+            // Distinct texts, more than a connection keeps prepared; each answers its own value,
+            // the first ones again from their kept statements, the last ones prepared afresh.
+            for pass in 0..<2 {
+                for value in 0..<(limit + 10) {
+                    #expect(try reader.query("SELECT \(value) AS v").first?.column("v")?.integer == value, "pass \(pass)")
+                }
+            }
+            #expect(reader.preparedCount <= limit)
+        }
+        try await store.close()
+    }
+
+    @Test func theWriterKeepsItsStatementsPreparedWithinTheLimit() async throws {
+        let store = try await GroupCommitTests.openStore()
+        for index in 0..<(SQLiteDatabaseConnection.maxPrepared + 5) {
+            _ = try await store.transaction { connection in try connection.query("SELECT \(index) AS v") }
+            guard case .created = try await store.insert(StoreConformanceTests.record("p\(index)@example.com"), uniqueKeys: [.email]) else {
+                Issue.record("not created")
+                continue
+            }
+        }
+        let kept = try await store.transaction { connection in connection.preparedCount }
+        #expect(kept <= SQLiteDatabaseConnection.maxPrepared)
+        let last = "p\(SQLiteDatabaseConnection.maxPrepared + 4)@example.com"
+        #expect(try await store.user(.email(realm: Realm.shared, address: last))?.profile.email == last)
+        try await store.close()
+    }
+
     @Test func aClosedStoreRefusesReads() async throws {
         let store = try await GroupCommitTests.openStore()
         try await store.close()

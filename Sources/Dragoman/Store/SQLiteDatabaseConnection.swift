@@ -104,6 +104,9 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
         }
     }
 
+    /// How many statements are kept prepared.
+    var preparedCount: Int { statements.count }
+
     func close() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements.removeAll()
