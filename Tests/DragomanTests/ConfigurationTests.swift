@@ -136,6 +136,7 @@ import Testing
         ("dialects:\n  telness-connect:\n    mode: forward\n    upstream: nowhere\n", "dialects.telness-connect.upstream"),
         ("upstreams:\n  a:\n    dialect: telness-connect\n", "upstreams.a.baseURL"),
         ("upstreams:\n  a:\n    baseURL: ftp://x\n    dialect: telness-connect\n", "upstreams.a.baseURL"),
+        ("upstreams:\n  a:\n    baseURL: 'http://:8080'\n    dialect: telness-connect\n", "upstreams.a.baseURL"),
         ("upstreams:\n  a:\n    baseURL: http://x\n    dialect: soap\n", "upstreams.a.dialect"),
         ("upstreams:\n  a:\n    baseURL: http://x\n    dialect: telness-connect\n    auth:\n      scheme: basic\n", "upstreams.a.auth.user"),
         ("upstreams:\n  a:\n    baseURL: http://x\n    dialect: telness-connect\n    defaults:\n      permissionIds: [x]\n", "upstreams.a.defaults.permissionIds"),

@@ -10,7 +10,8 @@ extension GatewayConfiguration {
             let entry = try section.section(name)
             try entry.allowOnly(["baseURL", "dialect", "auth", "connectTimeout", "requestTimeout", "maxConnections", "defaults", "breaker", "tls"])
             guard let base = try entry.string("baseURL") else { throw ConfigurationError(key: entry.key("baseURL"), problem: "is required") }
-            guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            // Parsed as the connection pool parses it, so what the configuration takes the pool can use.
+            guard let address = UpstreamAddress(baseURL: base) else {
                 throw ConfigurationError(key: entry.key("baseURL"), problem: "must be an http:// or https:// URL, not '\(base)'")
             }
             guard let dialectName = try entry.string("dialect") else { throw ConfigurationError(key: entry.key("dialect"), problem: "is required") }
@@ -49,7 +50,7 @@ extension GatewayConfiguration {
             try tls.allowOnly(["caBundle", "certificate", "key"])
             let client = UpstreamTLS(caBundle: try tls.string("caBundle"), certificate: try tls.string("certificate"), key: try tls.string("key"))
             if client != UpstreamTLS() {
-                guard url.scheme == "https" else { throw ConfigurationError(key: tls.key("caBundle"), problem: "applies to https:// upstreams only; baseURL is '\(base)'") }
+                guard address.tls else { throw ConfigurationError(key: tls.key("caBundle"), problem: "applies to https:// upstreams only; baseURL is '\(base)'") }
                 upstream.tls = client
                 _ = try client.configuration(key: tls.key(""))
             }

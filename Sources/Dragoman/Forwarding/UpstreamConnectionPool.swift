@@ -132,9 +132,22 @@ final class UpstreamConnectionPool: Sendable {
     /// Returns when fewer than `maxConnections` exchanges run; waits its turn otherwise.
     private func startExchange(deadline: NIODeadline) async throws {
         enum Turn { case now, wait(UInt64), closed }
-        let id = state.withLockedValue { state -> UInt64 in
+        // The common case, a free slot and no one waiting, takes it under one lock, with no
+        // continuation; otherwise the exchange gets its place in the line below.
+        let first = state.withLockedValue { state -> Turn in
+            if state.closed { return .closed }
+            if state.running < maxConnections, state.waiters.isEmpty {
+                state.running += 1
+                return .now
+            }
             state.nextWaiter += 1
-            return state.nextWaiter
+            return .wait(state.nextWaiter)
+        }
+        let id: UInt64
+        switch first {
+        case .now: return
+        case .closed: throw UpstreamExchangeError.closed
+        case .wait(let waiter): id = waiter
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
