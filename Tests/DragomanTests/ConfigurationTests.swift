@@ -121,6 +121,22 @@ import Testing
         #expect(GatewayConfiguration().idempotencyTTL == 24 * 3600)
     }
 
+    @Test func theScriptsOwnVariablesAreNotReadAsKeys() throws {
+        let path = try Self.file("server:\n  port: 7000\n")
+        let environment = [
+            "DRAGOMAN_TEST_POSTGRES_URL": "postgres://a@b/c", "DRAGOMAN_FUZZ_SECONDS": "0", "DRAGOMAN_FUZZ": "1",
+            "DRAGOMAN_BENCH_STORE_URL": "postgres://a@b/c", "DRAGOMAN_SERVER__PORT": "7001",
+        ]
+        #expect(try GatewayConfiguration.load(path: path, environment: environment).port == 7001)
+    }
+
+    @Test func anUnknownDragomanVariableIsStillRefused() throws {
+        let path = try Self.file("server:\n  port: 7000\n")
+        #expect(throws: ConfigurationError.self) {
+            try GatewayConfiguration.load(path: path, environment: ["DRAGOMAN_SEVRER__PORT": "7001"])
+        }
+    }
+
     @Test func configEnvironmentVariableNamesTheFile() throws {
         let path = try Self.file("server:\n  port: 7000\n")
         #expect(try GatewayConfiguration.load(environment: ["DRAGOMAN_CONFIG": path]).port == 7000)

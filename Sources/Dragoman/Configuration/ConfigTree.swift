@@ -60,15 +60,26 @@ enum ConfigTree: Sendable, Equatable {
 
     /// Overlays environment variables named `DRAGOMAN_<SECTION>__<KEY>…`: `__` separates levels,
     /// a single `_` inside a level stands for `-`, and levels match existing keys regardless of
-    /// case. `DRAGOMAN_CONFIG` is not a key and is skipped.
+    /// case. `DRAGOMAN_CONFIG` and the variables of the project's own scripts
+    /// (``scriptVariablePrefixes``) are not keys and are skipped.
     mutating func overlay(environment: [String: String]) {
-        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("DRAGOMAN_") && name != "DRAGOMAN_CONFIG" {
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where Self.isConfigurationVariable(name) {
             let levels = name.dropFirst("DRAGOMAN_".count).components(separatedBy: "__").map {
                 $0.replacingOccurrences(of: "_", with: "-")
             }
             guard !levels.contains(where: \.isEmpty) else { continue }
             set(resolve(levels), to: value)
         }
+    }
+
+    /// Variables the tests, fuzzers and benchmark read (`DRAGOMAN_TEST_POSTGRES_URL`,
+    /// `DRAGOMAN_FUZZ_SECONDS`, `DRAGOMAN_BENCH_STORE_URL`, …): a shell that exports one must
+    /// still start the gateway, so they are never read as configuration keys.
+    static let scriptVariablePrefixes = ["DRAGOMAN_TEST_", "DRAGOMAN_FUZZ", "DRAGOMAN_BENCH_"]
+
+    /// Whether `name` sets a configuration key.
+    static func isConfigurationVariable(_ name: String) -> Bool {
+        name.hasPrefix("DRAGOMAN_") && name != "DRAGOMAN_CONFIG" && !scriptVariablePrefixes.contains { name.hasPrefix($0) }
     }
 
     /// The path with each level spelled as the existing key it matches, if any, else in lower
