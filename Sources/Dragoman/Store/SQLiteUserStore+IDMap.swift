@@ -61,7 +61,7 @@ struct SQLiteIDMapping: GroupableWrite {
             // before, or an earlier write of this group) is read after it.
             let inserted = try connection.query(
                 "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?) RETURNING \(columns)",
-                [.text(UUID.random().uuidString), .text(write.upstream), .text(write.backendID), .float(write.now.timeIntervalSince1970)]
+                [.text(UUID.timeOrdered(at: write.now).uuidString), .text(write.upstream), .text(write.backendID), .float(write.now.timeIntervalSince1970)]
             )
             let rows = try inserted.isEmpty
                 ? connection.query("SELECT \(columns) FROM id_map WHERE upstream = ? AND backend_id = ?", [.text(write.upstream), .text(write.backendID)])

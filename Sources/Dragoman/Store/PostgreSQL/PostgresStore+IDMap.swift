@@ -7,7 +7,7 @@ extension PostgresStore {
         try await client.query(
             """
             INSERT INTO id_map (uuid, upstream, backend_id, created_at)
-            VALUES (\(UUID.random().uuidString), \(upstream), \(backendID), \(now.timeIntervalSince1970))
+            VALUES (\(UUID.timeOrdered(at: now).uuidString), \(upstream), \(backendID), \(now.timeIntervalSince1970))
             ON CONFLICT (upstream, backend_id) DO NOTHING
             """,
             logger: logger
