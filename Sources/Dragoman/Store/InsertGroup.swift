@@ -18,12 +18,13 @@ struct PendingInsert: Sendable {
 /// One engine's statements for a group of inserts, run inside the group's open transaction.
 protocol InsertGroupStatements {
     associatedtype Connection: Sendable
-    /// Inserts every write whose keys are free in the database, in one statement; the serials
-    /// of those that went in, by uuid.
+    /// Inserts every write whose keys are free in the database (PostgreSQL in one statement,
+    /// SQLite with one prepared statement per write on its writer's thread); the serials of
+    /// those that went in, by uuid.
     static func insertFree(_ writes: [PendingInsert], on connection: Connection) async throws -> [UUID: Int64]
     /// The user holding one of a refused write's keys (the first key in the profile's order).
     static func existingHolder(of write: PendingInsert, on connection: Connection) async throws -> InsertOutcome
-    /// Marks the idempotency claims of the inserted users, in one statement.
+    /// Marks the idempotency claims of the inserted users.
     static func markClaims(of writes: [PendingInsert], on connection: Connection) async throws
 }
 
