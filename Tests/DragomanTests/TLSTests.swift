@@ -28,22 +28,23 @@ import Testing
         }
     }
 
-    /// A client that trusts only `caFile`, optionally presenting a client certificate.
-    static func client(trusting caFile: String, http1Only: Bool = false) throws -> HTTPClient {
+    /// A client that trusts only `caFile`. A refused handshake is retried until the connect
+    /// timeout, so a client `expectingRefusal` keeps it short; the others wait long enough for
+    /// a handshake on a machine busy with the whole parallel suite (2 s was too short there).
+    static func client(trusting caFile: String, http1Only: Bool = false, expectingRefusal: Bool = false) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         if http1Only { configuration.httpVersion = .http1Only }
-        // A refused handshake is retried until the connect timeout: keep it short.
-        configuration.timeout.connect = .seconds(2)
+        configuration.timeout.connect = expectingRefusal ? .seconds(2) : .seconds(30)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Runs `body` with a client trusting `caFile`, and shuts the client down after it.
     static func withClient(
-        trusting caFile: String, http1Only: Bool = false, _ body: (HTTPClient) async throws -> Void
+        trusting caFile: String, http1Only: Bool = false, expectingRefusal: Bool = false, _ body: (HTTPClient) async throws -> Void
     ) async throws {
-        let client = try Self.client(trusting: caFile, http1Only: http1Only)
+        let client = try Self.client(trusting: caFile, http1Only: http1Only, expectingRefusal: expectingRefusal)
         do {
             try await body(client)
         } catch {
@@ -87,7 +88,7 @@ import Testing
         let certificates = try TestCertificates()
         let stranger = try TestCertificates(name: "Some Other CA")
         try await Self.gateway(certificates).run { test in
-            try await Self.withClient(trusting: try stranger.caFile()) { client in
+            try await Self.withClient(trusting: try stranger.caFile(), expectingRefusal: true) { client in
                 await #expect(throws: (any Error).self) {
                     _ = try await Self.post(client, "https://localhost:\(test.port!)/users", Samples.telness)
                 }
@@ -140,7 +141,7 @@ import Testing
             // A client of its own for the refused attempt: its pool may still be retrying a
             // connection made before the reload, which would answer the next request with the
             // old certificate (seen once under a loaded machine).
-            try await Self.withClient(trusting: secondCA) { trustsSecond in
+            try await Self.withClient(trusting: secondCA, expectingRefusal: true) { trustsSecond in
                 await #expect(throws: (any Error).self) {
                     _ = try await Self.post(trustsSecond, url, Samples.telness)
                 }
@@ -163,7 +164,7 @@ import Testing
                     return
                 }
                 #expect(reason.contains("server.tls.key"))
-                try await Self.withClient(trusting: firstCA) { trustsFirst in
+                try await Self.withClient(trusting: firstCA, expectingRefusal: true) { trustsFirst in
                     await #expect(throws: (any Error).self) {
                         _ = try await Self.post(trustsFirst, url, Samples.telness)
                     }
