@@ -28,29 +28,21 @@ import Testing
     }
 
     @Test func concurrentDuplicateCreatesStoreExactlyOne() async throws {
-        try await TestGateway().run(setup: .ahc(.http)) { client in
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for _ in 0..<24 {
-                    group.addTask { try await client.post("/api/v1/audience", Samples.audience).status }
-                }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
-            }
-            #expect(statuses.filter { $0 == .ok }.count == 1)
-            #expect(statuses.filter { $0 == .badRequest }.count == 23)
+        try await TestGateway().run { client in
+            let request = ConcurrentRequests.Request(path: "/api/v1/audience", body: Samples.audience)
+            let statuses = try await ConcurrentRequests.statuses(port: try #require(client.port), Array(repeating: request, count: 24))
+            #expect(statuses.filter { $0 == 200 }.count == 1)
+            #expect(statuses.filter { $0 == 400 }.count == 23)
             let reply2 = try await client.get("/api/v1/audience/2")
             #expect(reply2.status == .badRequest)
         }
     }
 
     @Test func concurrentDistinctCreatesAllSucceed() async throws {
-        try await TestGateway().run(setup: .ahc(.http)) { client in
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for index in 0..<24 {
-                    group.addTask { try await client.post("/users", #"{"name":"User \#(index)","email":"u\#(index)@x.com"}"#).status }
-                }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
-            }
-            #expect(statuses.allSatisfy { $0 == .created })
+        try await TestGateway().run { client in
+            let requests = (0..<24).map { ConcurrentRequests.Request(path: "/users", body: #"{"name":"User \#($0)","email":"u\#($0)@x.com"}"#) }
+            let statuses = try await ConcurrentRequests.statuses(port: try #require(client.port), requests)
+            #expect(statuses == Array(repeating: 201, count: 24))
             let reply3 = try await client.get("/api/v1/audience/24")
             #expect(reply3.status == .ok)
         }

@@ -33,6 +33,20 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
         case reader
         /// The one connection that writes, with the store's pragmas (WAL, full sync).
         case writer
+
+        /// What a connection in this role runs once it is open.
+        var pragmas: [String] {
+            switch self {
+            case .reader: ["PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"]
+            case .writer: SQLiteSchema.pragmas
+            }
+        }
+    }
+
+    /// A statement kept prepared, with its column names once a row has needed them.
+    private struct Prepared {
+        let statement: OpaquePointer
+        var names: [String]?
     }
 
     /// The most statements kept prepared; one beyond them is prepared, run and finalized.
@@ -40,7 +54,7 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
 
     private var handle: OpaquePointer?
     /// Prepared statements by their text.
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [String: Prepared] = [:]
 
     init(path: String, role: Role) throws {
         var handle: OpaquePointer?
@@ -54,10 +68,7 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
         }
         self.handle = handle
         do {
-            switch role {
-            case .reader: for pragma in ["PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"] { _ = try query(pragma) }
-            case .writer: for pragma in SQLiteSchema.pragmas { _ = try query(pragma) }
-            }
+            for pragma in role.pragmas { try query(pragma) }
         } catch {
             close()
             throw error
@@ -70,7 +81,7 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
     @discardableResult
     func query(_ sql: String, _ binds: [SQLiteData] = []) throws -> [SQLiteResultRow] {
         guard let handle else { throw StoreError.writerClosed }
-        let (statement, kept) = try prepared(sql, on: handle)
+        let (statement, kept, knownNames) = try prepared(sql, on: handle)
         defer {
             if kept {
                 sqlite_nio_sqlite3_reset(statement)
@@ -92,15 +103,16 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
             }
             guard result == SQLITE_OK else { throw error(result, on: handle) }
         }
-        var names: [String]?
+        var names = knownNames
         var rows: [SQLiteResultRow] = []
         while true {
             let step = sqlite_nio_sqlite3_step(statement)
             if step == SQLITE_DONE { return rows }
             guard step == SQLITE_ROW else { throw error(step, on: handle) }
             let count = sqlite_nio_sqlite3_column_count(statement)
-            if names == nil { names = (0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" } }
-            rows.append(SQLiteResultRow(names: names ?? [], values: (0..<count).map { value(statement, $0) }))
+            let rowNames = names ?? columnNames(statement, count: count, keptFor: kept ? sql : nil)
+            names = rowNames
+            rows.append(SQLiteResultRow(names: rowNames, values: (0..<count).map { value(statement, $0) }))
         }
     }
 
@@ -108,7 +120,7 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
     var preparedCount: Int { statements.count }
 
     func close() {
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
         statements.removeAll()
         if let handle { sqlite_nio_sqlite3_close(handle) }
         handle = nil
@@ -116,15 +128,23 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    /// The statement for `sql`, and whether it is kept prepared for the next time.
-    private func prepared(_ sql: String, on handle: OpaquePointer) throws -> (OpaquePointer, kept: Bool) {
-        if let statement = statements[sql] { return (statement, true) }
+    /// The statement for `sql`, whether it is kept prepared for the next time, and its column
+    /// names once an earlier run has read them.
+    private func prepared(_ sql: String, on handle: OpaquePointer) throws -> (OpaquePointer, kept: Bool, names: [String]?) {
+        if let prepared = statements[sql] { return (prepared.statement, true, prepared.names) }
         let keep = statements.count < Self.maxPrepared
         var statement: OpaquePointer?
         let result = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0, &statement, nil)
         guard result == SQLITE_OK, let statement else { throw error(result, on: handle) }
-        if keep { statements[sql] = statement }
-        return (statement, keep)
+        if keep { statements[sql] = Prepared(statement: statement) }
+        return (statement, keep, nil)
+    }
+
+    /// The statement's column names, remembered with it when it is kept prepared (`sql`).
+    private func columnNames(_ statement: OpaquePointer, count: Int32, keptFor sql: String?) -> [String] {
+        let names = (0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" }
+        if let sql { statements[sql]?.names = names }
+        return names
     }
 
     private func value(_ statement: OpaquePointer, _ column: Int32) -> SQLiteData {

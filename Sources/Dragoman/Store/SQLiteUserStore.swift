@@ -37,9 +37,24 @@ public final class SQLiteUserStore: GatewayStore {
         } catch {
             throw StoreUnavailable(description: "store.sqlite.path: cannot create the folder \(directory): \(Self.reason(error))", exitCode: 73)
         }
+        // One hop to the blocking pool: open the writer, bring the schema up to date, open
+        // the first reader.
         let connection: SQLiteDatabaseConnection
+        let readers: SQLiteReaders
         do {
-            connection = try await NIOThreadPool.singleton.runIfActive { try SQLiteDatabaseConnection(path: path, role: .writer) }
+            (connection, readers) = try await NIOThreadPool.singleton.runIfActive {
+                let connection = try SQLiteDatabaseConnection(path: path, role: .writer)
+                do {
+                    try SQLiteSchema.migrate(connection, logger: logger)
+                    return (connection, try SQLiteReaders(path: path))
+                } catch {
+                    connection.close()
+                    throw OpenedButUnwritable(underlying: error)
+                }
+            }
+        } catch let error as OpenedButUnwritable {
+            if let unusable = Self.unusable(path, error.underlying) { throw unusable }
+            throw StoreUnavailable(description: "store.sqlite.path: cannot write \(path): \(Self.reason(error.underlying))", exitCode: 73)
         } catch {
             if let unusable = Self.unusable(path, error) { throw unusable }
             let exists = FileManager.default.fileExists(atPath: path)
@@ -47,16 +62,12 @@ public final class SQLiteUserStore: GatewayStore {
                 access(exists ? path : directory, exists ? R_OK | W_OK : W_OK) != 0 ? String(cString: strerror(errno)) : Self.reason(error)
             throw StoreUnavailable(description: "store.sqlite.path: cannot open \(path): \(reason)", exitCode: 73)
         }
-        let readers: SQLiteReaders
-        do {
-            try await NIOThreadPool.singleton.runIfActive { try SQLiteSchema.migrate(connection, logger: logger) }
-            readers = try SQLiteReaders(path: path)
-        } catch {
-            connection.close()
-            if let unusable = Self.unusable(path, error) { throw unusable }
-            throw StoreUnavailable(description: "store.sqlite.path: cannot write \(path): \(Self.reason(error))", exitCode: 73)
-        }
         return SQLiteUserStore(connection: connection, readers: readers, logger: logger)
+    }
+
+    /// A failure after the file opened: migrating it or opening a reader beside the writer.
+    private struct OpenedButUnwritable: Error {
+        let underlying: any Error
     }
 
     /// The start-up failure for a file that is not a usable Dragoman database (exit 65), when
