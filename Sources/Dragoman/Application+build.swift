@@ -19,13 +19,14 @@ public func buildApplication(
     reloader: GatewayReloader? = nil,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let logger =
+    var logger =
         logger
         ?? {
             var logger = Logger(label: "dragoman")
             logger.logLevel = configuration.logLevel
             return logger
         }()
+    logger.handler.metadataProvider = .multiplex([logger.handler.metadataProvider, RequestRecord.metadataProvider].compactMap { $0 })
     let store = try await configuration.storeLocation.open(logger: logger)
     // The edge answers requests the HTTP parser refused, in the dialect owning the path; it is
     // part of the listener, so it keeps the dialects of the start-up configuration.

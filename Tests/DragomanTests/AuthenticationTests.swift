@@ -5,6 +5,7 @@ import HummingbirdBcrypt
 import HummingbirdTesting
 import InMemoryLogging
 import Logging
+import Synchronization
 import Testing
 
 @testable import Dragoman
@@ -404,6 +405,21 @@ import Testing
         throttle.recordSuccess(client: "10.0.0.1", principal: "alice")
         throttle.recordFailure(client: "10.0.0.1", principal: "alice", now: now)
         #expect(throttle.retryAfter(client: "10.0.0.1", principal: "alice", now: now) == nil)
+    }
+
+    @Test func withNoFailureOnRecordTheClientAddressIsNeverFormatted() {
+        let throttle = FailureThrottle(maxFailures: 3, window: 60)
+        let formatted = Mutex(0)
+        let address = { () -> String in
+            formatted.withLock { $0 += 1 }
+            return "10.0.0.1"
+        }
+        #expect(throttle.retryAfter(client: address(), principal: "alice") == nil)
+        throttle.recordSuccess(client: address(), principal: "alice")
+        #expect(formatted.withLock { $0 } == 0)
+        throttle.recordFailure(client: "10.0.0.1", principal: "alice")
+        #expect(throttle.retryAfter(client: address(), principal: "alice") == nil)
+        #expect(formatted.withLock { $0 } == 1)
     }
 
     @Test func oneAddressSprayingManyPrincipalsIsSlowed() {

@@ -50,6 +50,39 @@ import Testing
         #expect(handler.entries.filter { $0.metadata["dragoman.request.id"] == "trace-42.a:b_c" }.count >= 1)
     }
 
+    @Test func aLineWrittenWhileARequestRunsCarriesItsIDDialectAndPrincipal() async throws {
+        let (logger, handler) = Self.capturing()
+        try await AuthenticationTests.gateway().run(logger: logger) { client in
+            var headers = AuthenticationTests.basic("alice", "wrong password")
+            headers[Self.requestID] = "refused-9"
+            headers[.contentType] = "application/json"
+            let reply = try await client.send("/api/v1/audience", method: .post, headers: headers, body: ByteBuffer(string: Samples.audience))
+            #expect(reply.status == .unauthorized)
+        }
+        let refusal = try #require(handler.entries.first { $0.message.description == "Authentication failed" })
+        #expect(refusal.metadata["dragoman.request.id"] == "refused-9")
+        #expect(refusal.metadata["dragoman.dialect"] == "voltmx-audience")
+    }
+
+    @Test func theRequestMetadataIsReadFromTheRunningRequestOnly() {
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "test") { _ in handler }
+        logger.handler.metadataProvider = RequestRecord.metadataProvider
+        let record = RequestRecord(requestID: "r-7")
+        record.update { facts in
+            facts.dialect = "telness-connect"
+            facts.principal = "bench"
+        }
+        RequestRecord.$current.withValue(record) { logger.info("inside") }
+        logger.info("outside")
+        let inside = handler.entries.first { $0.message.description == "inside" }
+        #expect(inside?.metadata["dragoman.request.id"] == "r-7")
+        #expect(inside?.metadata["dragoman.dialect"] == "telness-connect")
+        #expect(inside?.metadata["dragoman.principal"] == "bench")
+        let outside = handler.entries.first { $0.message.description == "outside" }
+        #expect(outside?.metadata["dragoman.request.id"] == nil)
+    }
+
     @Test func aMalformedRequestIDIsReplacedByANewOne() async throws {
         try await TestGateway().run { client in
             for bad in ["has space", String(repeating: "x", count: 129), "é"] {

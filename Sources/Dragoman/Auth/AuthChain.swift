@@ -13,26 +13,29 @@ struct AuthChain: Sendable {
     /// Where the session scheme looks for a session id.
     let carriers: SessionCarriers
 
-    /// The principal the request authenticates as; `nil` only for an open route.
-    func authenticate(_ headers: HTTPFields, client: String, policy: AuthPolicy, logger: Logger) async throws(GatewayFailure) -> Principal? {
+    /// The principal the request authenticates as; `nil` only for an open route. `client`, the
+    /// caller's address, is formatted only when the throttle or a log line needs it.
+    func authenticate(
+        _ headers: HTTPFields, client: @autoclosure () -> String, policy: AuthPolicy, logger: Logger
+    ) async throws(GatewayFailure) -> Principal? {
         guard !policy.isOpen else { return nil }
         for scheme in policy.schemes {
             guard let credential = PresentedCredential.find(scheme, in: headers, apiKeyHeader: policy.apiKeyHeader, carriers: carriers) else { continue }
             let claimed: String? = if case .password(let user, _) = credential { user } else { nil }
-            if let retryAfter = throttle.retryAfter(client: client, principal: claimed) {
-                logger.warning("Authentication throttled", metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client)"])
+            if let retryAfter = throttle.retryAfter(client: client(), principal: claimed) {
+                logger.warning("Authentication throttled", metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client())"])
                 RequestRecord.current?.update { $0.throttled = true }
                 throw .throttled(retryAfter: retryAfter)
             }
             if let principal = await verifier.verify(credential) {
-                if let claimed { throttle.recordSuccess(client: client, principal: claimed) }
+                if let claimed { throttle.recordSuccess(client: client(), principal: claimed) }
                 return principal
             }
-            throttle.recordFailure(client: client, principal: claimed)
+            throttle.recordFailure(client: client(), principal: claimed)
             RequestRecord.current?.update { $0.authFailure = scheme.rawValue }
             logger.notice(
                 "Authentication failed",
-                metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client)", "dragoman.auth.user": "\(claimed ?? "-")"]
+                metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client())", "dragoman.auth.user": "\(claimed ?? "-")"]
             )
             throw .unauthenticated(challenges: policy.challenges(realm: realm, sessionLogins: carriers.logins), rejected: scheme)
         }

@@ -36,10 +36,12 @@ final class FailureThrottle: Sendable {
         self.firstBackoff = min(firstBackoff, maxBackoff)
     }
 
-    /// Seconds until `client` may try `principal` again, or `nil` if it may now.
-    func retryAfter(client: String, principal: String?, now: Date = Date()) -> Int? {
+    /// Seconds until `client` may try `principal` again, or `nil` if it may now. With no
+    /// failure on record (the usual case) it answers at once, without the client's address.
+    func retryAfter(client: @autoclosure () -> String, principal: String?, now: Date = Date()) -> Int? {
         records.withLockedValue { records in
-            let wait = Self.keys(client: client, principal: principal)
+            guard !records.isEmpty else { return nil }
+            let wait = Self.keys(client: client(), principal: principal)
                 .compactMap { records[$0.key]?.blockedUntil.timeIntervalSince(now) }
                 .max() ?? 0
             return wait > 0 ? max(1, Int(wait.rounded(.up))) : nil
@@ -64,8 +66,11 @@ final class FailureThrottle: Sendable {
     }
 
     /// The pair authenticated: its count starts again (the address's spraying count does not).
-    func recordSuccess(client: String, principal: String) {
-        _ = records.withLockedValue { $0.removeValue(forKey: Self.pairKey(client: client, principal: principal)) }
+    func recordSuccess(client: @autoclosure () -> String, principal: String) {
+        records.withLockedValue { records in
+            guard !records.isEmpty else { return }
+            records.removeValue(forKey: Self.pairKey(client: client(), principal: principal))
+        }
     }
 
     private static func pairKey(client: String, principal: String) -> String { "pair:\(client)\u{1F}\(principal)" }

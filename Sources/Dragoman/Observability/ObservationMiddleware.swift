@@ -28,8 +28,6 @@ struct ObservationMiddleware: RouterMiddleware {
             tracer: tracer,
             callerTrace: TracePropagation.callerContext(request.headers)
         )
-        var context = context
-        context.logger[metadataKey: "dragoman.request.id"] = .string(record.requestID)
         let start = ContinuousClock.now
         var response: Response
         do {
@@ -88,6 +86,7 @@ struct ObservationMiddleware: RouterMiddleware {
         guard accessLog, context.logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
             "dragoman.access": "request",
+            "dragoman.request.id": .string(record.requestID),
             "http.method": .string(request.method.rawValue),
             "http.route": .string(context.endpointPath ?? "unmatched"),
             "http.status": .string(String(status)),

@@ -12,15 +12,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         var context = context
         do {
-            let headers = request.headers, client = context.clientAddress, logger = context.logger
+            let headers = request.headers, address = context.remoteAddress, logger = context.logger
             state.request.principal = try await RequestRecord.timed(.auth) { () async throws(GatewayFailure) in
-                try await chain.authenticate(headers, client: client, policy: policy, logger: logger)
+                try await chain.authenticate(headers, client: GatewayRequestContext.clientAddress(address), policy: policy, logger: logger)
             }
         } catch {
             throw state.error(error)
         }
         if let principal = state.request.principal {
-            context.logger[metadataKey: "dragoman.principal"] = .string(principal.name)
             RequestRecord.current?.update { $0.principal = principal.name }
         }
         context.dialectRoute = state

@@ -11,7 +11,6 @@ struct DialectMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.logger[metadataKey: "dragoman.dialect"] = .string(dialect.id.rawValue)
         let state = DialectRouteState(
             dialect: dialect,
             route: route,
