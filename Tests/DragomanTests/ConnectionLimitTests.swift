@@ -32,7 +32,7 @@ struct ConnectionLimitTests {
     @Test func halfAHeaderGets408InTheDialectAndTheConnectionCloses() async throws {
         try await Self.gateway().run { client in
             let connection = try await RawConnection.open(port: try #require(client.port), sending: "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
-            let reply = await connection.readUntilClosed(timeout: 5)
+            let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.text.hasPrefix("HTTP/1.1 408"))
             #expect(reply.text.contains(#""code":"REQUEST_TIMEOUT""#))
             #expect(reply.closed)
@@ -42,7 +42,7 @@ struct ConnectionLimitTests {
     @Test func aStalledBodyGets408InTheDialect() async throws {
         try await Self.gateway().run { client in
             let connection = try await RawConnection.open(port: try #require(client.port), sending: "POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"firstName\"")
-            let reply = await connection.readUntilClosed(timeout: 5)
+            let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.text.hasPrefix("HTTP/1.1 408"))
             #expect(reply.text.contains(#"{"message":"The request did not arrive in time"}"#))
             #expect(reply.closed)
@@ -70,7 +70,7 @@ struct ConnectionLimitTests {
         try await Self.gateway().run { client in
             let connection = try await RawConnection.open(port: try #require(client.port))
             let started = Date()
-            let reply = await connection.readUntilClosed(timeout: 5)
+            let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.closed)
             #expect(reply.text.isEmpty)
             #expect(Date().timeIntervalSince(started) < 6)
@@ -80,9 +80,9 @@ struct ConnectionLimitTests {
     @Test func anIdleKeepAliveConnectionIsClosed() async throws {
         try await Self.gateway().run { client in
             let connection = try await RawConnection.open(port: try #require(client.port), sending: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            let answer = await connection.readAvailable(timeout: 5)
+            let answer = await connection.readAvailable(timeout: 15)
             #expect(answer.text.hasPrefix("HTTP/1.1 200"))
-            let rest = await connection.readUntilClosed(timeout: 5)
+            let rest = await connection.readUntilClosed(timeout: 15)
             #expect(rest.closed)
         }
     }
@@ -118,15 +118,15 @@ struct ConnectionLimitTests {
             for index in 0..<30 { idle.append(try await RawConnection.open(port: port, source: "127.0.0.\(3 + index % 5)")) }
             try await Task.sleep(for: .milliseconds(100))
             let newcomer = try await RawConnection.open(port: port, source: "127.0.0.9", sending: "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            let reply = await newcomer.readUntilClosed(timeout: 5)
+            let reply = await newcomer.readUntilClosed(timeout: 15)
             #expect(reply.text.hasPrefix("HTTP/1.1 200"))
             // Idle connections made room (the ones admitted first; which of those opened
             // together that is depends on the event loops, and the test client's own idle
             // connection counts too): never more stay open than the cap allows.
             // The eviction's FIN may reach us late on a loaded machine: look again until the count
-            // settles at the cap or 5 s pass, rather than giving each connection one 0.2 s look.
+            // settles at the cap or 15 s pass, rather than giving each connection one 0.2 s look.
             var closed: Set<Int> = []
-            let deadline = ContinuousClock.now + .seconds(5)
+            let deadline = ContinuousClock.now + .seconds(15)
             repeat {
                 for (index, connection) in idle.enumerated() where !closed.contains(index) {
                     if await connection.readUntilClosed(timeout: 0.05).closed { closed.insert(index) }
@@ -176,7 +176,7 @@ struct ConnectionLimitTests {
             let connection = try await RawConnection.open(port: try #require(client.port), sending: 
                 "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
             )
-            let reply = await connection.readUntilClosed(timeout: 5)
+            let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.text.components(separatedBy: "HTTP/1.1 200").count == 4)
             #expect(reply.closed)
         }
@@ -215,7 +215,7 @@ struct ConnectionLimitTests {
     @Test func aTooLongRequestLineGets414InTheDialect() async throws {
         try await Self.gateway(Self.patient).run { client in
             let connection = try await RawConnection.open(port: try #require(client.port), sending: "GET /users/abc?q=" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
-            let reply = await connection.readUntilClosed(timeout: 5)
+            let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.text.hasPrefix("HTTP/1.1 414"))
             #expect(reply.text.contains(#""code":"URI_TOO_LONG""#))
             #expect(reply.closed)
@@ -229,7 +229,7 @@ struct ConnectionLimitTests {
                 port: try #require(client.port),
                 sending: "GET /api/services/\(Samples.service)/users/single HTTP/1.1\r\nHost: x\r\n\(headers)\r\n"
             )
-            let reply = await connection.readUntilClosed(timeout: 5)
+            let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.text.hasPrefix("HTTP/1.1 431"))
             #expect(reply.text.contains(#""errorCode":"RequestHeaderFieldsTooLarge""#))
         }
@@ -239,7 +239,7 @@ struct ConnectionLimitTests {
         try await Self.gateway(Self.patient).run { client in
             let connection = try await RawConnection.open(port: try #require(client.port), sending: "GET /api/v1/audience/1 HTTP/1.1\r\nHost: x\r\n")
             try? await connection.send("X-Big: " + String(repeating: "b", count: 1 << 20) + "\r\n\r\n")
-            let reply = await connection.readUntilClosed(timeout: 5)
+            let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.text.hasPrefix("HTTP/1.1 431"))
             #expect(reply.text.contains(#""message":"The request header fields are too large""#))
         }

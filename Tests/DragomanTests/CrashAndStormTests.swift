@@ -188,7 +188,7 @@ struct CrashAndStormTests {
         let process = try await GatewayProcess.start(directory: directory, arguments: arguments)
         defer { process.kill() }
         let connection = try await RawConnection.open(port: process.port, host: process.host, sending: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-        let answer = await connection.readAvailable(timeout: 5)
+        let answer = await connection.readAvailable(timeout: 15)
         #expect(answer.text.hasPrefix("HTTP/1.1 200"))
         let started = Date()
         process.process.terminate()  // SIGTERM

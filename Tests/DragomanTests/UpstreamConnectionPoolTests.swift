@@ -31,9 +31,9 @@ import Testing
         return try await pool.exchange(head, body: ByteBuffer(string: body), deadline: .now() + within)
     }
 
-    /// Waits (up to 5 s, for a loaded machine) until `condition` holds.
+    /// Waits (up to 15 s, for a loaded machine) until `condition` holds.
     static func until(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(15)
         while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(condition())
     }

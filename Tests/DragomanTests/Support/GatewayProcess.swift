@@ -94,7 +94,7 @@ struct GatewayProcess: @unchecked Sendable {
             request.body = .bytes(ByteBuffer(string: body))
         }
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let text = try await response.body.collect(upTo: 1 << 20)
         return ProcessReply(status: response.status.code, headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: text))
     }
