@@ -1,4 +1,4 @@
-public import DragomanCore
+import DragomanCore
 import Hummingbird
 
 /// A dialect's name, as configuration and logs spell it (`voltmx-audience`). Each dialect

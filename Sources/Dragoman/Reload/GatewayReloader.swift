@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-public import Foundation
+import Foundation
 import Logging
 import NIOSSL
 public import ServiceLifecycle

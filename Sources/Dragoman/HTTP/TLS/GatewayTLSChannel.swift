@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 public import HummingbirdCore
 import HummingbirdHTTP2
 public import Logging

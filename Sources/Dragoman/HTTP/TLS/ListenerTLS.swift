@@ -1,5 +1,5 @@
 import Foundation
-public import NIOSSL
+import NIOSSL
 import Synchronization
 
 /// `server.tls`: the gateway listens for HTTPS with this certificate chain and key (PEM files),
