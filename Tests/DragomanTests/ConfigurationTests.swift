@@ -203,46 +203,39 @@ import Testing
         }
     }
 
-    @Test func checkConfigReportsEveryProblemWithItsKeyAndExits78() throws {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
-        func run(_ path: String) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = ["check-config", path]
-            process.environment = ["PATH": "/usr/bin:/bin"]
+    @Test func checkConfigReportsEveryProblemWithItsKeyAndExits78() async throws {
+        func run(_ path: String) async throws -> (status: Int32, output: String) {
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString).txt")
-            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: output) }
-            let handle = try FileHandle(forWritingTo: output)
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            process.waitUntilExit()
-            return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+            let (_, status) = try await ChildProcess.run(Self.executable, arguments: ["check-config", path], output: .file(output.path))
+            return (status, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
         }
-        let bad = try run(try Self.file("server:\n  port: 99999\nlog:\n  format: xml\n"))
+        let bad = try await run(try Self.file("server:\n  port: 99999\nlog:\n  format: xml\n"))
         #expect(bad.status == 78)
         #expect(bad.output.contains("server.port: must be a whole number from 0 to 65535"))
         #expect(bad.output.contains("log.format: must be one of json, text"))
-        let good = try run(Self.shippedConfig)
+        let good = try await run(Self.shippedConfig)
         #expect(good.status == 0)
         #expect(good.output.hasPrefix("configuration OK"))
     }
 
-    @Test func anOTLPExporterWithoutTheOTelBuildIsRefusedAtStart() throws {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["serve", "--config", Self.shippedConfig, "--port", "0", "--store-path", FileManager.default.temporaryDirectory.appendingPathComponent("otel-\(UUID().uuidString).sqlite").path]
-        process.environment = ["PATH": "/usr/bin:/bin", "DRAGOMAN_TRACING__EXPORTER": "otlp"]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 78)
+    @Test func anOTLPExporterWithoutTheOTelBuildIsRefusedAtStart() async throws {
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("otel-\(UUID().uuidString).stderr")
+        defer { try? FileManager.default.removeItem(at: errors) }
+        let (_, status) = try await ChildProcess.run(
+            Self.executable,
+            arguments: ["serve", "--config", Self.shippedConfig, "--port", "0", "--store-path", FileManager.default.temporaryDirectory.appendingPathComponent("otel-\(UUID().uuidString).sqlite").path],
+            environment: ["PATH": "/usr/bin:/bin", "DRAGOMAN_TRACING__EXPORTER": "otlp"],
+            error: .file(errors.path)
+        )
+        let output = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        #expect(status == 78)
         #expect(output.contains("tracing.exporter: otlp needs the OpenTelemetry build"))
+    }
+
+    /// The `dragoman` executable built beside the tests.
+    static var executable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman").path
     }
 
     @Test func operationsSettingsAreRead() throws {

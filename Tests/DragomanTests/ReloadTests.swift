@@ -209,7 +209,7 @@ import Testing
 
     @Test func theProcessReloadsOnSIGHUPAndRefusesABadFile() async throws {
         try await Self.processReload(watch: false) { process in
-            kill(process.process.processIdentifier, SIGHUP)
+            process.process.send(SIGHUP)
         }
     }
 

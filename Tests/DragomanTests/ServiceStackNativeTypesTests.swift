@@ -164,35 +164,26 @@ import Testing
 
     /// Runs `python -c script args…` off Swift's cooperative pool and returns its standard output.
     static func runPython(_ arguments: [String]) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        // Output goes to files: reading a pipe with FileHandle traps on EINTR here.
-                        let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-py-\(UUID().uuidString).out")
-                        let errURL = outURL.appendingPathExtension("err")
-                        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-                        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-                        defer {
-                            try? FileManager.default.removeItem(at: outURL)
-                            try? FileManager.default.removeItem(at: errURL)
-                        }
-                        let process = Process()
-                        process.executableURL = URL(fileURLWithPath: python ?? "/usr/bin/python3")
-                        process.arguments = ["-c"] + arguments
-                        process.standardOutput = try FileHandle(forWritingTo: outURL)
-                        process.standardError = try FileHandle(forWritingTo: errURL)
-                        try process.run()
-                        process.waitUntilExit()
-                        let output = (try? Data(contentsOf: outURL)) ?? Data()
-                        let errors = (try? Data(contentsOf: errURL)) ?? Data()
-                        guard process.terminationStatus == 0 else {
-                            throw PythonClientError(output: String(decoding: output + errors, as: UTF8.self))
-                        }
-                        return String(decoding: output, as: UTF8.self)
-                    })
-            }
+        // Output goes to files: reading a pipe with FileHandle traps on EINTR here.
+        let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-py-\(UUID().uuidString).out")
+        let errURL = outURL.appendingPathExtension("err")
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
         }
+        let (_, status) = try await ChildProcess.run(
+            python ?? "/usr/bin/python3",
+            arguments: ["-c"] + arguments,
+            environment: ProcessInfo.processInfo.environment,
+            output: .file(outURL.path),
+            error: .file(errURL.path)
+        )
+        let output = (try? Data(contentsOf: outURL)) ?? Data()
+        let errors = (try? Data(contentsOf: errURL)) ?? Data()
+        guard status == 0 else {
+            throw PythonClientError(output: String(decoding: output + errors, as: UTF8.self))
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }
 

@@ -8,27 +8,18 @@ import Testing
     /// Runs `dragoman serve` with `arguments` in a fresh folder and returns its exit code and
     /// what it wrote to standard error.
     static func serve(_ arguments: [String], environment: [String: String] = [:]) async throws -> (code: Int32, stderr: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try run(arguments, environment: environment) }) }
-        }
-    }
-
-    /// Blocks until the process exits: called on a GCD thread only.
-    private static func run(_ arguments: [String], environment: [String: String]) throws -> (code: Int32, stderr: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-start-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
-        process.arguments = ["serve"] + arguments
-        process.currentDirectoryURL = directory
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let errors = directory.appendingPathExtension("stderr")
+        defer { try? FileManager.default.removeItem(at: errors) }
+        let (_, status) = try await ChildProcess.run(
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman").path,
+            arguments: ["serve"] + arguments,
+            environment: ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new },
+            directory: directory.path,
+            error: .file(errors.path)
+        )
+        return (status, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
     }
 
     @Test func aPortInUseIsExit71NamingTheAddress() async throws {

@@ -197,12 +197,9 @@ import Testing
     }
 
     /// The owner string of an instance that surely died: a finished child process of this one.
-    static func deadOwner() throws -> String {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/true")
-        try child.run()
-        child.waitUntilExit()
-        return "\(InstanceIdentity.host)/\(child.processIdentifier)/"
+    static func deadOwner() async throws -> String {
+        let (child, _) = try await ChildProcess.run("/bin/true", arguments: [])
+        return "\(InstanceIdentity.host)/\(child.pid)/"
     }
 
     @Test(arguments: StoreEngine.allCases)
@@ -239,7 +236,7 @@ import Testing
     func aClaimWhoseOwnerDiedIsFreeAtOnce(engine: StoreEngine) async throws {
         try await engine.withStore { store in
             var request = Self.keyed(lease: 600)
-            request.owner = try Self.deadOwner()
+            request.owner = try await Self.deadOwner()
             guard case .claimed = try await store.claim(request, now: Date()) else { Issue.record("claim"); return }
             // Well within the lease, a live instance's claim of the same key wins at once.
             guard case .claimed = try await store.claim(Self.keyed(), now: Date()) else { Issue.record("dead owner's key still locked"); return }

@@ -10,10 +10,10 @@ import NIOCore
 /// `127.0.0.1`: once a process stops listening, an HTTP client still retrying its queued
 /// requests would otherwise reach whichever in-process test gateway of a parallel suite was
 /// next given the freed port, and count that gateway's 201 as the process's.
-struct GatewayProcess: @unchecked Sendable {
+struct GatewayProcess: Sendable {
     static let apiKey = "dgm_crash_test_key"
     static let password = "process-Pa55word"
-    let process = Process()
+    let process: ChildProcess
     let host = "127.0.0.\(Int.random(in: 2...254))"
     let port: Int
     /// Where the process's output goes.
@@ -41,21 +41,20 @@ struct GatewayProcess: @unchecked Sendable {
     /// `crashtest` whose API key and password hash come from the environment.
     init(directory: URL, arguments: [String], environment: [String: String] = [:]) throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman")
-        process.executableURL = executable
-        process.arguments = ["serve", "--host", host, "--port", "0"] + arguments
-        process.currentDirectoryURL = directory
-        // No config file in `directory`: the defaults, plus a principal whose key comes from the environment.
-        process.environment = [
-            "DRAGOMAN_SECURITY__BCRYPTCOST": "4", "PATH": "/usr/bin:/bin",
-            "DRAGOMAN_PRINCIPALS__CRASHTEST__APIKEYS": APIKey.digest(Self.apiKey),
-        ].merging(environment) { _, new in new }
         let log = directory.appendingPathComponent("dragoman-\(UUID().uuidString).log")
         logFile = log
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let output = try FileHandle(forWritingTo: log)
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+        // No config file in `directory`: the defaults, plus a principal whose key comes from the environment.
+        process = try ChildProcess(
+            executable.path,
+            arguments: ["serve", "--host", host, "--port", "0"] + arguments,
+            environment: [
+                "DRAGOMAN_SECURITY__BCRYPTCOST": "4", "PATH": "/usr/bin:/bin",
+                "DRAGOMAN_PRINCIPALS__CRASHTEST__APIKEYS": APIKey.digest(Self.apiKey),
+            ].merging(environment) { _, new in new },
+            directory: directory.path,
+            output: .file(log.path)
+        )
         var seen = ""
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning {
@@ -66,14 +65,19 @@ struct GatewayProcess: @unchecked Sendable {
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        process.terminate()
+        process.send(SIGTERM)
         throw GatewayProcessError(output: seen)
     }
 
     func kill() {
-        if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        process.send(SIGKILL)
+        process.waitForExit()
+    }
+
+    /// Waits, on a GCD thread, for the process to end; returns its exit status.
+    func exitStatus() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: process.waitForExit()) }
         }
     }
 
