@@ -16,8 +16,5 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
     }
 
     /// The client's IP address, or `unknown`.
-    var clientAddress: String { Self.clientAddress(remoteAddress) }
-
-    /// `address`'s IP address, or `unknown`.
-    static func clientAddress(_ address: SocketAddress?) -> String { address?.ipAddress ?? "unknown" }
+    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 }

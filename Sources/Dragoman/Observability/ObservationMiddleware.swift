@@ -84,17 +84,15 @@ struct ObservationMiddleware: RouterMiddleware {
         let facts = record.snapshot
         metrics.record(facts, status: status, duration: duration)
         guard accessLog, context.logger.logLevel <= .info else { return }
-        var metadata: Logger.Metadata = [
-            "dragoman.access": "request",
-            "dragoman.request.id": .string(record.requestID),
-            "http.method": .string(request.method.rawValue),
-            "http.route": .string(context.endpointPath ?? "unmatched"),
-            "http.status": .string(String(status)),
-            "duration_ms": .string(Self.milliseconds(duration)),
-        ]
-        if let dialect = facts.dialect { metadata["dragoman.dialect"] = .string(dialect) }
+        // Written after the request's task-local scope: its id, dialect and principal are added
+        // here, not by the metadata provider.
+        var metadata = record.logMetadata(facts)
+        metadata["dragoman.access"] = "request"
+        metadata["http.method"] = .string(request.method.rawValue)
+        metadata["http.route"] = .string(context.endpointPath ?? "unmatched")
+        metadata["http.status"] = .string(String(status))
+        metadata["duration_ms"] = .string(Self.milliseconds(duration))
         if let operation = facts.operation { metadata["dragoman.operation"] = .string(operation) }
-        if let principal = facts.principal { metadata["dragoman.principal"] = .string(principal) }
         if let upstream = facts.upstream {
             metadata["dragoman.upstream"] = .string(upstream)
             if let status = facts.upstreamStatus { metadata["dragoman.upstream.status"] = .string(String(status)) }

@@ -43,10 +43,10 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
         }
     }
 
-    /// A statement kept prepared, with its column names once a row has needed them.
+    /// A statement kept prepared, with its column names (read once, when it is prepared).
     private struct Prepared {
         let statement: OpaquePointer
-        var names: [String]?
+        let names: [String]
     }
 
     /// The most statements kept prepared; one beyond them is prepared, run and finalized.
@@ -81,7 +81,7 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
     @discardableResult
     func query(_ sql: String, _ binds: [SQLiteData] = []) throws -> [SQLiteResultRow] {
         guard let handle else { throw StoreError.writerClosed }
-        let (statement, kept, knownNames) = try prepared(sql, on: handle)
+        let (statement, kept, names) = try prepared(sql, on: handle)
         defer {
             if kept {
                 sqlite_nio_sqlite3_reset(statement)
@@ -103,16 +103,12 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
             }
             guard result == SQLITE_OK else { throw error(result, on: handle) }
         }
-        var names = knownNames
         var rows: [SQLiteResultRow] = []
         while true {
             let step = sqlite_nio_sqlite3_step(statement)
             if step == SQLITE_DONE { return rows }
             guard step == SQLITE_ROW else { throw error(step, on: handle) }
-            let count = sqlite_nio_sqlite3_column_count(statement)
-            let rowNames = names ?? columnNames(statement, count: count, keptFor: kept ? sql : nil)
-            names = rowNames
-            rows.append(SQLiteResultRow(names: rowNames, values: (0..<count).map { value(statement, $0) }))
+            rows.append(SQLiteResultRow(names: names, values: names.indices.map { value(statement, Int32($0)) }))
         }
     }
 
@@ -129,22 +125,18 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// The statement for `sql`, whether it is kept prepared for the next time, and its column
-    /// names once an earlier run has read them.
-    private func prepared(_ sql: String, on handle: OpaquePointer) throws -> (OpaquePointer, kept: Bool, names: [String]?) {
+    /// names (known once prepared; a kept statement keeps them).
+    private func prepared(_ sql: String, on handle: OpaquePointer) throws -> (OpaquePointer, kept: Bool, names: [String]) {
         if let prepared = statements[sql] { return (prepared.statement, true, prepared.names) }
         let keep = statements.count < Self.maxPrepared
         var statement: OpaquePointer?
         let result = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0, &statement, nil)
         guard result == SQLITE_OK, let statement else { throw error(result, on: handle) }
-        if keep { statements[sql] = Prepared(statement: statement) }
-        return (statement, keep, nil)
-    }
-
-    /// The statement's column names, remembered with it when it is kept prepared (`sql`).
-    private func columnNames(_ statement: OpaquePointer, count: Int32, keptFor sql: String?) -> [String] {
-        let names = (0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" }
-        if let sql { statements[sql]?.names = names }
-        return names
+        let names = (0..<sqlite_nio_sqlite3_column_count(statement)).map {
+            sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? ""
+        }
+        if keep { statements[sql] = Prepared(statement: statement, names: names) }
+        return (statement, keep, names)
     }
 
     private func value(_ statement: OpaquePointer, _ column: Int32) -> SQLiteData {

@@ -12,9 +12,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         var context = context
         do {
-            let headers = request.headers, address = context.remoteAddress, logger = context.logger
+            let headers = request.headers, caller = context
             state.request.principal = try await RequestRecord.timed(.auth) { () async throws(GatewayFailure) in
-                try await chain.authenticate(headers, client: GatewayRequestContext.clientAddress(address), policy: policy, logger: logger)
+                try await chain.authenticate(headers, client: caller.clientAddress, policy: policy, logger: caller.logger)
             }
         } catch {
             throw state.error(error)
