@@ -1,6 +1,7 @@
 import DragomanCore
 import Foundation
 import Logging
+import PostgresNIO
 import Testing
 
 @testable import Dragoman
@@ -107,5 +108,29 @@ import Testing
         let store = try await PostgresStore.open(TestPostgres.freshLocation(), logger: Logger(label: "test"))
         try await store.close()
         await #expect(throws: StoreError.self) { try await store.insert(Self.record("late@x.com"), uniqueKeys: [.email]) }
+    }
+}
+
+/// Idempotency records commit without a flush of their own; everything else waits for it.
+@Suite struct PostgresRecordCommitTests {
+    static func setting(_ client: PostgresClient, logger: Logger) async throws -> String? {
+        for try await value in try await client.query("SHOW synchronous_commit", logger: logger).decode(String.self) { return value }
+        return nil
+    }
+
+    @Test func idempotencyRecordsCommitAsynchronouslyAndUsersDurably() async throws {
+        try await PostgresGroupCommitTests.withStore { store in
+            let records = try await Self.setting(store.records, logger: store.logger)
+            let users = try await Self.setting(store.client, logger: store.logger)
+            #expect(records == "off")
+            #expect(users == "on")
+        }
+    }
+
+    @Test func theRecordsPoolIsAQuarterOfTheStoresConnections() throws {
+        var location = try PostgresLocation(url: "postgres://u:p@127.0.0.1:5432/d")
+        #expect(PostgresStore.recordConnections(location) == 5)
+        location.maxConnections = 2
+        #expect(PostgresStore.recordConnections(location) == 1)
     }
 }

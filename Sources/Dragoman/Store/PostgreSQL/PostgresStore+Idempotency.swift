@@ -14,9 +14,12 @@ extension PostgresStore {
     /// was right at the moment of the read. A dead record (expired, or a lapsed or orphaned
     /// claim) is taken over under the key's advisory lock, which every takeover takes, reading
     /// the row again inside it.
+    ///
+    /// The claim's insert commits on ``records`` (no flush of its own); a takeover commits on
+    /// the durable pool.
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
         let token = UUID.random().uuidString
-        let inserted = try await client.query(Self.claimInsert(request, token: token, now: now, onConflict: "DO NOTHING RETURNING token"), logger: logger)
+        let inserted = try await records.query(Self.claimInsert(request, token: token, now: now, onConflict: "DO NOTHING RETURNING token"), logger: logger)
         for try await _ in inserted.decode(String.self) {
             return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))
         }
@@ -64,7 +67,7 @@ extension PostgresStore {
         if let connection {
             rows = try await connection.query(query, logger: logger)
         } else {
-            rows = try await client.query(query, logger: logger)
+            rows = try await records.query(query, logger: logger)
         }
         for try await (fingerprint, token, lease, status, headers, body, expires, owner, user) in rows.decode(
             (String, String, Double, Int32?, String?, ByteBuffer?, Double?, String?, String?).self
@@ -84,8 +87,10 @@ extension PostgresStore {
         return nil
     }
 
+    /// On ``records``: the answer is not flushed before the caller hears it; if a crash loses
+    /// it, the claim still names the user it created, and a retry is answered from that user.
     public func complete(_ claim: IdempotencyClaim, response: RecordedResponse, expiresAt: Date) async throws {
-        try await client.query(
+        try await records.query(
             """
             UPDATE idempotency SET status = \(Int32(response.status)), headers = \(response.headersJSON),
                 body = \(ByteBuffer(bytes: response.body)), expires_at = \(expiresAt.timeIntervalSince1970)
@@ -95,8 +100,10 @@ extension PostgresStore {
         )
     }
 
+    /// On ``records``: if a crash loses the release, the claim's owner is dead and the next
+    /// request with the key takes it over at once.
     public func release(_ claim: IdempotencyClaim) async throws {
-        try await client.query(
+        try await records.query(
             "DELETE FROM idempotency WHERE scope = \(claim.scope) AND key = \(claim.key) AND token = \(claim.token) AND status IS NULL",
             logger: logger
         )

@@ -12,24 +12,38 @@ import ServiceLifecycle
 /// Creates that share a unique value (an email, a user name, a phone) in a realm are serialised
 /// across every instance by transaction-scoped advisory locks, so the duplicate check and the
 /// insert are one step while creates of different users run in parallel; a claim of an
-/// idempotency key is serialised the same way per key. Commits are durable before the caller hears of them
-/// (PostgreSQL's default `synchronous_commit`).
+/// idempotency key is serialised the same way per key. Commits are durable before the caller
+/// hears of them (PostgreSQL's default `synchronous_commit`), except those of idempotency
+/// records (``records``).
 public final class PostgresStore: GatewayStore {
     public var engine: String { "postgres" }
     let client: PostgresClient
+    /// Connections for idempotency records (a key's claim, its recorded answer, its release),
+    /// whose commits do not wait for the WAL flush (`synchronous_commit=off`): a claim is
+    /// flushed by the user insert's own commit that follows it (the WAL is flushed in order),
+    /// and a recorded answer lost in a crash is rebuilt from the user its claim names (the
+    /// claim's `user_uuid`, written in the insert's transaction), so neither needs a flush of
+    /// its own before the caller hears an answer.
+    let records: PostgresClient
     let logger: Logger
     let location: PostgresLocation
-    /// The pool's run loop, started at once so migrations can run before the service group
+    /// The pools' run loops, started at once so migrations can run before the service group
     /// starts; cancelled by ``close()``.
-    private let pool: Task<Void, Never>
+    private let pools: Task<Void, Never>
     /// User inserts, committed in groups.
     let inserts: PostgresInsertGroups
 
-    init(client: PostgresClient, location: PostgresLocation, logger: Logger) {
+    init(client: PostgresClient, records: PostgresClient, location: PostgresLocation, logger: Logger) {
         self.client = client
+        self.records = records
         self.location = location
         self.logger = logger
-        self.pool = Task { await client.run() }
+        self.pools = Task {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await client.run() }
+                group.addTask { await records.run() }
+            }
+        }
         let schema = location.schema
         self.inserts = PostgresInsertGroups { writes in
             try await PostgresStore.commitGroup(writes, client: client, schema: schema, logger: logger)
@@ -40,19 +54,12 @@ public final class PostgresStore: GatewayStore {
     /// - Throws: ``StoreUnavailable`` when the server does not accept a connection within
     ///   `timeout` (the pool logs each failed attempt with its reason).
     public static func open(_ location: PostgresLocation, timeout: Duration = .seconds(15), logger: Logger) async throws -> PostgresStore {
-        var configuration = PostgresClient.Configuration(
-            host: location.host,
-            port: location.port,
-            username: location.user,
-            password: location.password,
-            database: location.database,
-            tls: location.tls.clientTLS
+        let client = PostgresClient(configuration: configuration(location, connections: location.maxConnections), backgroundLogger: logger)
+        let records = PostgresClient(
+            configuration: configuration(location, connections: recordConnections(location), parameters: [("synchronous_commit", "off")]),
+            backgroundLogger: logger
         )
-        configuration.options.additionalStartupParameters = [("search_path", location.schema)]
-        configuration.options.connectTimeout = .seconds(5)
-        configuration.options.maximumConnections = location.maxConnections
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let store = PostgresStore(client: client, location: location, logger: logger)
+        let store = PostgresStore(client: client, records: records, location: location, logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await client.query("SELECT 1", logger: logger) }
@@ -73,6 +80,32 @@ public final class PostgresStore: GatewayStore {
         }
         logger.info("Opened PostgreSQL store", metadata: ["dragoman.store": "\(location.redacted)"])
         return store
+    }
+
+    /// A pool's configuration: at most `connections` to `location`, each starting with the
+    /// schema as its search path, and `parameters`.
+    private static func configuration(
+        _ location: PostgresLocation,
+        connections: Int,
+        parameters: [(String, String)] = []
+    ) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: location.host,
+            port: location.port,
+            username: location.user,
+            password: location.password,
+            database: location.database,
+            tls: location.tls.clientTLS
+        )
+        configuration.options.additionalStartupParameters = [("search_path", location.schema)] + parameters
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.maximumConnections = connections
+        return configuration
+    }
+
+    /// The idempotency records' pool: a quarter of `maxConnections`, at least one, beside it.
+    static func recordConnections(_ location: PostgresLocation) -> Int {
+        max(1, location.maxConnections / 4)
     }
 
     private func migrate() async throws {
@@ -116,8 +149,8 @@ public final class PostgresStore: GatewayStore {
     /// Commits the inserts waiting, then closes every connection.
     public func close() async throws {
         await inserts.close()
-        pool.cancel()
-        await pool.value
+        pools.cancel()
+        await pools.value
     }
 
     /// Takes transaction-scoped advisory locks named by `names` in this schema, in ascending
