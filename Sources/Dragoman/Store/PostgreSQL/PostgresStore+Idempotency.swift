@@ -100,8 +100,8 @@ extension PostgresStore {
         )
     }
 
-    /// On ``records``: if a crash loses the release, the claim's owner is dead and the next
-    /// request with the key takes it over at once.
+    /// On ``records``: if a crash of the server loses the release, the claim is held until its
+    /// lease passes, as when the release cannot reach the server at all.
     public func release(_ claim: IdempotencyClaim) async throws {
         try await records.query(
             "DELETE FROM idempotency WHERE scope = \(claim.scope) AND key = \(claim.key) AND token = \(claim.token) AND status IS NULL",
