@@ -22,7 +22,7 @@ import Glibc
         let listing = FileManager.default.temporaryDirectory.appendingPathComponent("fds-\(UUID().uuidString).txt")
         defer { try? FileManager.default.removeItem(at: listing) }
         for _ in 0..<20 {
-            let (_, status) = try await ChildProcess.run("/bin/ls", arguments: ["-1", "/proc/self/fd"], output: .file(listing.path))
+            let status = try await ChildProcess("/bin/ls", arguments: ["-1", "/proc/self/fd"], output: .file(listing.path)).finished()
             #expect(status == 0)
         }
         // ls lists its standard streams and the one directory it reads: 0, 1, 2, 3.
@@ -32,7 +32,7 @@ import Glibc
     }
 
     @Test func theExitCodeIsReported() async throws {
-        let (_, status) = try await ChildProcess.run("/bin/sh", arguments: ["-c", "exit 3"])
+        let status = try await ChildProcess("/bin/sh", arguments: ["-c", "exit 3"]).finished()
         #expect(status == 3)
     }
 
@@ -41,9 +41,7 @@ import Glibc
         #expect(child.isRunning)
         #expect(child.exitStatus == nil)
         child.send(SIGKILL)
-        let status = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: child.waitForExit()) }
-        }
+        let status = try await child.finished()
         #expect(status == 128 + SIGKILL)
         #expect(!child.isRunning)
         #expect(child.exitStatus == 128 + SIGKILL)
@@ -52,13 +50,13 @@ import Glibc
     @Test func theChildRunsInItsDirectoryWithExactlyTheEnvironmentGiven() async throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("env-\(UUID().uuidString).txt")
         defer { try? FileManager.default.removeItem(at: output) }
-        let (_, status) = try await ChildProcess.run(
+        let status = try await ChildProcess(
             "/bin/sh",
             arguments: ["-c", "pwd; echo \"$ONLY\"; echo \"${HOME-unset}\""],
             environment: ["ONLY": "this", "PATH": "/usr/bin:/bin"],
             directory: "/tmp",
             output: .file(output.path)
-        )
+        ).finished()
         #expect(status == 0)
         let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
         #expect(lines.first == "/tmp")

@@ -207,7 +207,7 @@ import Testing
         func run(_ path: String) async throws -> (status: Int32, output: String) {
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString).txt")
             defer { try? FileManager.default.removeItem(at: output) }
-            let (_, status) = try await ChildProcess.run(Self.executable, arguments: ["check-config", path], output: .file(output.path))
+            let status = try await ChildProcess(Self.executable, arguments: ["check-config", path], output: .file(output.path)).finished()
             return (status, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
         }
         let bad = try await run(try Self.file("server:\n  port: 99999\nlog:\n  format: xml\n"))
@@ -222,12 +222,12 @@ import Testing
     @Test func anOTLPExporterWithoutTheOTelBuildIsRefusedAtStart() async throws {
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("otel-\(UUID().uuidString).stderr")
         defer { try? FileManager.default.removeItem(at: errors) }
-        let (_, status) = try await ChildProcess.run(
+        let status = try await ChildProcess(
             Self.executable,
             arguments: ["serve", "--config", Self.shippedConfig, "--port", "0", "--store-path", FileManager.default.temporaryDirectory.appendingPathComponent("otel-\(UUID().uuidString).sqlite").path],
             environment: ["PATH": "/usr/bin:/bin", "DRAGOMAN_TRACING__EXPORTER": "otlp"],
             error: .file(errors.path)
-        )
+        ).finished()
         let output = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
         #expect(status == 78)
         #expect(output.contains("tracing.exporter: otlp needs the OpenTelemetry build"))

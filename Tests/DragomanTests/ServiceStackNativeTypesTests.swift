@@ -171,13 +171,13 @@ import Testing
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
         }
-        let (_, status) = try await ChildProcess.run(
+        let status = try await ChildProcess(
             python ?? "/usr/bin/python3",
             arguments: ["-c"] + arguments,
             environment: ProcessInfo.processInfo.environment,
             output: .file(outURL.path),
             error: .file(errURL.path)
-        )
+        ).finished()
         let output = (try? Data(contentsOf: outURL)) ?? Data()
         let errors = (try? Data(contentsOf: errURL)) ?? Data()
         guard status == 0 else {

@@ -12,13 +12,13 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let errors = directory.appendingPathExtension("stderr")
         defer { try? FileManager.default.removeItem(at: errors) }
-        let (_, status) = try await ChildProcess.run(
+        let status = try await ChildProcess(
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dragoman").path,
             arguments: ["serve"] + arguments,
             environment: ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new },
             directory: directory.path,
             error: .file(errors.path)
-        )
+        ).finished()
         return (status, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
     }
 

@@ -198,7 +198,8 @@ import Testing
 
     /// The owner string of an instance that surely died: a finished child process of this one.
     static func deadOwner() async throws -> String {
-        let (child, _) = try await ChildProcess.run("/bin/true", arguments: [])
+        let child = try ChildProcess("/bin/true", arguments: [])
+        _ = try await child.finished()
         return "\(InstanceIdentity.host)/\(child.pid)/"
     }
 

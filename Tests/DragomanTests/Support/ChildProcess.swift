@@ -118,25 +118,10 @@ final class ChildProcess: Sendable {
         }
     }
 
-    /// Runs the child to its end from a GCD thread, so the wait holds none of Swift's
-    /// cooperative threads that in-process gateways of other tests need.
-    static func run(
-        _ executable: String,
-        arguments: [String],
-        environment: [String: String] = ["PATH": "/usr/bin:/bin"],
-        directory: String? = nil,
-        output: Output = .null,
-        error: Output? = nil
-    ) async throws -> (child: ChildProcess, status: Int32) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        let child = try ChildProcess(executable, arguments: arguments, environment: environment, directory: directory, output: output, error: error)
-                        return (child, child.waitForExit())
-                    })
-            }
-        }
+    /// Waits, on a GCD thread (``offCooperativePool(_:)``), for the child to end; returns its
+    /// ``exitStatus``.
+    func finished() async throws -> Int32 {
+        try await offCooperativePool { self.waitForExit() }
     }
 
     private static func open(_ output: Output, as descriptor: Int32, in actions: inout posix_spawn_file_actions_t) throws {

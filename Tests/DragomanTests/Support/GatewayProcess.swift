@@ -26,11 +26,7 @@ struct GatewayProcess: Sendable {
     /// Starts the process from a GCD thread: waiting for it to listen blocks, and must not hold
     /// one of Swift's cooperative threads while in-process gateways of other tests need them.
     static func start(directory: URL, arguments: [String], environment: [String: String] = [:]) async throws -> GatewayProcess {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try GatewayProcess(directory: directory, arguments: arguments, environment: environment) })
-            }
-        }
+        try await offCooperativePool { try GatewayProcess(directory: directory, arguments: arguments, environment: environment) }
     }
 
     static func start(directory: URL, storePath: String) async throws -> GatewayProcess {
@@ -72,13 +68,6 @@ struct GatewayProcess: Sendable {
     func kill() {
         process.send(SIGKILL)
         process.waitForExit()
-    }
-
-    /// Waits, on a GCD thread, for the process to end; returns its exit status.
-    func exitStatus() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: process.waitForExit()) }
-        }
     }
 
     /// A Telness-style create, signed with the process principal's API key.

@@ -16,16 +16,10 @@ final class RawConnection: @unchecked Sendable {
     /// With `sending`, the bytes go out in the same step as the connect, so a loaded machine
     /// cannot delay them past a short header timeout.
     static func open(port: Int, host: String = "127.0.0.1", source: String = "127.0.0.1", sending first: String? = nil) async throws -> RawConnection {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        let connection = try RawConnection(port: port, host: host, source: source)
-                        if let first { try connection.sendNow(Array(first.utf8)) }
-                        return connection
-                    }
-                )
-            }
+        try await offCooperativePool {
+            let connection = try RawConnection(port: port, host: host, source: source)
+            if let first { try connection.sendNow(Array(first.utf8)) }
+            return connection
         }
     }
 
@@ -55,7 +49,7 @@ final class RawConnection: @unchecked Sendable {
     func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
     func send(_ bytes: [UInt8]) async throws {
-        try await blocking { try self.sendNow(bytes) }
+        try await offCooperativePool { try self.sendNow(bytes) }
     }
 
     /// Sends on the calling thread: GCD threads only.
@@ -79,7 +73,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     private func blockingRead(timeout: TimeInterval, untilClosed: Bool) async -> (text: String, closed: Bool) {
-        (try? await blocking {
+        (try? await offCooperativePool {
             let deadline = Date().addingTimeInterval(timeout)
             var received: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
@@ -98,11 +92,6 @@ final class RawConnection: @unchecked Sendable {
         }) ?? ("", true)
     }
 
-    private func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
-    }
 }
 
 enum RawConnectionError: Error {

@@ -18,8 +18,8 @@ import ServiceLifecycle
 public final class PostgresStore: GatewayStore {
     public var engine: String { "postgres" }
     let client: PostgresClient
-    /// Connections for idempotency records (a key's claim, its recorded answer, its release),
-    /// whose commits do not wait for the WAL flush (`synchronous_commit=off`): a claim is
+    /// Connections for idempotency records (a key's claim, its recorded answer, its release,
+    /// and reads of a key's record), whose commits do not wait for the WAL flush (`synchronous_commit=off`): a claim is
     /// flushed by the user insert's own commit that follows it (the WAL is flushed in order),
     /// and a recorded answer lost in a crash is rebuilt from the user its claim names (the
     /// claim's `user_uuid`, written in the insert's transaction), so neither needs a flush of
