@@ -1,7 +1,6 @@
 import DragomanCore
 public import Hummingbird
 public import Logging
-import AsyncHTTPClient
 import HummingbirdCore
 public import NIOCore
 public import Tracing
@@ -87,17 +86,13 @@ func buildRouter(
         hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
         validator: UserValidator(directory: configuration.serviceDirectory)
     )
+    // The pools hold no connection before their first exchange: a failure below leaves
+    // nothing to shut down.
     let clients = try UpstreamHTTPClients(upstreams: configuration.upstreams)
-    do {
-        let router = try buildRouter(
-            configuration: configuration, service: service, store: store, http: clients, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer
-        )
-        return BuiltRouter(responder: router.buildResponder(), clients: clients)
-    } catch {
-        for client in clients.clients.values { try? client.syncShutdown() }
-        // The pools hold no connection before their first exchange.
-        throw error
-    }
+    let router = try buildRouter(
+        configuration: configuration, service: service, store: store, http: clients, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer
+    )
+    return BuiltRouter(responder: router.buildResponder(), clients: clients)
 }
 
 /// The router: the observation step (request id, metrics, access log), the login routes, every
@@ -200,8 +195,8 @@ func buildRouter(
             }
         }
     }
-    if let name = configuration.proxyUpstream, let upstream = configuration.upstreams[name], let client = http.clients[name] {
-        ReverseProxy(upstream: upstream, http: client).addRoutes(to: router)
+    if let name = configuration.proxyUpstream, let upstream = configuration.upstreams[name], let pool = http.pools[name] {
+        ReverseProxy(upstream: upstream, pool: pool).addRoutes(to: router)
     }
     return router
 }

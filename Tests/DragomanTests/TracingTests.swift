@@ -101,12 +101,25 @@ import Tracing
         }
     }
 
-    @Test func upstreamClientsStartNoSpanOfTheirOwnBesideTheGatewaysUpstreamSpan() async throws {
-        // With a bootstrapped tracer AsyncHTTPClient would add a second client span per exchange.
-        let clients = try UpstreamHTTPClients(upstreams: ["b": UpstreamConfiguration(name: "b", baseURL: "http://127.0.0.1:1", dialect: .telnessConnect)])
-        #expect(!clients.clients.isEmpty)
-        for client in clients.clients.values { #expect(client.tracer == nil) }
-        try await clients.shutdown()
+    @Test func aProxiedBackendGetsTheGatewaysServerSpanAsParentAndNoOtherClientSpanStarts() async throws {
+        let tracer = InMemoryTracer()
+        try await Self.withCapturingBackend { port, received in
+            try await ReverseProxyTests.proxied(port: port).run(tracer: tracer) { client in
+                let headers: HTTPFields = [
+                    HTTPField.Name(InMemoryTracer.traceIDKey)!: "caller-trace",
+                    HTTPField.Name(InMemoryTracer.spanIDKey)!: "caller-span",
+                ]
+                let reply = try await client.send("/legacy/thing", method: .get, headers: headers, body: nil)
+                #expect(reply.status == .serviceUnavailable)
+            }
+            let spans = tracer.finishedSpans
+            let server = try #require(spans.first { $0.kind == .server })
+            #expect(server.traceID == "caller-trace")
+            #expect(spans.filter { $0.kind == .client }.isEmpty)
+            let sent = try #require(received.first)
+            #expect(sent[HTTPField.Name(InMemoryTracer.traceIDKey)!] == "caller-trace")
+            #expect(sent[HTTPField.Name(InMemoryTracer.spanIDKey)!] == server.spanID)
+        }
     }
 
     @Test func aMalformedTraceparentIsNotPassedOnAndNotRefused() async throws {

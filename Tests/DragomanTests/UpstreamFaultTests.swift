@@ -18,7 +18,7 @@ import Testing
         _ body: @escaping @Sendable (Int) async throws -> Void
     ) async throws {
         let router = Router()
-        for method in [HTTPRequest.Method.get, .post, .put] {
+        for method in [HTTPRequest.Method.get, .head, .post, .put] {
             router.on("**", method: method) { request, _ in try await respond(request) }
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -226,6 +226,84 @@ import Testing
                 let health = try await client.get("/health")
                 #expect(health.status == .ok)
             }
+        }
+    }
+
+    @Test func aChunkedUploadWithoutContentLengthPassesThroughChunked() async throws {
+        try await Self.withEcho { port in
+            try await Self.proxied(port: port).run { client in
+                let connection = try await RawConnection.open(
+                    port: try #require(client.port),
+                    sending: "POST /legacy/chunked HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n"
+                )
+                let reply = await connection.readAvailable(timeout: 10)
+                #expect(reply.text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+                #expect(reply.text.lowercased().contains("x-echo-method: post\r\n"))
+                #expect(reply.text.hasSuffix("\r\n\r\nhello world"))
+            }
+        }
+    }
+
+    @Test func aHeadRequestKeepsTheBackendsContentLengthAndHasNoBody() async throws {
+        try await UpstreamFaultTests.withBackend({ _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "twelve bytes")))
+        }) { port in
+            try await Self.proxied(port: port).run { client in
+                let reply = try await client.execute(uri: "/legacy/file", method: .head) { $0 }
+                #expect(reply.status == .ok)
+                #expect(reply.headers[.contentLength] == "12")
+                #expect(reply.body.readableBytes == 0)
+            }
+        }
+    }
+
+    @Test func aBackendSilentPastTheRequestTimeoutIs504() async throws {
+        try await UpstreamFaultTests.withBackend({ _ in
+            try await Task.sleep(for: .seconds(30))
+            return Response(status: .ok)
+        }) { port in
+            try await TestGateway { configuration in
+                var upstream = UpstreamConfiguration(name: "legacy", baseURL: "http://127.0.0.1:\(port)", dialect: .telnessConnect)
+                upstream.requestTimeout = 0.5
+                configuration.upstreams = ["legacy": upstream]
+                configuration.proxyUpstream = "legacy"
+            }.run { client in
+                let started = ContinuousClock.now
+                let reply = try await client.get("/legacy/slow")
+                #expect(reply.status == .gatewayTimeout)
+                #expect(ContinuousClock.now - started < .seconds(10))
+            }
+        }
+    }
+
+    @Test func aLargeAnswerIsReadFromTheBackendOnlyAsFastAsTheCallerReadsIt() async throws {
+        // The backend offers an endless body; a caller that reads nothing holds it to what the
+        // sockets and a few parts in the gateway buffer (without back-pressure the gateway
+        // would read on until its memory ran out). Loopback's socket buffers here take up to
+        // 32 MiB received and 4 MiB to send, on each of the two connections.
+        let backend = try await PacedBackend()
+        defer { Task { await backend.close() } }
+        try await Self.proxied(port: backend.port).run { client in
+            let connection = try await RawConnection.open(port: try #require(client.port), sending: "GET /legacy/large HTTP/1.1\r\nHost: x\r\n\r\n")
+            // Wait until the backend has begun, then until it stops getting further (or 20 s
+            // pass in all).
+            let deadline = ContinuousClock.now + .seconds(20)
+            while backend.written == 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            var last = -1
+            while ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(500))
+                let now = backend.written
+                if now == last { break }
+                last = now
+            }
+            #expect(last > 0)
+            #expect(last < 96 << 20, "the backend wrote \(last >> 20) MiB while the caller read nothing")
+            // The caller reads on: the answer flows again.
+            let more = await connection.readAvailable(timeout: 5)
+            #expect(more.text.hasPrefix("HTTP/1.1 200 OK\r\n"))
         }
     }
 

@@ -3,8 +3,8 @@ import HummingbirdCore
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// A caller's request body as the reverse proxy hands it to AsyncHTTPClient, which reads it in a
-/// task of its own. Hummingbird reads whatever is left of the body once the response is sent;
+/// A caller's request body as the reverse proxy hands it to its upstream connection pool, which
+/// reads it in a task of its own. Hummingbird reads whatever is left of the body once the response is sent;
 /// two readers at once trap in NIO (found by bench/run: a backend that answers before it has
 /// read the upload left the client task waiting in `next()` while Hummingbird drained the body).
 /// So the proxy ``close()``s the body before its response ends: close waits for a read in

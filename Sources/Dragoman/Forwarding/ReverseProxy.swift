@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,15 +10,23 @@ import NIOHTTP1
 /// headers and body, streamed both ways without buffering. Hop-by-hop headers are removed and
 /// `X-Forwarded-For`, `X-Forwarded-Proto` and `X-Request-Id` set. Dragoman does not
 /// authenticate proxied requests; the backend sees the caller's own credentials.
+///
+/// Exchanges go through the upstream's own connection pool (the forwarding routes' pool, in
+/// its streaming mode), on the event loop the request runs on. The backend's answer must
+/// begin (its head) within the upstream's `requestTimeout`, and while its body streams, each
+/// part must follow the one before within that time again (AsyncHTTPClient's deadline and
+/// read timeout, which the proxy used before).
 struct ReverseProxy: Sendable {
     let upstream: UpstreamConfiguration
-    let http: HTTPClient
+    let pool: UpstreamConnectionPool
 
-    /// Headers that describe one connection, not the message (RFC 9110 §7.6.1).
+    /// Headers that describe one connection, not the message (RFC 9110 §7.6.1), and those the
+    /// proxy sets itself (`Host` and the `X-Forwarded-*` family, `X-Request-Id`).
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding",
         "upgrade", "host",
     ]
+    private static let setByProxy: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "x-request-id"]
 
     /// Installs the proxy as the router's fallback: added after every route, the middleware sees
     /// only requests no route matched (Hummingbird's not-found path), whatever the method.
@@ -28,58 +35,63 @@ struct ReverseProxy: Sendable {
     }
 
     func forward(_ request: Request, context: GatewayRequestContext) async -> Response {
-        let target = upstream.baseURL + request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
-        var outgoing = HTTPClientRequest(url: target)
-        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        let dropped = Self.connectionHeaders(request.headers)
-        for field in request.headers where !dropped.contains(field.name.canonicalName) {
-            if ["x-forwarded-for", "x-forwarded-proto", "x-request-id"].contains(field.name.canonicalName) { continue }
-            outgoing.headers.add(name: field.name.rawName, value: field.value)
-        }
-        let forwardedFor = [request.headers[HTTPField.Name("X-Forwarded-For")!], context.remoteAddress?.ipAddress].compactMap { $0 }
-        outgoing.headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
-        outgoing.headers.add(name: "X-Forwarded-Proto", value: request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http")
-        outgoing.headers.add(name: "X-Request-Id", value: RequestRecord.current?.requestID ?? request.headers[HTTPField.Name("X-Request-Id")!] ?? context.id)
-        TracePropagation.inject(into: &outgoing.headers)
-        let upload = request.method == .get || request.method == .head ? nil : ProxiedRequestBody(request.body)
-        if let upload {
-            let length = request.headers[.contentLength].flatMap(Int64.init)
-            outgoing.body = .stream(upload, length: length.map { .known($0) } ?? .unknown)
-        }
+        let head = Self.head(request, context: context, address: pool.address)
+        // HTTP/1.1 frames a request body with Content-Length or Transfer-Encoding; with neither
+        // there is none (RFC 9112 §6.3).
+        let length = request.headers[.contentLength]
+        let hasBody = request.headers[.transferEncoding] != nil || (length != nil && length != "0")
+        let upload = hasBody ? ProxiedRequestBody(request.body) : nil
         let record = RequestRecord.current
         record?.update { facts in
             facts.operation = "proxy"
             facts.upstream = upstream.name
         }
         let start = ContinuousClock.now
+        let timeout = TimeAmount.milliseconds(Int64(upstream.requestTimeout * 1000))
         do {
-            let response = try await http.execute(outgoing, timeout: .seconds(Int64(upstream.requestTimeout)))
+            let answer = try await pool.stream(head, upload: upload, deadline: .now() + timeout, idleTimeout: timeout)
             let elapsed = ContinuousClock.now - start
+            let status = Int(answer.head.status.code)
             record?.update { facts in
-                facts.upstreamStatus = Int(response.status.code)
+                facts.upstreamStatus = status
                 facts.upstreamMilliseconds = Double(elapsed.nanoseconds) / 1e6
                 facts.stages[.upstream] += elapsed
-                if response.status.code >= 500 { facts.upstreamError = .serverError }
+                if status >= 500 { facts.upstreamError = .serverError }
             }
             var headers = HTTPFields()
-            let droppedBack = Self.connectionHeaders(response.headers)
-            for header in response.headers where !droppedBack.contains(header.name.lowercased()) {
+            headers.reserveCapacity(answer.head.headers.count)
+            let droppedBack = Self.listedInConnection(answer.head.headers)
+            for header in answer.head.headers {
+                let name = header.name.lowercased()
+                if Self.hopByHop.contains(name) || droppedBack?.contains(name) == true { continue }
                 if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
             }
-            let length = response.headers.first(name: "content-length").flatMap(Int.init)
-            // The backend's body streams through; before the response ends, the client's read
-            // of the upload is closed, so Hummingbird alone reads what is left of it.
-            let body = ResponseBody(contentLength: length) { writer in
-                do {
-                    for try await chunk in response.body { try await writer.write(chunk) }
-                } catch {
-                    await upload?.close()
-                    throw error
-                }
+            let contentLength = answer.head.headers.first(name: "content-length").flatMap(Int.init)
+            let body: ResponseBody
+            switch answer.body {
+            case .complete(let whole):
                 await upload?.close()
-                try await writer.finish(nil)
+                if let whole, whole.readableBytes > 0 {
+                    body = ResponseBody(byteBuffer: whole)
+                } else {
+                    // No body (a HEAD's, a 204's): the backend's Content-Length, if any, stands.
+                    body = ResponseBody(contentLength: contentLength) { writer in try await writer.finish(nil) }
+                }
+            case .streaming(let parts):
+                // The backend's body streams through; before the response ends, the client's
+                // read of the upload is closed, so Hummingbird alone reads what is left of it.
+                body = ResponseBody(contentLength: contentLength) { writer in
+                    do {
+                        for try await part in parts { try await writer.write(part) }
+                    } catch {
+                        await upload?.close()
+                        throw error
+                    }
+                    await upload?.close()
+                    try await writer.finish(nil)
+                }
             }
-            return Response(status: .init(code: Int(response.status.code)), headers: headers, body: body)
+            return Response(status: .init(code: status), headers: headers, body: body)
         } catch {
             await upload?.close()
             let fault = TransportFault(error)
@@ -94,15 +106,45 @@ struct ReverseProxy: Sendable {
         }
     }
 
-    /// Hop-by-hop names plus any the `Connection` header lists, lowercased.
-    static func connectionHeaders(_ headers: HTTPFields) -> Set<String> {
-        let listed = headers[values: .connection].flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS.lowercased() }
-        return hopByHop.union(listed)
+    /// The request as the backend gets it: the base path before the caller's path and query,
+    /// the caller's headers but those of its connection, the backend's `Host`, and the
+    /// forwarding headers and trace context.
+    static func head(_ request: Request, context: GatewayRequestContext, address: UpstreamAddress) -> HTTPRequestHead {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 4)
+        headers.add(name: "Host", value: address.hostHeader)
+        let dropped = listedInConnection(request.headers)
+        for field in request.headers {
+            let name = field.name.canonicalName
+            if hopByHop.contains(name) || setByProxy.contains(name) || dropped?.contains(name) == true { continue }
+            headers.add(name: field.name.rawName, value: field.value)
+        }
+        if request.headers[.transferEncoding] != nil, request.headers[.contentLength] == nil {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+        }
+        let client = context.remoteAddress?.ipAddress
+        let forwardedFor = request.headers[HTTPField.Name("X-Forwarded-For")!].map { prior in client.map { "\(prior), \($0)" } ?? prior } ?? client
+        headers.add(name: "X-Forwarded-For", value: forwardedFor ?? "")
+        headers.add(name: "X-Forwarded-Proto", value: request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http")
+        headers.add(name: "X-Request-Id", value: RequestRecord.current?.requestID ?? request.headers[HTTPField.Name("X-Request-Id")!] ?? context.id)
+        TracePropagation.inject(into: &headers)
+        let query = request.uri.query.map { "?\($0)" } ?? ""
+        return HTTPRequestHead(
+            version: .http1_1, method: HTTPMethod(rawValue: request.method.rawValue), uri: address.basePath + request.uri.path + query, headers: headers
+        )
     }
 
-    static func connectionHeaders(_ headers: HTTPHeaders) -> Set<String> {
-        let listed = headers["connection"].flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS.lowercased() }
-        return hopByHop.union(listed)
+    /// The names a `Connection` header lists (lowercased), or `nil` when there is none.
+    static func listedInConnection(_ headers: HTTPFields) -> Set<String>? {
+        let values = headers[values: .connection]
+        guard !values.isEmpty else { return nil }
+        return Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS.lowercased() })
+    }
+
+    static func listedInConnection(_ headers: HTTPHeaders) -> Set<String>? {
+        let values = headers["connection"]
+        guard !values.isEmpty else { return nil }
+        return Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS.lowercased() })
     }
 }
 

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import DragomanCore
 import Foundation
 import HTTPTypes
@@ -190,12 +189,6 @@ enum TransportFault: Error {
             case .tooLarge: self = .broken("the answer is larger than \(UpstreamClient.maxBodyBytes) bytes")
             case .busy: self = .broken("the connection was busy")
             case .noConnectionFree: self = .unreachable("no connection came free within the connect timeout")
-            }
-        } else if let client = error as? HTTPClientError {
-            switch client {
-            case .deadlineExceeded, .readTimeout, .writeTimeout: self = .timeout
-            case .connectTimeout: self = .unreachable("connect timeout")
-            default: self = .broken(client.shortDescription)
             }
         } else if error is NIOConnectionError {
             self = .unreachable("connection refused")

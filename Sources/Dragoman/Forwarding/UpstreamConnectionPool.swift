@@ -31,14 +31,15 @@ struct UpstreamAddress: Sendable, Equatable {
 }
 
 /// Keep-alive HTTP/1.1 connections to one backend, for the exchanges a forwarding route makes
-/// (a translated create, read, update, delete, list or login: small, whole bodies).
+/// (a translated create, read, update, delete, list or login: small, whole bodies, see
+/// ``exchange(_:body:deadline:)``) and for the reverse proxy's (streamed both ways, see
+/// ``stream(_:upload:deadline:idleTimeout:)``).
 ///
-/// AsyncHTTPClient stays the client of the reverse proxy, which streams; for these exchanges it
-/// cost about a fifth of a forwarded create's CPU (issue 10's profile), most of it in machinery
-/// a whole-body exchange does not need, and it flushes a request's head on its own before the
-/// body, so every create crossed loopback as two packets. Here an exchange runs on the event
-/// loop the request already runs on, with a connection opened on that loop when it has none idle,
-/// and is written with one flush.
+/// It replaced AsyncHTTPClient, which cost about a fifth of a forwarded create's CPU (issue 10's
+/// profile), most of it in machinery these exchanges do not need, and flushed a request's head
+/// on its own before the body, so every create crossed loopback as two packets. Here an exchange
+/// runs on the event loop the request already runs on, with a connection opened on that loop
+/// when it has none idle, and a whole request is written with one flush.
 ///
 /// At most `maxConnections` exchanges run at once, each on a connection of its own; more wait,
 /// first come first served, until one finishes, for at most the connect timeout (then
@@ -95,7 +96,8 @@ final class UpstreamConnectionPool: Sendable {
         // handler sees it: the write's failure is the exchange's (a second failure is ignored).
         let written = channel.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenFailure { promise.fail($0) }
-        channel.writeAndFlush(UpstreamExchange(head: head, body: body, deadline: deadline, promise: promise), promise: written)
+        let exchange = UpstreamExchange(head: head, body: body, uploadFollows: false, deadline: deadline, delivery: .whole(promise))
+        channel.writeAndFlush(UpstreamOutbound.exchange(exchange), promise: written)
         do {
             // A cancelled request (its caller went away) closes the connection, which ends the
             // exchange at once instead of at its deadline.
@@ -110,6 +112,118 @@ final class UpstreamConnectionPool: Sendable {
             channel.close(promise: nil)
             throw error
         }
+    }
+
+    /// Sends `head` to the backend, then `upload`'s parts as it yields them, and returns the
+    /// backend's answer as soon as its head has arrived, its body streaming after it (see
+    /// ``UpstreamStreamedAnswer``): the reverse proxy's exchange. The head must arrive by
+    /// `deadline`, and each part of the body within `idleTimeout` of the one before while the
+    /// body is being read. The exchange holds its place among the `maxConnections` until the
+    /// answer's end has arrived or the body's reader went away; its connection is reused only
+    /// when the whole upload was sent before the answer ended.
+    ///
+    /// A request without an upload that finds its reused connection closed by the backend
+    /// before an answer began is sent once more on a new one, as nginx does with a cached
+    /// upstream connection: nothing of it can have been processed.
+    func stream(_ head: HTTPRequestHead, upload: ProxiedRequestBody?, deadline: NIODeadline, idleTimeout: TimeAmount) async throws -> UpstreamStreamedAnswer {
+        do {
+            return try await streamOnce(head, upload: upload, deadline: deadline, idleTimeout: idleTimeout)
+        } catch let stale as StaleConnection {
+            guard upload == nil else { throw stale.cause }
+        }
+        do {
+            return try await streamOnce(head, upload: nil, deadline: deadline, idleTimeout: idleTimeout, reuse: false)
+        } catch let stale as StaleConnection {
+            throw stale.cause
+        }
+    }
+
+    /// A reused connection that failed before any answer began, with the failure.
+    private struct StaleConnection: Error {
+        let cause: any Error
+    }
+
+    private func streamOnce(
+        _ head: HTTPRequestHead, upload: ProxiedRequestBody?, deadline: NIODeadline, idleTimeout: TimeAmount, reuse: Bool = true
+    ) async throws -> UpstreamStreamedAnswer {
+        try await startExchange(deadline: deadline)
+        let channel: any Channel
+        let reused: Bool
+        do {
+            (channel, reused) = try await connection(on: MultiThreadedEventLoopGroup.currentEventLoop, deadline: deadline, reuse: reuse)
+        } catch {
+            finishExchange()
+            throw error
+        }
+        let loop = channel.eventLoop
+        let headPromise = loop.makePromise(of: UpstreamStreamedAnswer.self)
+        let done = loop.makePromise(of: Bool.self)
+        // The exchange's place and its connection are given back once, when it is over.
+        done.futureResult.whenComplete { result in
+            if case .success(true) = result { self.giveBack(channel) } else { channel.close(promise: nil) }
+            self.finishExchange()
+        }
+        // A connection that closed after it was taken fails the write before the exchange
+        // handler sees it: the write's failure is the exchange's (a second failure is ignored).
+        let written = loop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            headPromise.fail(error)
+            done.succeed(false)
+        }
+        let exchange = UpstreamExchange(
+            head: head, body: nil, uploadFollows: upload != nil, deadline: deadline,
+            delivery: .streamed(head: headPromise, done: done, idleTimeout: idleTimeout)
+        )
+        channel.writeAndFlush(UpstreamOutbound.exchange(exchange), promise: written)
+        if let upload {
+            // The upload is sent beside the wait for the answer: a backend may answer before it
+            // has read it all. Its end (or a failure reading it, which closes the connection and
+            // so fails the exchange) is the task's end.
+            let length = head.headers.first(name: "content-length").flatMap(Int.init)
+            Task {
+                do {
+                    var sent = 0
+                    for try await part in upload {
+                        sent += part.readableBytes
+                        if let length, sent >= length {
+                            // The last part goes with the request's end in one flush: a backend
+                            // that answers at once finds the request ended, and the connection
+                            // can be reused.
+                            channel.write(UpstreamOutbound.uploadPart(part), promise: nil)
+                            try await channel.writeAndFlush(UpstreamOutbound.uploadEnd)
+                            return
+                        }
+                        try await channel.writeAndFlush(UpstreamOutbound.uploadPart(part))
+                    }
+                    // A body shorter than its declared length (its reading was closed) leaves
+                    // the backend waiting for the rest: the connection cannot go on.
+                    guard length == nil else { throw UpstreamExchangeError.closed }
+                    try await channel.writeAndFlush(UpstreamOutbound.uploadEnd)
+                } catch {
+                    try? await channel.close()
+                }
+            }
+        }
+        do {
+            // A cancelled request (its caller went away) closes the connection, which ends the
+            // exchange at once instead of at its deadline.
+            return try await withTaskCancellationHandler {
+                try await headPromise.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+        } catch {
+            if reused, Self.isStale(error) { throw StaleConnection(cause: error) }
+            throw error
+        }
+    }
+
+    /// Whether a failure means the connection was closed under the exchange before an answer
+    /// began (not a timeout, not a malformed answer).
+    private static func isStale(_ error: any Error) -> Bool {
+        if let exchange = error as? UpstreamExchangeError { return exchange == .closed }
+        if let channel = error as? ChannelError { return channel == .ioOnClosedChannel || channel == .eof }
+        return error is IOError
     }
 
     /// Closes every idle connection and fails every waiting exchange; exchanges in progress
@@ -200,6 +314,12 @@ final class UpstreamConnectionPool: Sendable {
     /// Connections idle for `idleTimeout` (a minute, as AsyncHTTPClient and nginx's upstream
     /// keep-alive) are closed instead of reused: a backend or a firewall may have dropped them.
     private func connection(on loop: (any EventLoop)?, deadline: NIODeadline) async throws -> any Channel {
+        try await connection(on: loop, deadline: deadline, reuse: true).channel
+    }
+
+    /// As above, with whether the connection was reused; `reuse: false` opens a new one unless
+    /// the limit leaves none to open.
+    private func connection(on loop: (any EventLoop)?, deadline: NIODeadline, reuse: Bool) async throws -> (channel: any Channel, reused: Bool) {
         let (reused, stale) = state.withLockedValue { state -> ((any Channel)?, [any Channel]) in
             let now = NIODeadline.now()
             var stale: [any Channel] = []
@@ -210,9 +330,9 @@ final class UpstreamConnectionPool: Sendable {
                 state.idle[key] = list
                 return channel
             }
-            if let loop, let channel = take(ObjectIdentifier(loop)) { return (channel, stale) }
+            if reuse, let loop, let channel = take(ObjectIdentifier(loop)) { return (channel, stale) }
             // Past the limit there is an idle connection somewhere: fewer exchanges run than it.
-            if loop == nil || state.open - stale.count >= maxConnections {
+            if (reuse && loop == nil) || state.open - stale.count >= maxConnections {
                 for key in state.idle.keys {
                     if let channel = take(key) { return (channel, stale) }
                 }
@@ -222,12 +342,12 @@ final class UpstreamConnectionPool: Sendable {
         }
         for channel in stale { channel.close(promise: nil) }
         if let reused {
-            if reused.isActive { return reused }
+            if reused.isActive { return (reused, true) }
             // It closed while idle, and its close has not yet been counted.
-            return try await connection(on: loop, deadline: deadline)
+            return try await connection(on: loop, deadline: deadline, reuse: reuse)
         }
         do {
-            return try await connect(on: loop ?? group.next(), deadline: deadline)
+            return (try await connect(on: loop ?? group.next(), deadline: deadline), false)
         } catch {
             state.withLockedValue { $0.open -= 1 }
             throw error

@@ -1,5 +1,5 @@
 import Foundation
-public import NIOSSL
+import NIOSSL
 
 /// `upstreams.<name>.tls`: for an `https://` backend, the CA bundle its certificate is checked
 /// against (instead of the system's roots) and the client certificate and key Dragoman

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import HTTPTypes
 import Instrumentation
 import NIOHTTP1

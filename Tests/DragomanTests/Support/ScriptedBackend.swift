@@ -21,6 +21,9 @@ final class ScriptedBackend: Sendable {
         var raw: String?
         var delay: TimeAmount = .zero
         var close = false
+        /// Further bytes of the answer, each sent its delay after the one before (`close` waits
+        /// for the last).
+        var more: [(delay: TimeAmount, raw: String)] = []
 
         static func ok(_ body: String = "{}", headers: String = "") -> Reply {
             Reply(raw: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(headers)\r\n\(body)")
@@ -100,10 +103,15 @@ final class ScriptedBackend: Sendable {
                 counts.withLockedValue { $0.received.append(received) }
                 let reply = script(received)
                 let loop = context.eventLoop.assumeIsolated()
-                loop.scheduleTask(in: reply.delay) {
+                var elapsed = reply.delay
+                loop.scheduleTask(in: elapsed) {
                     if let raw = reply.raw { context.writeAndFlush(NIOAny(ByteBuffer(string: raw)), promise: nil) }
-                    if reply.close { context.close(promise: nil) }
                 }
+                for part in reply.more {
+                    elapsed = elapsed + part.delay
+                    loop.scheduleTask(in: elapsed) { context.writeAndFlush(NIOAny(ByteBuffer(string: part.raw)), promise: nil) }
+                }
+                if reply.close { loop.scheduleTask(in: elapsed) { context.close(promise: nil) } }
             }
         }
     }
