@@ -178,9 +178,11 @@ final class UpstreamConnectionPool: Sendable {
         if let upload {
             // The upload is sent beside the wait for the answer: a backend may answer before it
             // has read it all. Its end (or a failure reading it, which closes the connection and
-            // so fails the exchange) is the task's end.
+            // so fails the exchange) is the task's end. It runs on the connection's event loop
+            // (the caller's too), so that each part's write and its wait for the next part do
+            // not cross threads.
             let length = head.headers.first(name: "content-length").flatMap(Int.init)
-            Task {
+            Task(executorPreference: EventLoopExecutor(loop)) {
                 do {
                     var sent = 0
                     for try await part in upload {
