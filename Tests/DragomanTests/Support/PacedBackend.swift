@@ -23,15 +23,7 @@ final class PacedBackend: Sendable {
     init(partSize: Int = 64 << 10) async throws {
         let counter = Counter()
         self.counter = counter
-        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(Handler(counter: counter, partSize: partSize))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
+        channel = try await LoopbackServer.bind { _ in Handler(counter: counter, partSize: partSize) }
     }
 
     func close() async {

@@ -48,22 +48,16 @@ final class ScriptedBackend: Sendable {
 
     init(_ script: @escaping @Sendable (Received) -> Reply) async throws {
         let counts = self.counts
-        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { child in
-                let number = counts.withLockedValue { counts in
-                    counts.accepted += 1
-                    counts.open += 1
-                    counts.mostOpen = max(counts.mostOpen, counts.open)
-                    return counts.accepted
-                }
-                child.closeFuture.whenComplete { _ in counts.withLockedValue { $0.open -= 1 } }
-                return child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(Handler(connection: number, counts: counts, script: script))
-                }
+        channel = try await LoopbackServer.bind { child in
+            let number = counts.withLockedValue { counts in
+                counts.accepted += 1
+                counts.open += 1
+                counts.mostOpen = max(counts.mostOpen, counts.open)
+                return counts.accepted
             }
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
+            child.closeFuture.whenComplete { _ in counts.withLockedValue { $0.open -= 1 } }
+            return Handler(connection: number, counts: counts, script: script)
+        }
     }
 
     func close() async {
