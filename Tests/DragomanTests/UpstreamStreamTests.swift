@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func theHeadIsHandedOverBeforeTheBodyHasArrivedAndTheBodyFollowsInOrder() async throws {
-        let backend = try await ScriptedBackend { _ in Self.paced(["one,", "two,", "three"], delay: .milliseconds(150)) }
+        let backend = try await ScriptedBackend { _ in Self.paced(["one,", "two,", "three"], delay: .milliseconds(300)) }
         let pool = try UpstreamConnectionPoolTests.pool(backend)
         let answer = try await Self.get(pool)
         guard case .streaming = answer.body else { Issue.record("an answer still arriving was handed over whole"); return }
@@ -68,8 +68,11 @@ import Testing
     @Test func aBodyThatStallsPastTheIdleTimeoutFailsWithTimeoutAndClosesTheConnection() async throws {
         let backend = try await ScriptedBackend { _ in Self.paced(["one,", "late"], delay: .seconds(30)) }
         let pool = try UpstreamConnectionPoolTests.pool(backend)
-        let answer = try await Self.get(pool, idle: .milliseconds(300))
+        let answer = try await Self.get(pool, within: .seconds(10), idle: .milliseconds(300))
+        let start = ContinuousClock.now
         await #expect(throws: UpstreamExchangeError.timeout) { _ = try await Self.text(answer) }
+        // The idle timeout, not the head's ten-second deadline, ended it.
+        #expect(ContinuousClock.now - start < .seconds(5))
         try await UpstreamConnectionPoolTests.until { pool.openConnections == 0 }
         await pool.shutdown()
         await backend.close()
@@ -77,11 +80,15 @@ import Testing
 
     @Test func aBodyWhosePartsComeWithinTheIdleTimeoutOutlastsTheDeadline() async throws {
         // The deadline bounds the wait for the head; a body that keeps coming is not cut off.
-        let parts = (0..<6).map { "part\($0)," }
+        // (The deadline leaves the head room on a machine busy with the whole suite; the body's
+        // ten parts, 400 ms apart, take longer than it after the head whenever that comes.)
+        let parts = (0..<10).map { "part\($0)," }
         let backend = try await ScriptedBackend { _ in Self.paced(parts, delay: .milliseconds(400)) }
         let pool = try UpstreamConnectionPoolTests.pool(backend)
-        let answer = try await Self.get(pool, within: .seconds(1), idle: .seconds(5))
+        let start = ContinuousClock.now
+        let answer = try await Self.get(pool, within: .seconds(3), idle: .seconds(5))
         #expect(try await Self.text(answer) == parts.joined())
+        #expect(ContinuousClock.now - start > .seconds(3))
         await pool.shutdown()
         await backend.close()
     }

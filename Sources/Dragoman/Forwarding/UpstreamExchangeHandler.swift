@@ -232,7 +232,7 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         defer { context.fireChannelReadComplete() }
         guard var exchange = pending, !exchange.handedOver, let head = exchange.head, !exchange.interim,
-            case .streamed(let headPromise, _, _) = exchange.delivery
+            case .streamed(let headPromise, _, let idleTimeout) = exchange.delivery
         else { return }
         let demand = UpstreamBodyDemand(handler: NIOLoopBound(self, eventLoop: context.eventLoop), generation: exchange.generation)
         let stream = UpstreamResponseBody.makeSequence(
@@ -242,6 +242,12 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
         exchange.handedOver = true
         exchange.source = stream.source
         exchange.lastRead = .now()
+        // From here the body's idle timeout bounds the wait, not the deadline for the head.
+        exchange.timer.cancel()
+        let generation = exchange.generation
+        exchange.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: exchange.lastRead + idleTimeout) { [self] in
+            timerFired(generation)
+        }
         if let early = exchange.body {
             exchange.body = nil
             if case .stopProducing = stream.source.yield(early) { paused = true }
