@@ -205,6 +205,42 @@ import Testing
         }
     }
 
+    @Test func headersTheBackendsConnectionHeaderNamesStayOnItsSideInAnyCase() async throws {
+        let backend = try await ScriptedBackend { _ in
+            ScriptedBackend.Reply(
+                raw: "HTTP/1.1 200 OK\r\nConnection: Keep-Alive, X-Hop\r\nConnection: x-other\r\nX-Hop: secret\r\nX-OTHER: also\r\n"
+                    + "X-Kept: yes\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok"
+            )
+        }
+        try await Self.proxied(port: backend.port).run { client in
+            let reply = try await client.execute(uri: "/legacy/thing", method: .get) { $0 }
+            #expect(reply.status == .ok)
+            #expect(String(buffer: reply.body) == "ok")
+            #expect(reply.headers[HTTPField.Name("X-Kept")!] == "yes")
+            #expect(reply.headers[HTTPField.Name("X-Hop")!] == nil)
+            #expect(reply.headers[HTTPField.Name("X-Other")!] == nil)
+            #expect(reply.headers[HTTPField.Name("Keep-Alive")!] == nil)
+        }
+        await backend.close()
+    }
+
+    @Test func connectionTokensAreListedLowercasedWithoutKeepAliveAndClose() {
+        #expect(ReverseProxy.listedInConnection([]) == nil)
+        #expect(ReverseProxy.listedInConnection(["keep-alive"]) == nil)
+        #expect(ReverseProxy.listedInConnection(["Keep-Alive", " CLOSE "]) == nil)
+        #expect(ReverseProxy.listedInConnection(["keep-alive, X-Trace", "\tx-b ,"]) == ["x-trace", "x-b"])
+        #expect(ReverseProxy.listedInConnection(["keep-alivex"]) == ["keep-alivex"])
+    }
+
+    @Test func asciiCaseIsIgnoredAndNothingElse() {
+        #expect("KeEp-AlIvE"[...].equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"keep-aliv"[...].equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"keep-alive "[...].equalsIgnoringASCIICase("keep-alive"))
+        // Only A–Z fold: bytes that differ from a letter by the case bit do not match.
+        #expect(!"\u{0D}lose"[...].equalsIgnoringASCIICase("-lose"))
+        #expect(!"clos\u{C9}"[...].equalsIgnoringASCIICase("close"))
+    }
+
     @Test func aBackendThatAnswersBeforeReadingTheUploadLeavesTheGatewayUp() async throws {
         // The backend answers at once and never reads the body: the client task sending the
         // upload and Hummingbird draining what is left must never read the body together.

@@ -60,11 +60,12 @@ struct ReverseProxy: Sendable {
             }
             var headers = HTTPFields()
             headers.reserveCapacity(answer.head.headers.count)
-            let droppedBack = Self.listedInConnection(answer.head.headers)
+            let droppedBack = Self.listedInConnection(answer.head.headers["connection"])
             for header in answer.head.headers {
-                let name = header.name.lowercased()
-                if Self.hopByHop.contains(name) || droppedBack?.contains(name) == true { continue }
-                if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+                guard let name = HTTPField.Name(header.name) else { continue }
+                let canonical = name.canonicalName
+                if Self.hopByHop.contains(canonical) || droppedBack?.contains(canonical) == true { continue }
+                headers.append(HTTPField(name: name, value: header.value))
             }
             let contentLength = answer.head.headers.first(name: "content-length").flatMap(Int.init)
             let body: ResponseBody
@@ -113,7 +114,7 @@ struct ReverseProxy: Sendable {
         var headers = HTTPHeaders()
         headers.reserveCapacity(request.headers.count + 4)
         headers.add(name: "Host", value: address.hostHeader)
-        let dropped = listedInConnection(request.headers)
+        let dropped = listedInConnection(request.headers[values: .connection])
         for field in request.headers {
             let name = field.name.canonicalName
             if hopByHop.contains(name) || setByProxy.contains(name) || dropped?.contains(name) == true { continue }
@@ -134,17 +135,20 @@ struct ReverseProxy: Sendable {
         )
     }
 
-    /// The names a `Connection` header lists (lowercased), or `nil` when there is none.
-    static func listedInConnection(_ headers: HTTPFields) -> Set<String>? {
-        let values = headers[values: .connection]
-        guard !values.isEmpty else { return nil }
-        return Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS.lowercased() })
-    }
-
-    static func listedInConnection(_ headers: HTTPHeaders) -> Set<String>? {
-        let values = headers["connection"]
-        guard !values.isEmpty else { return nil }
-        return Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS.lowercased() })
+    /// The names `Connection` header values list (lowercased), but for `keep-alive` (hop-by-hop
+    /// already) and `close` (no field), or `nil` when they list no other: the usual
+    /// `Connection: keep-alive` of every backend answer costs no copies.
+    static func listedInConnection(_ values: [String]) -> Set<String>? {
+        var listed: Set<String>?
+        for value in values {
+            for token in value.split(separator: ",") {
+                let name = token.trimmingOWS
+                if name.isEmpty || name.equalsIgnoringASCIICase("keep-alive") || name.equalsIgnoringASCIICase("close") { continue }
+                if listed == nil { listed = [] }
+                listed?.insert(name.lowercased())
+            }
+        }
+        return listed
     }
 }
 

@@ -10,3 +10,14 @@ extension StringProtocol {
         return Substring(text[first...last])
     }
 }
+
+extension Substring {
+    /// Whether the text is `lowercase` (ASCII, given in lower case) in any case, without making
+    /// a lowercased copy: for header tokens compared on every request.
+    func equalsIgnoringASCIICase(_ lowercase: StaticString) -> Bool {
+        let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return utf8.elementsEqual(expected) { byte, lower in
+            (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == lower
+        }
+    }
+}
