@@ -1,34 +1,8 @@
-import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
-
-/// Where a backend is, parsed once from its base URL: the address to connect to, the `Host`
-/// header, whether TLS is spoken, and the context path every request path goes under.
-struct UpstreamAddress: Sendable, Equatable {
-    let host: String
-    let port: Int
-    let tls: Bool
-    let hostHeader: String
-    /// The base URL's path, as written (`/kpns`), or empty.
-    let basePath: String
-
-    /// `nil` unless `baseURL` is an `http://` or `https://` URL with a host.
-    init?(baseURL: String) {
-        guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
-        else { return nil }
-        tls = scheme == "https"
-        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        port = components.port ?? (tls ? 443 : 80)
-        let bracketed = self.host.contains(":") ? "[\(self.host)]" : self.host
-        hostHeader = components.port == nil ? bracketed : "\(bracketed):\(port)"
-        let path = components.percentEncodedPath
-        basePath = path.hasSuffix("/") ? String(path.dropLast()) : path
-    }
-}
 
 /// Keep-alive HTTP/1.1 connections to one backend, for the exchanges a forwarding route makes
 /// (a translated create, read, update, delete, list or login: small, whole bodies, see
@@ -99,133 +73,13 @@ final class UpstreamConnectionPool: Sendable {
         let exchange = UpstreamExchange(head: head, body: body, uploadFollows: false, deadline: deadline, delivery: .whole(promise))
         channel.writeAndFlush(UpstreamOutbound.exchange(exchange), promise: written)
         do {
-            // A cancelled request (its caller went away) closes the connection, which ends the
-            // exchange at once instead of at its deadline.
-            let answer = try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                channel.close(promise: nil)
-            }
+            let answer = try await Self.answer(promise.futureResult, on: channel)
             if answer.head.isKeepAlive { giveBack(channel) } else { channel.close(promise: nil) }
             return answer
         } catch {
             channel.close(promise: nil)
             throw error
         }
-    }
-
-    /// Sends `head` to the backend, then `upload`'s parts as it yields them, and returns the
-    /// backend's answer as soon as its head has arrived, its body streaming after it (see
-    /// ``UpstreamStreamedAnswer``): the reverse proxy's exchange. The head must arrive by
-    /// `deadline`, and each part of the body within `idleTimeout` of the one before while the
-    /// body is being read. The exchange holds its place among the `maxConnections` until the
-    /// answer's end has arrived or the body's reader went away; its connection is reused only
-    /// when the whole upload was sent before the answer ended.
-    ///
-    /// A request without an upload that finds its reused connection closed by the backend
-    /// before an answer began is sent once more on a new one, as nginx does with a cached
-    /// upstream connection: nothing of it can have been processed.
-    func stream(_ head: HTTPRequestHead, upload: ProxiedRequestBody?, deadline: NIODeadline, idleTimeout: TimeAmount) async throws -> UpstreamStreamedAnswer {
-        do {
-            return try await streamOnce(head, upload: upload, deadline: deadline, idleTimeout: idleTimeout)
-        } catch let stale as StaleConnection {
-            guard upload == nil else { throw stale.cause }
-        }
-        do {
-            return try await streamOnce(head, upload: nil, deadline: deadline, idleTimeout: idleTimeout, reuse: false)
-        } catch let stale as StaleConnection {
-            throw stale.cause
-        }
-    }
-
-    /// A reused connection that failed before any answer began, with the failure.
-    private struct StaleConnection: Error {
-        let cause: any Error
-    }
-
-    private func streamOnce(
-        _ head: HTTPRequestHead, upload: ProxiedRequestBody?, deadline: NIODeadline, idleTimeout: TimeAmount, reuse: Bool = true
-    ) async throws -> UpstreamStreamedAnswer {
-        try await startExchange(deadline: deadline)
-        let channel: any Channel
-        let reused: Bool
-        do {
-            (channel, reused) = try await connection(on: MultiThreadedEventLoopGroup.currentEventLoop, deadline: deadline, reuse: reuse)
-        } catch {
-            finishExchange()
-            throw error
-        }
-        let loop = channel.eventLoop
-        let headPromise = loop.makePromise(of: UpstreamStreamedAnswer.self)
-        let done = loop.makePromise(of: Bool.self)
-        // The exchange's place and its connection are given back once, when it is over.
-        done.futureResult.whenComplete { result in
-            if case .success(true) = result { self.giveBack(channel) } else { channel.close(promise: nil) }
-            self.finishExchange()
-        }
-        // A connection that closed after it was taken fails the write before the exchange
-        // handler sees it: the write's failure is the exchange's (a second failure is ignored).
-        let written = loop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { error in
-            headPromise.fail(error)
-            done.succeed(false)
-        }
-        let exchange = UpstreamExchange(
-            head: head, body: nil, uploadFollows: upload != nil, deadline: deadline,
-            delivery: .streamed(head: headPromise, done: done, idleTimeout: idleTimeout)
-        )
-        channel.writeAndFlush(UpstreamOutbound.exchange(exchange), promise: written)
-        if let upload {
-            // The upload is sent beside the wait for the answer: a backend may answer before it
-            // has read it all. Its end (or a failure reading it, which closes the connection and
-            // so fails the exchange) is the task's end. It runs on the connection's event loop
-            // (the caller's too), so that each part's write and its wait for the next part do
-            // not cross threads.
-            let length = head.headers.first(name: "content-length").flatMap(Int.init)
-            Task(executorPreference: EventLoopExecutor(loop)) {
-                do {
-                    var sent = 0
-                    for try await part in upload {
-                        sent += part.readableBytes
-                        if let length, sent >= length {
-                            // The last part goes with the request's end in one flush: a backend
-                            // that answers at once finds the request ended, and the connection
-                            // can be reused.
-                            channel.write(UpstreamOutbound.uploadPart(part), promise: nil)
-                            try await channel.writeAndFlush(UpstreamOutbound.uploadEnd)
-                            return
-                        }
-                        try await channel.writeAndFlush(UpstreamOutbound.uploadPart(part))
-                    }
-                    // A body shorter than its declared length (its reading was closed) leaves
-                    // the backend waiting for the rest: the connection cannot go on.
-                    guard length == nil else { throw UpstreamExchangeError.closed }
-                    try await channel.writeAndFlush(UpstreamOutbound.uploadEnd)
-                } catch {
-                    try? await channel.close()
-                }
-            }
-        }
-        do {
-            // A cancelled request (its caller went away) closes the connection, which ends the
-            // exchange at once instead of at its deadline.
-            return try await withTaskCancellationHandler {
-                try await headPromise.futureResult.get()
-            } onCancel: {
-                channel.close(promise: nil)
-            }
-        } catch {
-            if reused, Self.isStale(error) { throw StaleConnection(cause: error) }
-            throw error
-        }
-    }
-
-    /// Whether a failure means the connection was closed under the exchange before an answer
-    /// began (not a timeout, not a malformed answer).
-    private static func isStale(_ error: any Error) -> Bool {
-        if let exchange = error as? UpstreamExchangeError { return exchange == .closed }
-        if let channel = error as? ChannelError { return channel == .ioOnClosedChannel || channel == .eof }
-        return error is IOError
     }
 
     /// Closes every idle connection and fails every waiting exchange; exchanges in progress
@@ -243,10 +97,20 @@ final class UpstreamConnectionPool: Sendable {
     /// Open connections (idle or in use), for the tests.
     var openConnections: Int { state.withLockedValue { $0.open } }
 
+    /// Waits for an exchange's answer; a cancelled request (its caller went away) closes the
+    /// connection, which ends the exchange at once instead of at its deadline.
+    static func answer<Answer: Sendable>(_ answer: EventLoopFuture<Answer>, on channel: any Channel) async throws -> Answer {
+        try await withTaskCancellationHandler {
+            try await answer.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+
     // MARK: Exchanges in turn
 
     /// Returns when fewer than `maxConnections` exchanges run; waits its turn otherwise.
-    private func startExchange(deadline: NIODeadline) async throws {
+    func startExchange(deadline: NIODeadline) async throws {
         enum Turn { case now, wait(UInt64), closed }
         // The common case, a free slot and no one waiting, takes it under one lock, with no
         // continuation; otherwise the exchange gets its place in the line below.
@@ -291,7 +155,7 @@ final class UpstreamConnectionPool: Sendable {
     }
 
     /// Gives a waiting exchange its turn, or frees the slot.
-    private func finishExchange() {
+    func finishExchange() {
         let next = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
             if !state.waiters.isEmpty, !state.closed { return state.waiters.removeFirst().continuation }
             state.running -= 1
@@ -321,7 +185,7 @@ final class UpstreamConnectionPool: Sendable {
 
     /// As above, with whether the connection was reused; `reuse: false` opens a new one unless
     /// the limit leaves none to open.
-    private func connection(on loop: (any EventLoop)?, deadline: NIODeadline, reuse: Bool) async throws -> (channel: any Channel, reused: Bool) {
+    func connection(on loop: (any EventLoop)?, deadline: NIODeadline, reuse: Bool) async throws -> (channel: any Channel, reused: Bool) {
         let (reused, stale) = state.withLockedValue { state -> ((any Channel)?, [any Channel]) in
             let now = NIODeadline.now()
             var stale: [any Channel] = []
@@ -384,7 +248,7 @@ final class UpstreamConnectionPool: Sendable {
     }
 
     /// Keeps a connection that finished an exchange for the next one on its loop.
-    private func giveBack(_ channel: any Channel) {
+    func giveBack(_ channel: any Channel) {
         let keep = state.withLockedValue { state -> Bool in
             guard !state.closed, channel.isActive else { return false }
             state.idle[ObjectIdentifier(channel.eventLoop), default: []].append((channel, .now()))

@@ -151,8 +151,7 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
         }
         generation &+= 1
         let generation = self.generation
-        let loop = context.eventLoop.assumeIsolated()
-        let timer = loop.scheduleTask(deadline: exchange.deadline) { [self] in timerFired(generation) }
+        let timer = timer(at: exchange.deadline, generation: generation, context: context)
         pending = Pending(delivery: exchange.delivery, generation: generation, timer: timer, requestEnded: !exchange.uploadFollows)
         paused = false
         if exchange.uploadFollows {
@@ -244,10 +243,7 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
         exchange.lastRead = .now()
         // From here the body's idle timeout bounds the wait, not the deadline for the head.
         exchange.timer.cancel()
-        let generation = exchange.generation
-        exchange.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: exchange.lastRead + idleTimeout) { [self] in
-            timerFired(generation)
-        }
+        exchange.timer = timer(at: exchange.lastRead + idleTimeout, generation: exchange.generation, context: context)
         if let early = exchange.body {
             exchange.body = nil
             if case .stopProducing = stream.source.yield(early) { paused = true }
@@ -290,6 +286,11 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
         fail(UpstreamExchangeError.closed, context: context)
     }
 
+    /// Checks the exchange of `generation` at `deadline` (see ``timerFired(_:)``).
+    private func timer(at deadline: NIODeadline, generation: UInt64, context: ChannelHandlerContext) -> Scheduled<Void> {
+        context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in timerFired(generation) }
+    }
+
     /// The exchange's deadline, or a streamed body's idle timeout, may have passed.
     private func timerFired(_ generation: UInt64) {
         guard var exchange = pending, exchange.generation == generation, let context else { return }
@@ -300,9 +301,7 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
         // A paused body waits for its reader, not for the backend.
         if paused { exchange.lastRead = now }
         guard exchange.lastRead + idleTimeout <= now else {
-            exchange.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: exchange.lastRead + idleTimeout) { [self] in
-                timerFired(generation)
-            }
+            exchange.timer = timer(at: exchange.lastRead + idleTimeout, generation: generation, context: context)
             pending = exchange
             return
         }
