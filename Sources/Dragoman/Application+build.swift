@@ -40,8 +40,10 @@ public func buildApplication(
         try? await store.close()
         throw error
     }
+    let serverName = "dragoman"
     let responder = SwappableResponder(built.responder)
-    var server = HTTPServerBuilder.guardedHTTP1(limits: configuration.connectionLimits, edge: edge)
+    let answering = ConnectionResponder(responder: responder, logger: logger, serverName: serverName)
+    var server = HTTPServerBuilder.guardedHTTP1(limits: configuration.connectionLimits, edge: edge, answering: answering)
     var certificates: TLSContextBox?
     if let tls = configuration.tls {
         do {
@@ -50,14 +52,14 @@ public func buildApplication(
             try? await store.close()
             throw error
         }
-        server = .guardedHTTPS(limits: configuration.connectionLimits, edge: edge, contexts: certificates!)
+        server = .guardedHTTPS(limits: configuration.connectionLimits, edge: edge, contexts: certificates!, answering: answering)
     }
     let reloader = reloader ?? GatewayReloader { configuration }
     reloader.attach(configuration: configuration, built: built, responder: responder, certificates: certificates, logger: logger, build: build)
     var app = Application(
         responder: responder,
         server: server,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dragoman"),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         onServerRunning: onServerRunning,
         logger: logger
     )

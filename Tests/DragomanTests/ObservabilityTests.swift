@@ -94,13 +94,33 @@ import Testing
         }
     }
 
-    @Test func aMintedRequestIDWithAShortHighHalfIsPaddedTo32HexDigits() {
-        // Hummingbird's id is its process-wide high half without leading zeros, then 16 digits.
-        let short = "3f92d1f58cee5" + "04ace0a206fac69db1".suffix(16)
-        #expect(RequestRecord.requestID(from: nil, minted: short) == "000" + short)
-        #expect(RequestRecord.requestID(from: "has space", minted: short).count == 32)
-        let full = String(repeating: "a", count: 32)
-        #expect(RequestRecord.requestID(from: nil, minted: full) == full)
+    @Test func aMintedRequestIDKeepsLeadingZerosIn32HexDigits() {
+        #expect(RequestIDs.hex(0x3f, 0xa) == "000000000000003f" + "000000000000000a")
+        #expect(RequestIDs.hex(.max, 0) == String(repeating: "f", count: 16) + String(repeating: "0", count: 16))
+        let minted = RequestRecord.requestID(from: "has space")
+        #expect(minted.count == 32 && minted.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+    }
+
+    @Test func mintedRequestIDsDifferFromOneRequestToTheNext() {
+        let ids = (0..<1000).map { _ in RequestIDs.mint() }
+        #expect(Set(ids).count == ids.count)
+    }
+
+    @Test func everyAnswerCarriesTheDateAndTheServer() async throws {
+        try await TestGateway().run { client in
+            for path in ["/health/live", "/no/such/path"] {
+                let reply = try await client.get(path)
+                #expect(reply.headers[.server] == "dragoman")
+                let date = try #require(reply.headers[.date])
+                #expect(date.hasSuffix(" GMT") && date.count == 29)
+            }
+        }
+    }
+
+    @Test func theDateHeaderIsRFC9110sIMFFixdate() {
+        #expect(HTTPDate.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.format(1_796_428_805) == "Sat, 05 Dec 2026 00:00:05 GMT")
     }
 
     @Test func theRouteTemplateIsLoggedNeverTheRawPath() async throws {

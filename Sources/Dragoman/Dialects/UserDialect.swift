@@ -1,8 +1,8 @@
 import DragomanCore
 import HTTPTypes
 
-/// What a route of a dialect does.
-enum DialectOperation: Sendable {
+/// What a route of a dialect does; its raw value is the name metrics and logs give it.
+enum DialectOperation: String, Sendable {
     case create
     case read
     /// Changes the fields sent of the user the route names.

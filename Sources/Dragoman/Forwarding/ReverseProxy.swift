@@ -127,7 +127,7 @@ struct ReverseProxy: Sendable {
         let forwardedFor = request.headers[HTTPField.Name("X-Forwarded-For")!].map { prior in client.map { "\(prior), \($0)" } ?? prior } ?? client
         headers.add(name: "X-Forwarded-For", value: forwardedFor ?? "")
         headers.add(name: "X-Forwarded-Proto", value: request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http")
-        headers.add(name: "X-Request-Id", value: RequestRecord.current?.requestID ?? request.headers[HTTPField.Name("X-Request-Id")!] ?? context.id)
+        headers.add(name: "X-Request-Id", value: RequestRecord.current?.requestID ?? RequestRecord.requestID(from: request.headers[HTTPField.Name("X-Request-Id")!]))
         TracePropagation.inject(into: &headers)
         let query = request.uri.query.map { "?\($0)" } ?? ""
         return HTTPRequestHead(

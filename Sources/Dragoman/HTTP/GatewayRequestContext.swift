@@ -15,6 +15,10 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
         self.remoteAddress = source.channel.remoteAddress
     }
 
+    /// The request's id (``RequestRecord``). Hummingbird's own `id` reads a logger entry
+    /// (`hb.request.id`) that Dragoman's connections do not make (``ConnectionResponder``).
+    public var id: String { RequestRecord.current?.requestID ?? "unknown" }
+
     /// The client's IP address, or `unknown`.
     var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 }

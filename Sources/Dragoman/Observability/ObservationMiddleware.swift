@@ -24,7 +24,7 @@ struct ObservationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let record = RequestRecord(
-            requestID: RequestRecord.requestID(from: request.headers[Self.header], minted: context.id),
+            requestID: RequestRecord.requestID(from: request.headers[Self.header]),
             tracer: tracer,
             callerTrace: TracePropagation.callerContext(request.headers)
         )

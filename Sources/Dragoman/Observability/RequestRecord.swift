@@ -113,17 +113,14 @@ final class RequestRecord: Sendable {
     }
 
     /// The caller's id if it is well-formed (1–128 characters of letters, digits and `._:-`),
-    /// else `minted` (Hummingbird's own id for the request) as 32 hex digits.
-    static func requestID(from header: String?, minted: String) -> String {
+    /// else a new one (``RequestIDs``).
+    static func requestID(from header: String?) -> String {
         if let header, (1...128).contains(header.utf8.count),
             header.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x5F || $0 == 0x3A || $0 == 0x2D })
         {
             return header
         }
-        // Hummingbird writes its id's high half without leading zeros (1 process in 16 has
-        // ids shorter than 32 digits); the id a caller sees is always 32.
-        let missing = 32 - minted.utf8.count
-        return missing > 0 ? String(repeating: "0", count: missing) + minted : minted
+        return RequestIDs.mint()
     }
 }
 

@@ -61,10 +61,12 @@ public struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1 with Dragoman's connection guard.
-    static func guardedHTTP1(limits: ConnectionLimits, edge: EdgeResponder) -> HTTPServerBuilder {
+    /// HTTP/1 with Dragoman's connection guard, answered by `answering` (the application's own
+    /// per-request closure is not used).
+    static func guardedHTTP1(limits: ConnectionLimits, edge: EdgeResponder, answering: ConnectionResponder) -> HTTPServerBuilder {
         let registry = ConnectionRegistry(limits: limits)
-        return .init { responder in
+        let responder = answering.respond
+        return .init { _ in
             GuardedHTTP1Channel(responder: responder, limits: limits, registry: registry, edge: edge)
         }
     }

@@ -8,6 +8,14 @@ struct DialectMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let dialect: any UserDialect
     let route: DialectRoute
+    /// The names of the route's parameters (`:id` in its path), found once.
+    private let parameterNames: [String]
+
+    init(dialect: any UserDialect, route: DialectRoute) {
+        self.dialect = dialect
+        self.route = route
+        self.parameterNames = route.path.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -25,7 +33,7 @@ struct DialectMiddleware: RouterMiddleware {
         context.dialectRoute = state
         RequestRecord.current?.update { facts in
             facts.dialect = dialect.id.rawValue
-            facts.operation = "\(route.operation)"
+            facts.operation = route.operation.rawValue
         }
         do {
             return try await next(request, context)
@@ -41,11 +49,9 @@ struct DialectMiddleware: RouterMiddleware {
 
     /// The route's named parameters (`:id`) and their values.
     private func parameters(_ parameters: Parameters) -> [String: String] {
+        guard !parameterNames.isEmpty else { return [:] }
         var values: [String: String] = [:]
-        for component in route.path.split(separator: "/") where component.hasPrefix(":") {
-            let name = String(component.dropFirst())
-            values[name] = parameters.get(name)
-        }
+        for name in parameterNames { values[name] = parameters.get(name) }
         return values
     }
 }

@@ -96,10 +96,12 @@ final class HandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 extension HTTPServerBuilder {
-    /// HTTPS: TLS, then HTTP/2 or guarded HTTP/1.1 by ALPN.
-    static func guardedHTTPS(limits: ConnectionLimits, edge: EdgeResponder, contexts: TLSContextBox) -> HTTPServerBuilder {
+    /// HTTPS: TLS, then HTTP/2 or guarded HTTP/1.1 by ALPN, both answered by `answering`
+    /// (the application's own per-request closure is not used).
+    static func guardedHTTPS(limits: ConnectionLimits, edge: EdgeResponder, contexts: TLSContextBox, answering: ConnectionResponder) -> HTTPServerBuilder {
         let registry = ConnectionRegistry(limits: limits)
-        return .init { responder in
+        let responder = answering.respond
+        return .init { _ in
             GatewayTLSChannel(
                 contexts: contexts,
                 http1: GuardedHTTP1Channel(responder: responder, limits: limits, registry: registry, edge: edge, secure: true),

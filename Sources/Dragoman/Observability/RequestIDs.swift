@@ -1,0 +1,33 @@
+import Synchronization
+
+/// Mints request ids: 32 lowercase hex digits, a random half fixed for the process and a
+/// counter that starts at a random value, as Hummingbird's own ids are (unique within the
+/// process, hard to guess across processes), written straight into a 32-byte string.
+enum RequestIDs {
+    private static let high = UInt64.random(in: .min ... .max)
+    private static let counter = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+
+    /// A new id.
+    static func mint() -> String {
+        let low = counter.wrappingAdd(1, ordering: .relaxed).oldValue
+        return hex(high, low)
+    }
+
+    /// `high` and `low` as 32 hex digits, leading zeros kept.
+    static func hex(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 32) { bytes in
+            for index in 0..<16 {
+                let shift = UInt64(60 - 4 * index)
+                bytes[index] = digit(high >> shift)
+                bytes[16 + index] = digit(low >> shift)
+            }
+            return 32
+        }
+    }
+
+    /// The lowercase hex digit of `value`'s low four bits.
+    private static func digit(_ value: UInt64) -> UInt8 {
+        let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+        return nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+    }
+}
