@@ -73,4 +73,20 @@ import Testing
             #expect(EmailAddress.isValid(address) == EmailAddress.isValidByCharacters(address))
         }
     }
+
+    @Test(arguments: [
+        ("Ada", "Ada"), ("  Ada ", "Ada"), ("\u{00A0}Ada\u{3000}", "Ada"), ("\tAda\n", "Ada"), ("\r\nAda\r\n", "Ada"),
+        ("Émile ", "Émile"), (" Zoë", "Zoë"), ("a b", "a b"), ("   ", ""), ("", ""),
+    ])
+    func whitespaceIsTrimmedAtBothEndsOnly(text: String, trimmed: String) {
+        #expect(text.trimmingWhitespace() == trimmed)
+    }
+
+    @Test func aTextIsTooLongByItsCharactersNotItsBytes() {
+        let check = Check(violations: [], profile: ValidationProfile(required: [], maxLength: 3))
+        #expect(!check.isTooLong("éèê"))  // 6 bytes, 3 characters
+        #expect(!check.isTooLong("e\u{0301}e\u{0301}"))  // 2 characters
+        #expect(check.isTooLong("abcd"))
+        #expect(check.isTooLong("éèêë"))
+    }
 }

@@ -39,7 +39,7 @@ struct ForwardingBackend: UserBackend {
         // connection cannot make a second user at the backend.
         var request = dialect.backendCreate(user, serviceID: serviceID)
         let convention = dialect.idempotency
-        request.headers[convention.header] = convention.value(for: context.idempotencyKey ?? "dgm-" + UUID.random().uuidString.lowercased())
+        request.headers[convention.header] = convention.value(for: context.idempotencyKey ?? "dgm-" + UUID.random().text(uppercase: false))
         request.carriesIdempotencyKey = true
         let response = try await upstream.send(request, logger: logger)
         let backendID = try dialect.backendCreated(response, serviceID: serviceID)

@@ -21,6 +21,7 @@ public final class GatewayMetrics: Sendable {
     /// comes from a closed set, so these stay small.
     private let requestHandles = Mutex<[RequestLabels: (count: CoreMetrics.Counter, duration: CoreMetrics.Timer)]>([:])
     private let timers = Mutex<[TimerLabels: CoreMetrics.Timer]>([:])
+    private let counters = Mutex<[CounterLabels: CoreMetrics.Counter]>([:])
 
     /// The labels of the request counter and duration.
     private struct RequestLabels: Hashable {
@@ -34,6 +35,12 @@ public final class GatewayMetrics: Sendable {
         var label: String
         var first: String
         var second: String
+    }
+
+    /// An event counter's name and its labels' values.
+    private struct CounterLabels: Hashable {
+        var label: String
+        var values: [String]
     }
 
     /// Latency buckets, from 100 µs to 10 s: local reads take well under a millisecond.
@@ -71,27 +78,24 @@ public final class GatewayMetrics: Sendable {
             timer("dragoman_stage_duration_seconds", ("dialect", dialect), ("stage", stage.rawValue)).recordNanoseconds(time.nanoseconds)
         }
         if let scheme = facts.authFailure {
-            Counter(label: "dragoman_auth_failures_total", dimensions: [("scheme", scheme)], factory: factory).increment()
+            counter("dragoman_auth_failures_total", [("scheme", scheme)]).increment()
         }
         if facts.throttled {
-            Counter(label: "dragoman_throttled_requests_total", dimensions: [("dialect", dialect)], factory: factory).increment()
+            counter("dragoman_throttled_requests_total", [("dialect", dialect)]).increment()
         }
         switch facts.idempotency {
         case .replay:
-            Counter(label: "dragoman_idempotent_replays_total", dimensions: [("dialect", dialect)], factory: factory).increment()
+            counter("dragoman_idempotent_replays_total", [("dialect", dialect)]).increment()
         case .mismatch, .inFlight:
-            Counter(label: "dragoman_idempotent_conflicts_total", dimensions: [("dialect", dialect), ("reason", facts.idempotency!.rawValue)], factory: factory)
-                .increment()
+            counter("dragoman_idempotent_conflicts_total", [("dialect", dialect), ("reason", facts.idempotency!.rawValue)]).increment()
         case nil:
             break
         }
         if let dropped = facts.dropped {
-            Counter(label: "dragoman_dropped_fields_total", dimensions: [("dialect", dialect), ("backend", dropped.backend)], factory: factory)
-                .increment(by: dropped.count)
+            counter("dragoman_dropped_fields_total", [("dialect", dialect), ("backend", dropped.backend)]).increment(by: dropped.count)
         }
         if let upstream = facts.upstream, let kind = facts.upstreamError {
-            Counter(label: "dragoman_upstream_errors_total", dimensions: [("upstream", upstream), ("kind", kind.rawValue)], factory: factory)
-                .increment()
+            counter("dragoman_upstream_errors_total", [("upstream", upstream), ("kind", kind.rawValue)]).increment()
         }
     }
 
@@ -107,6 +111,19 @@ public final class GatewayMetrics: Sendable {
             if let known = timers[labels] { return known }
             let made = Timer(label: label, dimensions: [first, second], factory: factory)
             timers[labels] = made
+            return made
+        }
+    }
+
+    /// The event counter `label` with `dimensions`, made on first use: making one goes through
+    /// the registry's lock and label checks, and a forwarded create whose backend drops fields
+    /// counts them on every request.
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        counters.withLock { counters in
+            let labels = CounterLabels(label: label, values: dimensions.map(\.1))
+            if let known = counters[labels] { return known }
+            let made = Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[labels] = made
             return made
         }
     }

@@ -33,7 +33,7 @@ extension SQLiteUserStore {
 
     public func mapped(upstream: String, uuid: UUID) async throws -> MappedID? {
         let rows = try readers.read { reader in
-            try reader.query("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND uuid = ?", [.text(upstream), .text(uuid.uuidString)])
+            try reader.query("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND uuid = ?", [.text(upstream), .text(uuid.text())])
         }
         return rows.first.flatMap(Self.mappedID)
     }
@@ -61,7 +61,7 @@ struct SQLiteIDMapping: GroupableWrite {
             // before, or an earlier write of this group) is read after it.
             let inserted = try connection.query(
                 "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?) RETURNING \(columns)",
-                [.text(UUID.timeOrdered(at: write.now).uuidString), .text(write.upstream), .text(write.backendID), .float(write.now.timeIntervalSince1970)]
+                [.text(UUID.timeOrdered(at: write.now).text()), .text(write.upstream), .text(write.backendID), .float(write.now.timeIntervalSince1970)]
             )
             let rows = try inserted.isEmpty
                 ? connection.query("SELECT \(columns) FROM id_map WHERE upstream = ? AND backend_id = ?", [.text(write.upstream), .text(write.backendID)])

@@ -20,7 +20,7 @@ extension SQLiteUserStore {
             if let row = rows.first {
                 if let outcome = try Self.idempotencyRecord(row).outcome(for: request, now: now) { return outcome }
             }
-            let token = UUID.random().uuidString
+            let token = UUID.random().text()
             try connection.query(
                 """
                 INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, status, headers, body, created_at, expires_at, owner, user_uuid)

@@ -37,7 +37,7 @@ struct SQLiteUserInsert: GroupableWrite, InsertGroupStatements {
             let keys = record.keyColumns
             let checked = write.held.map(\.key)
             let rows = try connection.query(insertOne, [
-                .text(record.uuid.uuidString), .text(record.realm), keys.email.map(SQLiteData.text) ?? .null,
+                .text(record.uuid.text()), .text(record.realm), keys.email.map(SQLiteData.text) ?? .null,
                 keys.userName.map(SQLiteData.text) ?? .null, keys.phone.map(SQLiteData.text) ?? .null,
                 .text(write.document), .float(record.createdAt.timeIntervalSince1970),
                 .integer(checked.contains(.email) ? 1 : 0), .integer(checked.contains(.userName) ? 1 : 0),
@@ -67,7 +67,7 @@ struct SQLiteUserInsert: GroupableWrite, InsertGroupStatements {
             guard let mark = write.record.mark else { continue }
             try connection.query(
                 "UPDATE idempotency SET user_uuid = ? WHERE scope = ? AND key = ? AND token = ? AND status IS NULL",
-                [.text(write.record.uuid.uuidString), .text(mark.scope), .text(mark.key), .text(mark.token)]
+                [.text(write.record.uuid.text()), .text(mark.scope), .text(mark.key), .text(mark.token)]
             )
         }
     }

@@ -7,7 +7,7 @@ extension SQLiteUserStore {
     public func update(_ user: User, uniqueKeys: [UniqueKey]) async throws -> UpdateOutcome {
         let document = StoredDocument(user).json()
         let keys = user.keyColumns
-        let uuid = user.id.uuid.uuidString
+        let uuid = user.id.uuid.text()
         return try await writer.write { connection in
             guard try !connection.query("SELECT serial FROM users WHERE uuid = ?", [.text(uuid)]).isEmpty else { return .notFound }
             for key in uniqueKeys {
@@ -29,7 +29,7 @@ extension SQLiteUserStore {
 
     public func delete(_ uuid: UUID) async throws -> Bool {
         try await writer.write { connection in
-            try !connection.query("DELETE FROM users WHERE uuid = ? RETURNING serial", [.text(uuid.uuidString)]).isEmpty
+            try !connection.query("DELETE FROM users WHERE uuid = ? RETURNING serial", [.text(uuid.text())]).isEmpty
         }
     }
 

@@ -101,20 +101,21 @@ public final class SQLiteUserStore: GatewayStore {
         let rows = try readers.read { reader in
             switch lookup {
             case .serial(let serial):
-                try reader.query("SELECT \(Self.columns) FROM users WHERE serial = ?", [.integer(Int(serial))])
+                try reader.query(Self.bySerial, [.integer(Int(serial))])
             case .uuid(let uuid):
-                try reader.query("SELECT \(Self.columns) FROM users WHERE uuid = ?", [.text(uuid.uuidString)])
+                try reader.query(Self.byUUID, [.text(uuid.text())])
             case .email(let realm, let address):
-                try reader.query(
-                    "SELECT \(Self.columns) FROM users WHERE realm = ? AND email_key = ? ORDER BY serial LIMIT 1",
-                    [.text(realm), .text(EmailAddress.key(address))]
-                )
+                try reader.query(Self.byEmail, [.text(realm), .text(EmailAddress.key(address))])
             }
         }
         return try rows.first.map(Self.user(from:))
     }
 
     static let columns = "serial, uuid, realm, document, created_at"
+    /// The lookups' statements, built once (each is the key of its prepared statement).
+    private static let bySerial = "SELECT \(columns) FROM users WHERE serial = ?"
+    private static let byUUID = "SELECT \(columns) FROM users WHERE uuid = ?"
+    private static let byEmail = "SELECT \(columns) FROM users WHERE realm = ? AND email_key = ? ORDER BY serial LIMIT 1"
 
     static func user(from row: SQLiteResultRow) throws -> User {
         guard let serial = row.column("serial")?.integer,

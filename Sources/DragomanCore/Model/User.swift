@@ -15,7 +15,7 @@ public struct UserID: Sendable, Equatable, Hashable, Codable {
 
     /// The UUID as 32 lowercase hex digits with no dashes (.NET's `Guid.ToString("N")`).
     public var compactUUID: String {
-        uuid.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        uuid.compactText
     }
 }
 

@@ -125,6 +125,10 @@ public enum PasswordPolicy {
 
 extension String {
     func trimmingWhitespace() -> String {
+        // Nearly every value starts and ends with a printable ASCII character, which begins a
+        // character of its own that is not whitespace: nothing to trim, and no character to
+        // look up in Unicode's tables.
+        if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return self }
         var slice = Substring(self)
         while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
         while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }

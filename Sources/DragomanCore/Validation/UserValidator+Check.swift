@@ -78,13 +78,19 @@ struct Check {
             (.userName, user.userName), (.email, user.email), (.country, user.country), (.state, user.state),
             (.identity, user.identity),
         ]
-        for (field, value) in texts where (value?.count ?? 0) > profile.maxLength {
+        for (field, value) in texts where value.map(isTooLong) ?? false {
             report(field, .tooLong(max: profile.maxLength))
         }
     }
 
+    /// Whether `text` has more characters than the profile allows; a text of no more bytes
+    /// than that cannot, and is not counted.
+    func isTooLong(_ text: String) -> Bool {
+        text.utf8.count > profile.maxLength && text.count > profile.maxLength
+    }
+
     mutating func email(_ email: String?) {
-        guard let email, email.count <= profile.maxLength else { return }
+        guard let email, !isTooLong(email) else { return }
         if !EmailAddress.isValid(email) { report(.email, .invalidFormat(expected: "an email address")) }
     }
 

@@ -86,7 +86,7 @@ struct TelnessConnectDialect: UserDialect {
     static func wire(_ user: User) -> TelnessUser {
         let p = user.profile
         return TelnessUser(
-            userId: user.id.uuid.uuidString.lowercased(),
+            userId: user.id.uuid.text(uppercase: false),
             name: p.fullName ?? p.userName ?? p.email ?? "",
             email: p.email,
             msisdn: p.phone,

@@ -72,7 +72,7 @@ struct PostgresUserInsert: InsertGroupStatements {
             let record = write.record
             let keys = record.keyColumns
             let checked = Set(write.held.map(\.key))
-            uuids.append(record.uuid.uuidString)
+            uuids.append(record.uuid.text())
             realms.append(record.realm)
             emails.append(keys.email ?? "")
             userNames.append(keys.userName ?? "")
@@ -113,7 +113,7 @@ struct PostgresUserInsert: InsertGroupStatements {
     }
 
     static func markClaims(of writes: [PendingInsert], on group: Connection) async throws {
-        let marked = writes.compactMap { write in write.record.mark.map { (write.record.uuid.uuidString, $0) } }
+        let marked = writes.compactMap { write in write.record.mark.map { (write.record.uuid.text(), $0) } }
         guard !marked.isEmpty else { return }
         let query: PostgresQuery = """
             UPDATE idempotency SET user_uuid = v.uuid

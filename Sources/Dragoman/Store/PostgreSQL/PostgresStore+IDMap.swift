@@ -7,7 +7,7 @@ extension PostgresStore {
         try await client.query(
             """
             INSERT INTO id_map (uuid, upstream, backend_id, created_at)
-            VALUES (\(UUID.timeOrdered(at: now).uuidString), \(upstream), \(backendID), \(now.timeIntervalSince1970))
+            VALUES (\(UUID.timeOrdered(at: now).text()), \(upstream), \(backendID), \(now.timeIntervalSince1970))
             ON CONFLICT (upstream, backend_id) DO NOTHING
             """,
             logger: logger
@@ -22,7 +22,7 @@ extension PostgresStore {
     }
 
     public func mapped(upstream: String, uuid: UUID) async throws -> MappedID? {
-        try await mapped("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = \(upstream) AND uuid = \(uuid.uuidString)")
+        try await mapped("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = \(upstream) AND uuid = \(uuid.text())")
     }
 
     private func mapped(_ query: PostgresQuery) async throws -> MappedID? {

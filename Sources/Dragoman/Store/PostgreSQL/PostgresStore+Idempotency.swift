@@ -18,7 +18,7 @@ extension PostgresStore {
     /// The claim's insert commits on ``records`` (no flush of its own); a takeover commits on
     /// the durable pool.
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
-        let token = UUID.random().uuidString
+        let token = UUID.random().text()
         let inserted = try await records.query(Self.claimInsert(request, token: token, now: now, onConflict: "DO NOTHING RETURNING token"), logger: logger)
         for try await _ in inserted.decode(String.self) {
             return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))

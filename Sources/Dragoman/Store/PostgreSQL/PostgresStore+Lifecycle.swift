@@ -8,7 +8,7 @@ extension PostgresStore {
     public func update(_ user: User, uniqueKeys: [UniqueKey]) async throws -> UpdateOutcome {
         let document = StoredDocument(user).json()
         let keys = user.keyColumns
-        let uuid = user.id.uuid.uuidString
+        let uuid = user.id.uuid.text()
         return try await client.withTransaction(logger: logger) { connection in
             try await lock(Self.userLocks(realm: user.realm, uniqueKeys.compactMap { key in keys.value(key).map { (key, $0) } }), on: connection)
             for key in uniqueKeys {
@@ -32,7 +32,7 @@ extension PostgresStore {
 
     public func delete(_ uuid: UUID) async throws -> Bool {
         try await client.withConnection { connection in
-            try await first("DELETE FROM users WHERE uuid = \(uuid.uuidString) RETURNING serial", as: Int64.self, on: connection) != nil
+            try await first("DELETE FROM users WHERE uuid = \(uuid.text()) RETURNING serial", as: Int64.self, on: connection) != nil
         }
     }
 

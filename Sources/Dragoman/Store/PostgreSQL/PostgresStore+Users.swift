@@ -22,7 +22,7 @@ extension PostgresStore {
         let query: PostgresQuery =
             switch lookup {
             case .serial(let serial): "SELECT \(unescaped: Self.columns) FROM users WHERE serial = \(serial)"
-            case .uuid(let uuid): "SELECT \(unescaped: Self.columns) FROM users WHERE uuid = \(uuid.uuidString)"
+            case .uuid(let uuid): "SELECT \(unescaped: Self.columns) FROM users WHERE uuid = \(uuid.text())"
             case .email(let realm, let address):
                 "SELECT \(unescaped: Self.columns) FROM users WHERE realm = \(realm) AND email_key = \(EmailAddress.key(address)) ORDER BY serial LIMIT 1"
             }
