@@ -47,6 +47,7 @@ struct Serve: AsyncParsableCommand {
     var watchConfig = false
 
     func run() async throws {
+        HeapTuning.apply(environment: ProcessInfo.processInfo.environment)
         var overrides: [String: String] = [:]
         if let host { overrides["server.host"] = host }
         if let port { overrides["server.port"] = String(port) }
