@@ -33,7 +33,8 @@ final class ProxiedRequestBody: AsyncSequence, Sendable {
         let body: ProxiedRequestBody
         var base: HummingbirdCore.RequestBody.AsyncIterator
 
-        mutating func next() async throws -> ByteBuffer? {
+        /// `@concurrent`, as Hummingbird's own iterator is: it is sent to that iterator's `next()`.
+        @concurrent mutating func next() async throws -> ByteBuffer? {
             guard body.beginRead() else { return nil }
             defer { body.endRead() }
             return try await base.next()

@@ -157,7 +157,7 @@ struct ProxyFallbackMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let proxy: ReverseProxy
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

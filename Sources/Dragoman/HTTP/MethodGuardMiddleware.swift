@@ -11,7 +11,7 @@ struct MethodGuardMiddleware: RouterMiddleware {
     let edge: EdgeResponder
     let proxied: Bool
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         if request.method == .trace || request.method == .connect {
             return refuse(request, allowed: edge.routes.methods(for: Substring(request.uri.path)))
         }

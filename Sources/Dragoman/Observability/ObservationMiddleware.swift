@@ -22,7 +22,7 @@ struct ObservationMiddleware: RouterMiddleware {
     /// Where spans go; `nil` traces nothing (the caller's trace context is still passed on).
     let tracer: (any Tracer)?
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let record = RequestRecord(
             requestID: RequestRecord.requestID(from: request.headers[Self.header]),
             tracer: tracer,

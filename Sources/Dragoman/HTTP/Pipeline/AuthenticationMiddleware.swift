@@ -8,7 +8,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let chain: AuthChain
     let policy: AuthPolicy
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         var context = context
         do {

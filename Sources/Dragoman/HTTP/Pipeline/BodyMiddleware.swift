@@ -7,7 +7,7 @@ struct BodyMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let limit: Int
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         let contentType = request.headers[.contentType]
         guard let format = state.dialect.bodyFormat(for: contentType.flatMap(MediaType.init)) else {

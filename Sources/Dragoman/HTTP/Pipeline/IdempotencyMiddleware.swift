@@ -16,7 +16,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
     let idempotency: IdempotentCreate
     let backend: any UserBackend
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         let dialect = state.dialect
         let convention = dialect.idempotency
