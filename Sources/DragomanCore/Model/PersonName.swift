@@ -6,7 +6,14 @@
 public enum PersonName {
     /// Splits a full name into given and family names.
     public static func split(_ fullName: String) -> (given: String?, family: String?) {
-        let words = fullName.split(whereSeparator: \.isWhitespace)
+        let words: [Substring]
+        if fullName.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: white space is one of six bytes, found without breaking the text into
+            // characters and looking each up in Unicode's tables (a create's name, every time).
+            words = fullName.utf8.split(whereSeparator: { $0 == 0x20 || (0x09...0x0D).contains($0) }).map { Substring($0) }
+        } else {
+            words = fullName.split(whereSeparator: \.isWhitespace)
+        }
         guard let last = words.last else { return (nil, nil) }
         if words.count == 1 { return (String(last), nil) }
         return (words.dropLast().joined(separator: " "), String(last))
