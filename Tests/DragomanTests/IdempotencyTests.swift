@@ -212,7 +212,9 @@ import Testing
             return Response(status: .internalServerError)
         }) { port in
             // Two connections, so the second request arrives while the first is still running.
-            try await UpstreamFaultTests.front(port: port) { $0.requestTimeout = 5 }.run(setup: .ahc(.http)) { client in
+            // The timeout is far from the backend's 2 s: under a loaded CI run (both engines'
+            // suites, a PostgreSQL server) 5 s was once not enough, and the first got a 504.
+            try await UpstreamFaultTests.front(port: port) { $0.requestTimeout = 30 }.run(setup: .ahc(.http)) { client in
                 async let first = client.post("/users", UpstreamFaultTests.create, headers: Self.telness("slow"))
                 // Once the backend has the first request, its key is claimed.
                 for _ in 0..<100 where calls.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
