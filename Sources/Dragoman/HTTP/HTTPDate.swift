@@ -17,13 +17,13 @@ final class HTTPDate: Sendable {
 
     /// `second` (seconds since 1970, UTC) as IMF-fixdate.
     static func format(_ second: Int) -> String {
-        var clock = time_t(second)
-        var parts = tm()
-        gmtime_r(&clock, &parts)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        let t = UTCDateParts(Date(timeIntervalSince1970: TimeInterval(second)))
+        // 1970-01-01 was a Thursday.
+        let weekday = ((second >= 0 ? second / 86_400 : (second - 86_399) / 86_400) % 7 + 11) % 7
+        return "\(days[weekday]), \(t.day.zeroPadded(2)) \(months[t.month - 1]) \(t.year) "
+            + "\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2)) GMT"
     }
+
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 }

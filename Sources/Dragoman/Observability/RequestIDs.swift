@@ -1,3 +1,4 @@
+import DragomanCore
 import Synchronization
 
 /// Mints request ids: 32 lowercase hex digits, a random half fixed for the process and a
@@ -18,16 +19,10 @@ enum RequestIDs {
         String(unsafeUninitializedCapacity: 32) { bytes in
             for index in 0..<16 {
                 let shift = UInt64(60 - 4 * index)
-                bytes[index] = digit(high >> shift)
-                bytes[16 + index] = digit(low >> shift)
+                bytes[index] = HexDigit.ascii(UInt8(truncatingIfNeeded: high >> shift))
+                bytes[16 + index] = HexDigit.ascii(UInt8(truncatingIfNeeded: low >> shift))
             }
             return 32
         }
-    }
-
-    /// The lowercase hex digit of `value`'s low four bits.
-    private static func digit(_ value: UInt64) -> UInt8 {
-        let nibble = UInt8(truncatingIfNeeded: value & 0xF)
-        return nibble < 10 ? 0x30 + nibble : 0x57 + nibble
     }
 }

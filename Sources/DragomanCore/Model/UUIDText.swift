@@ -14,8 +14,8 @@ extension UUID {
                         out[index] = UInt8(ascii: "-")
                         index += 1
                     }
-                    out[index] = Self.hexDigit(byte >> 4, uppercase: uppercase)
-                    out[index + 1] = Self.hexDigit(byte & 0xF, uppercase: uppercase)
+                    out[index] = HexDigit.ascii(byte >> 4, uppercase: uppercase)
+                    out[index + 1] = HexDigit.ascii(byte & 0xF, uppercase: uppercase)
                     index += 2
                 }
                 return index
@@ -28,15 +28,21 @@ extension UUID {
         withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 32) { out in
                 for (offset, byte) in bytes.enumerated() {
-                    out[2 * offset] = Self.hexDigit(byte >> 4, uppercase: false)
-                    out[2 * offset + 1] = Self.hexDigit(byte & 0xF, uppercase: false)
+                    out[2 * offset] = HexDigit.ascii(byte >> 4, uppercase: false)
+                    out[2 * offset + 1] = HexDigit.ascii(byte & 0xF, uppercase: false)
                 }
                 return 32
             }
         }
     }
+}
 
-    private static func hexDigit(_ nibble: UInt8, uppercase: Bool) -> UInt8 {
-        nibble < 10 ? 0x30 + nibble : (uppercase ? 0x37 : 0x57) + nibble
+/// One hex digit as its ASCII byte; for ids written straight into a string's buffer.
+public enum HexDigit {
+    /// The digit of `nibble`'s low four bits, `0-9a-f` or `0-9A-F`.
+    @inlinable
+    public static func ascii(_ nibble: UInt8, uppercase: Bool = false) -> UInt8 {
+        let value = nibble & 0xF
+        return value < 10 ? 0x30 + value : (uppercase ? 0x37 : 0x57) + value
     }
 }
