@@ -69,7 +69,7 @@ public func buildApplication(
 
 /// A router built from one configuration, with the upstream clients it sends through.
 struct BuiltRouter: Sendable {
-    let responder: RouterResponder<GatewayRequestContext>
+    let responder: GatewayResponder
     let clients: UpstreamHTTPClients
 }
 
@@ -92,14 +92,16 @@ func buildRouter(
     // nothing to shut down.
     let clients = try UpstreamHTTPClients(upstreams: configuration.upstreams)
     let router = try buildRouter(
-        configuration: configuration, service: service, store: store, http: clients, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer
+        configuration: configuration, service: service, store: store, http: clients, edge: edge, lifecycle: lifecycle, metrics: metrics
     )
-    return BuiltRouter(responder: router.buildResponder(), clients: clients)
+    let observation = ObservationMiddleware(accessLog: configuration.accessLog, metrics: metrics, tracer: tracer)
+    return BuiltRouter(responder: GatewayResponder(observation: observation, router: router.buildResponder()), clients: clients)
 }
 
-/// The router: the observation step (request id, metrics, access log), the login routes, every
-/// enabled dialect's routes, the health routes (`/health`, `/health/live`, `/health/ready`) and
-/// the metrics route (`/metrics`).
+/// The router: the login routes, every enabled dialect's routes (each one's pipeline a
+/// ``MiddlewareChain``), the health routes (`/health`, `/health/live`, `/health/ready`), the
+/// metrics route (`/metrics`), and for requests no route matches the method guard and the
+/// reverse proxy. The observation step wraps the router (``GatewayResponder``).
 func buildRouter(
     configuration: GatewayConfiguration,
     service: UserService,
@@ -107,12 +109,9 @@ func buildRouter(
     http: UpstreamHTTPClients,
     edge: EdgeResponder,
     lifecycle: GatewayLifecycle = GatewayLifecycle(),
-    metrics: GatewayMetrics = GatewayMetrics(),
-    tracer: (any Tracer)? = nil
+    metrics: GatewayMetrics = GatewayMetrics()
 ) throws -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
-    router.add(middleware: ObservationMiddleware(accessLog: configuration.accessLog, metrics: metrics, tracer: tracer))
-    router.add(middleware: MethodGuardMiddleware(edge: edge, proxied: configuration.proxyUpstream != nil))
     let sessions: any SessionStore = store
     let idempotency = IdempotentCreate(store: store, retention: configuration.idempotencyTTL, lease: configuration.idempotencyLease)
     router.get("/health") { _, _ in "ok" }
@@ -166,37 +165,39 @@ func buildRouter(
         // idempotency) → handler. Failures render themselves in the dialect (DialectError).
         let handlers = UserHandlers(backend: backend)
         for route in dialect.routes {
+            let path = RouterPath(route.path)
+            let dialectStep = DialectMiddleware(dialect: dialect, route: route)
             if route.operation == .unknownOperation {
                 // The vendor's refusal of a name it does not define comes before authentication;
                 // with a reverse proxy, the backend may define it.
                 if configuration.proxyUpstream == nil {
-                    router.group().add(middleware: DialectMiddleware(dialect: dialect, route: route))
-                        .on(RouterPath(route.path), method: route.method, use: handlers.unknownOperation)
+                    router.on(path, method: route.method, responder: MiddlewareChain(steps: [dialectStep], handler: handlers.unknownOperation))
                 }
                 continue
             }
-            let group = router.group()
-                .add(middleware: DialectMiddleware(dialect: dialect, route: route))
-                .add(middleware: AuthenticationMiddleware(chain: chain, policy: configuration.authPolicy(dialect.id)))
+            let steps: [any GatewayMiddleware] = [dialectStep, AuthenticationMiddleware(chain: chain, policy: configuration.authPolicy(dialect.id))]
+            let bodyStep = BodyMiddleware(limit: configuration.bodyLimit)
+            let pipeline: MiddlewareChain
             switch route.operation {
             case .create:
-                group.add(middleware: BodyMiddleware(limit: configuration.bodyLimit))
-                    .add(middleware: IdempotencyMiddleware(idempotency: idempotency, backend: backend))
-                    .on(RouterPath(route.path), method: route.method, use: handlers.create)
+                pipeline = MiddlewareChain(steps: steps + [bodyStep, IdempotencyMiddleware(idempotency: idempotency, backend: backend)], handler: handlers.create)
             case .read:
-                group.on(RouterPath(route.path), method: route.method, use: handlers.read)
+                pipeline = MiddlewareChain(steps: steps, handler: handlers.read)
             case .update:
-                group.add(middleware: BodyMiddleware(limit: configuration.bodyLimit))
-                    .on(RouterPath(route.path), method: route.method, use: handlers.update)
+                pipeline = MiddlewareChain(steps: steps + [bodyStep], handler: handlers.update)
             case .delete:
-                group.on(RouterPath(route.path), method: route.method, use: handlers.delete)
+                pipeline = MiddlewareChain(steps: steps, handler: handlers.delete)
             case .list:
-                group.on(RouterPath(route.path), method: route.method, use: handlers.list)
+                pipeline = MiddlewareChain(steps: steps, handler: handlers.list)
             case .unknownOperation:
-                break
+                continue
             }
+            router.on(path, method: route.method, responder: pipeline)
         }
     }
+    // Router middleware applies to the routes added after it, and to requests no route matches:
+    // added here, after every route, the method guard (and the proxy's fallback) see only those.
+    router.add(middleware: MethodGuardMiddleware(edge: edge, proxied: configuration.proxyUpstream != nil))
     if let name = configuration.proxyUpstream, let upstream = configuration.upstreams[name], let pool = http.pools[name] {
         ReverseProxy(upstream: upstream, pool: pool).addRoutes(to: router)
     }

@@ -153,11 +153,11 @@ struct ReverseProxy: Sendable {
 }
 
 /// Sends requests that no route matched to the reverse proxy instead of answering 404.
-struct ProxyFallbackMiddleware: RouterMiddleware {
+struct ProxyFallbackMiddleware: GatewayMiddleware {
     typealias Context = GatewayRequestContext
     let proxy: ReverseProxy
 
-    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

@@ -6,12 +6,12 @@ import Hummingbird
 /// gateway never echoes a request, credentials included, or opens tunnels). When a reverse
 /// proxy takes unmatched requests, other methods on a dialect path go to the backend, which
 /// may have them.
-struct MethodGuardMiddleware: RouterMiddleware {
+struct MethodGuardMiddleware: GatewayMiddleware {
     typealias Context = GatewayRequestContext
     let edge: EdgeResponder
     let proxied: Bool
 
-    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.method == .trace || request.method == .connect {
             return refuse(request, allowed: edge.routes.methods(for: Substring(request.uri.path)))
         }

@@ -13,7 +13,7 @@ import Tracing
 /// header value, a query or a body. With a tracer, the request is a server span (parented on
 /// the caller's `traceparent`) named by its method and route template, with the stages as
 /// child spans.
-struct ObservationMiddleware: RouterMiddleware {
+struct ObservationMiddleware: GatewayMiddleware {
     typealias Context = GatewayRequestContext
     static let header = HTTPField.Name("X-Request-Id")!
     /// Whether access lines are written (`log.access`).
@@ -22,7 +22,7 @@ struct ObservationMiddleware: RouterMiddleware {
     /// Where spans go; `nil` traces nothing (the caller's trace context is still passed on).
     let tracer: (any Tracer)?
 
-    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let record = RequestRecord(
             requestID: RequestRecord.requestID(from: request.headers[Self.header]),
             tracer: tracer,

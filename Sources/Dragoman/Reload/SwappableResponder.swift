@@ -6,13 +6,13 @@ import Synchronization
 /// with, and no connection is touched.
 final class SwappableResponder: HTTPResponder, Sendable {
     typealias Context = GatewayRequestContext
-    private let current: Mutex<RouterResponder<Context>>
+    private let current: Mutex<GatewayResponder>
 
-    init(_ responder: RouterResponder<Context>) {
+    init(_ responder: GatewayResponder) {
         current = Mutex(responder)
     }
 
-    func swap(to responder: RouterResponder<Context>) {
+    func swap(to responder: GatewayResponder) {
         current.withLock { $0 = responder }
     }
 

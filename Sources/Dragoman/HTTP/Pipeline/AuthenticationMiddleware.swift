@@ -3,12 +3,12 @@ import Logging
 
 /// Runs the route's auth chain and puts the principal it authenticates in the context; a
 /// refusal is the dialect's own 401 or 429.
-struct AuthenticationMiddleware: RouterMiddleware {
+struct AuthenticationMiddleware: GatewayMiddleware {
     typealias Context = GatewayRequestContext
     let chain: AuthChain
     let policy: AuthPolicy
 
-    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         var context = context
         do {

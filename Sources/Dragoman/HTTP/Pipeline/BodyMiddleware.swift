@@ -3,11 +3,11 @@ import NIOCore
 
 /// Reads a create's body: the media type must be one the dialect accepts (415), the body no
 /// larger than the limit (413), and it must parse (400); the parsed body goes in the context.
-struct BodyMiddleware: RouterMiddleware {
+struct BodyMiddleware: GatewayMiddleware {
     typealias Context = GatewayRequestContext
     let limit: Int
 
-    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         let contentType = request.headers[.contentType]
         guard let format = state.dialect.bodyFormat(for: contentType.flatMap(MediaType.init)) else {

@@ -4,7 +4,7 @@ import Logging
 /// The first step of every dialect route: puts the dialect, the route and the request as the
 /// dialect sees it into the context, and makes sure nothing leaves the route as a bare 500:
 /// a failure nobody foresaw becomes the dialect's own internal error.
-struct DialectMiddleware: RouterMiddleware {
+struct DialectMiddleware: GatewayMiddleware {
     typealias Context = GatewayRequestContext
     let dialect: any UserDialect
     let route: DialectRoute
@@ -17,7 +17,7 @@ struct DialectMiddleware: RouterMiddleware {
         self.parameterNames = route.path.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
     }
 
-    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let state = DialectRouteState(
             dialect: dialect,

@@ -11,12 +11,12 @@ import NIOCore
 /// shape included, is recorded; a retry gets the recorded answer; a create whose first attempt
 /// stored its user but died before answering is answered from that user. Requests without a
 /// key pass straight through.
-struct IdempotencyMiddleware: RouterMiddleware {
+struct IdempotencyMiddleware: GatewayMiddleware {
     typealias Context = GatewayRequestContext
     let idempotency: IdempotentCreate
     let backend: any UserBackend
 
-    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+    func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         let dialect = state.dialect
         let convention = dialect.idempotency
