@@ -9,8 +9,9 @@ import Hummingbird
 /// `nonisolated(nonsending)` function: the request goes down the chain on its own executor
 /// (its connection's event loop). Through Hummingbird's `MiddlewareResponder` each level is a
 /// `@concurrent` call and a closure or two, and each of those asks the Swift runtime for the
-/// task's executor on the way in and on the way back (about 35 executor switches per create
-/// in issue 10's count, with the task's status lock taken for each).
+/// task's executor on the way in and on the way back, under the task's status lock: a local
+/// create took 95 executor switches with Hummingbird's chain and 66 with this one (counted
+/// with a uprobe on `swift_task_switch`).
 protocol GatewayMiddleware: RouterMiddleware where Context == GatewayRequestContext {
     /// Handles `request`, calling `next` for the rest of the pipeline (or not, to answer here).
     func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
