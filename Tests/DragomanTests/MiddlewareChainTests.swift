@@ -1,0 +1,72 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Dragoman
+
+/// A route's pipeline as one chain (``MiddlewareChain``), and its steps as Hummingbird router
+/// middleware, over real HTTP.
+@Suite struct MiddlewareChainTests {
+    static let steps = HTTPField.Name("X-Steps")!
+
+    /// Puts its name before the answer's `X-Steps` on the way out, so an answer that went
+    /// through a, b and c reads "a,b,c,…"; answers 202 itself when told to.
+    struct Step: GatewayMiddleware {
+        typealias Context = GatewayRequestContext
+        let name: String
+        var answers = false
+
+        nonisolated(nonsending) func respond(
+            to request: Request, context: Context, next: nonisolated(nonsending) (Request, Context) async throws -> Response
+        ) async throws -> Response {
+            var response = answers ? Response(status: .accepted) : try await next(request, context)
+            response.headers[MiddlewareChainTests.steps] = response.headers[MiddlewareChainTests.steps].map { "\(name),\($0)" } ?? name
+            return response
+        }
+    }
+
+    /// The handler's answer: `X-Steps` starts with "handler".
+    static func handler(_ request: Request, _ context: GatewayRequestContext) -> Response {
+        Response(status: .ok, headers: [steps: "handler"])
+    }
+
+    @Test func aChainRunsItsStepsInOrderThenItsHandler() async throws {
+        let router = Router(context: GatewayRequestContext.self)
+        router.on("/chain", method: .get, responder: MiddlewareChain(steps: [Step(name: "a"), Step(name: "b"), Step(name: "c")], handler: { request, context in Self.handler(request, context) }))
+        try await Application(router: router).test(.live) { client in
+            let response = try await client.execute(uri: "/chain", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[Self.steps] == "a,b,c,handler")
+        }
+    }
+
+    @Test func aStepThatAnswersEndsTheChain() async throws {
+        let router = Router(context: GatewayRequestContext.self)
+        router.on("/chain", method: .get, responder: MiddlewareChain(steps: [Step(name: "a"), Step(name: "b", answers: true), Step(name: "c")], handler: { request, context in Self.handler(request, context) }))
+        try await Application(router: router).test(.live) { client in
+            let response = try await client.execute(uri: "/chain", method: .get)
+            #expect(response.status == .accepted)
+            #expect(response.headers[Self.steps] == "a,b")
+        }
+    }
+
+    @Test func aChainWithoutStepsIsItsHandler() async throws {
+        let router = Router(context: GatewayRequestContext.self)
+        router.on("/chain", method: .get, responder: MiddlewareChain(steps: [], handler: { request, context in Self.handler(request, context) }))
+        try await Application(router: router).test(.live) { client in
+            let response = try await client.execute(uri: "/chain", method: .get)
+            #expect(response.headers[Self.steps] == "handler")
+        }
+    }
+
+    @Test func aStepIsAlsoHummingbirdRouterMiddleware() async throws {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: Step(name: "outer"))
+        router.group().add(middleware: Step(name: "inner")).get("/group") { request, context in Self.handler(request, context) }
+        try await Application(router: router).test(.live) { client in
+            let response = try await client.execute(uri: "/group", method: .get)
+            #expect(response.headers[Self.steps] == "outer,inner,handler")
+        }
+    }
+}
