@@ -206,19 +206,25 @@ import Testing
 
     @Test func secondRequestWhileTheFirstRunsIsLockedAndServerErrorsAreNotRecorded() async throws {
         let calls = NIOLockedValueBox(0)
+        // The backend holds the first call until the test has seen the second refused, so
+        // "while the first runs" does not depend on how loaded the machine is (fixed waits
+        // flaked under CI load: a 504 once, and once the second request came too late).
+        let released = NIOLockedValueBox(false)
         try await UpstreamFaultTests.withBackend({ _ in
-            calls.withLockedValue { $0 += 1 }
-            try await Task.sleep(for: .seconds(2))
+            let call = calls.withLockedValue { $0 += 1; return $0 }
+            if call == 1 {
+                for _ in 0..<3000 where !released.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            }
             return Response(status: .internalServerError)
         }) { port in
             // Two connections, so the second request arrives while the first is still running.
-            // The timeout is far from the backend's 2 s: under a loaded CI run (both engines'
-            // suites, a PostgreSQL server) 5 s was once not enough, and the first got a 504.
-            try await UpstreamFaultTests.front(port: port) { $0.requestTimeout = 30 }.run(setup: .ahc(.http)) { client in
+            try await UpstreamFaultTests.front(port: port) { $0.requestTimeout = 60 }.run(setup: .ahc(.http)) { client in
                 async let first = client.post("/users", UpstreamFaultTests.create, headers: Self.telness("slow"))
                 // Once the backend has the first request, its key is claimed.
-                for _ in 0..<100 where calls.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+                for _ in 0..<3000 where calls.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(calls.withLockedValue { $0 } == 1)
                 let locked = try await client.post("/users", UpstreamFaultTests.create, headers: Self.telness("slow"))
+                released.withLockedValue { $0 = true }
                 #expect(locked.status == .conflict)
                 #expect(locked.json["code"]?.string == "idempotency_key_locked")
                 #expect(locked.headers[.retryAfter] == "1")
