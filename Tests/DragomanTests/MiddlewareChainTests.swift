@@ -31,33 +31,35 @@ import Testing
         Response(status: .ok, headers: [steps: "handler"])
     }
 
-    @Test func aChainRunsItsStepsInOrderThenItsHandler() async throws {
+    /// The status and `X-Steps` of a GET answered by `chain`, over real HTTP.
+    static func answer(_ chain: MiddlewareChain) async throws -> (status: HTTPResponse.Status, steps: String?) {
         let router = Router(context: GatewayRequestContext.self)
-        router.on("/chain", method: .get, responder: MiddlewareChain(steps: [Step(name: "a"), Step(name: "b"), Step(name: "c")], handler: { request, context in Self.handler(request, context) }))
-        try await Application(router: router).test(.live) { client in
+        router.on("/chain", method: .get, responder: chain)
+        return try await Application(router: router).test(.live) { client in
             let response = try await client.execute(uri: "/chain", method: .get)
-            #expect(response.status == .ok)
-            #expect(response.headers[Self.steps] == "a,b,c,handler")
+            return (response.status, response.headers[Self.steps])
         }
+    }
+
+    @Test func aChainRunsItsStepsInOrderThenItsHandler() async throws {
+        let chain = MiddlewareChain(steps: [Step(name: "a"), Step(name: "b"), Step(name: "c")]) { request, context in Self.handler(request, context) }
+        let answer = try await Self.answer(chain)
+        #expect(answer.status == .ok)
+        #expect(answer.steps == "a,b,c,handler")
     }
 
     @Test func aStepThatAnswersEndsTheChain() async throws {
-        let router = Router(context: GatewayRequestContext.self)
-        router.on("/chain", method: .get, responder: MiddlewareChain(steps: [Step(name: "a"), Step(name: "b", answers: true), Step(name: "c")], handler: { request, context in Self.handler(request, context) }))
-        try await Application(router: router).test(.live) { client in
-            let response = try await client.execute(uri: "/chain", method: .get)
-            #expect(response.status == .accepted)
-            #expect(response.headers[Self.steps] == "a,b")
+        let chain = MiddlewareChain(steps: [Step(name: "a"), Step(name: "b", answers: true), Step(name: "c")]) { request, context in
+            Self.handler(request, context)
         }
+        let answer = try await Self.answer(chain)
+        #expect(answer.status == .accepted)
+        #expect(answer.steps == "a,b")
     }
 
     @Test func aChainWithoutStepsIsItsHandler() async throws {
-        let router = Router(context: GatewayRequestContext.self)
-        router.on("/chain", method: .get, responder: MiddlewareChain(steps: [], handler: { request, context in Self.handler(request, context) }))
-        try await Application(router: router).test(.live) { client in
-            let response = try await client.execute(uri: "/chain", method: .get)
-            #expect(response.headers[Self.steps] == "handler")
-        }
+        let answer = try await Self.answer(MiddlewareChain(steps: []) { request, context in Self.handler(request, context) })
+        #expect(answer.steps == "handler")
     }
 
     @Test func aStepIsAlsoHummingbirdRouterMiddleware() async throws {

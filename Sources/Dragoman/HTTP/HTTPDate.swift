@@ -19,7 +19,7 @@ final class HTTPDate: Sendable {
     static func format(_ second: Int) -> String {
         let t = UTCDateParts(Date(timeIntervalSince1970: TimeInterval(second)))
         // 1970-01-01 was a Thursday.
-        let weekday = ((second >= 0 ? second / 86_400 : (second - 86_399) / 86_400) % 7 + 11) % 7
+        let weekday = (second.floorDivided(by: 86_400).quotient % 7 + 11) % 7
         return "\(days[weekday]), \(t.day.zeroPadded(2)) \(months[t.month - 1]) \(t.year) "
             + "\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2)) GMT"
     }

@@ -32,14 +32,9 @@ struct ObservationMiddleware: GatewayMiddleware {
         var response: Response
         do {
             response = try await RequestRecord.$current.withValue(record) {
-                try await traced(request, context: context, record: record) {
-                    do {
-                        return try await next(request, context)
-                    } catch let error as any HTTPResponseError {
-                        // Rendered here, so the encoding of a failure is part of the request.
-                        return try error.response(from: request, context: context)
-                    }
-                }
+                // The router inside renders every failure that renders itself, so what comes
+                // back is the answer the caller gets (or an error nothing rendered: a 500).
+                try await traced(request, context: context, record: record) { try await next(request, context) }
             }
         } catch {
             observe(request, context: context, record: record, status: 500, start: start)

@@ -36,7 +36,7 @@ extension UTCDateParts {
 
 extension Int {
     /// Quotient and remainder rounded toward negative infinity (the remainder is never negative).
-    fileprivate func floorDivided(by divisor: Int) -> (quotient: Int, remainder: Int) {
+    func floorDivided(by divisor: Int) -> (quotient: Int, remainder: Int) {
         let q = self / divisor, r = self % divisor
         return r < 0 ? (q - 1, r + divisor) : (q, r)
     }
