@@ -1,6 +1,6 @@
 import NIOConcurrencyHelpers
 
-/// The queue in front of a group-committing writer (``SQLiteWriter``, ``PostgresInsertGroups``):
+/// The queue in front of a group-committing writer (``SQLiteWriter``, ``PostgresGroups``):
 /// jobs wait here, and one loop takes every job waiting (up to `maxBatch`) and hands them to
 /// `run` as one group, again and again until none waits. `close()` lets the loop finish the
 /// jobs already taken and hands back those it never took.

@@ -4,23 +4,23 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
-    /// Claims a key in one round trip when it is new, in two when its record decides the
-    /// answer (a replay, a mismatch, a request in flight or a stored user), and in a locked
+    /// Claims a key with a share of one round trip when it is new (the claims that wait are
+    /// inserted together, ``claimGroup(_:on:logger:)``), with one more when its record decides
+    /// the answer (a replay, a mismatch, a request in flight or a stored user), and in a locked
     /// transaction only when a dead record is taken over.
     ///
-    /// The first statement inserts the claim unless the key has a row; the unique key makes it
-    /// atomic across instances (of concurrent inserts one wins, the others wait for its commit
-    /// and insert nothing). A key that has a row is read: an answer decided by a committed row
-    /// was right at the moment of the read. A dead record (expired, or a lapsed or orphaned
-    /// claim) is taken over under the key's advisory lock, which every takeover takes, reading
-    /// the row again inside it.
+    /// The claim's insert does nothing when the key has a row; the unique key makes it atomic
+    /// across instances (of concurrent inserts one wins, the others wait for its commit and
+    /// insert nothing). A key that has a row is read: an answer decided by a committed row was
+    /// right at the moment of the read. A dead record (expired, or a lapsed or orphaned claim)
+    /// is taken over under the key's advisory lock, which every takeover takes, reading the row
+    /// again inside it.
     ///
     /// The claim's insert commits on ``records`` (no flush of its own); a takeover commits on
     /// the durable pool.
     public func claim(_ request: IdempotencyRequest, now: Date) async throws -> IdempotencyOutcome {
         let token = UUID.random().text()
-        let inserted = try await records.query(Self.claimInsert(request, token: token, now: now, onConflict: "DO NOTHING RETURNING token"), logger: logger)
-        for try await _ in inserted.decode(String.self) {
+        if try await claims.submit(ClaimAttempt(request: request, token: token, now: now)) {
             return .claimed(IdempotencyClaim(scope: request.scope, key: request.key, token: token))
         }
         if let record = try await idempotencyRecord(scope: request.scope, key: request.key, on: nil),
@@ -87,17 +87,11 @@ extension PostgresStore {
         return nil
     }
 
-    /// On ``records``: the answer is not flushed before the caller hears it; if a crash loses
-    /// it, the claim still names the user it created, and a retry is answered from that user.
+    /// With the answers that wait, in one statement on ``records`` (``completeGroup(_:on:logger:)``):
+    /// the answer is not flushed before the caller hears it; if a crash loses it, the claim
+    /// still names the user it created, and a retry is answered from that user.
     public func complete(_ claim: IdempotencyClaim, response: RecordedResponse, expiresAt: Date) async throws {
-        try await records.query(
-            """
-            UPDATE idempotency SET status = \(Int32(response.status)), headers = \(response.headersJSON),
-                body = \(ByteBuffer(bytes: response.body)), expires_at = \(expiresAt.timeIntervalSince1970)
-            WHERE scope = \(claim.scope) AND key = \(claim.key) AND token = \(claim.token)
-            """,
-            logger: logger
-        )
+        try await completions.submit(Completion(claim: claim, response: response, expiresAt: expiresAt))
     }
 
     /// On ``records``: if a crash of the server loses the release, the claim is held until its
@@ -124,4 +118,57 @@ extension PostgresStore {
         for try await _ in rows { count += 1 }
         return count
     }
+
+    /// Inserts the claims of `attempts` whose keys have no row, in one statement; whether each
+    /// was claimed, in order. The rows go in in the order of their keys, as in every group of
+    /// every instance, so two groups never wait for each other's keys in a cycle; of two
+    /// attempts at one key in a group, the first is claimed.
+    static func claimGroup(_ attempts: [ClaimAttempt], on records: PostgresClient, logger: Logger) async throws -> [Bool] {
+        let sorted = attempts.sorted { ($0.request.scope, $0.request.key) < ($1.request.scope, $1.request.key) }
+        let query: PostgresQuery = """
+            INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, created_at, owner)
+            SELECT v.scope, v.key, v.fingerprint, v.token, v.lease_until, v.created_at, v.owner
+            FROM unnest(\(sorted.map(\.request.scope))::text[], \(sorted.map(\.request.key))::text[],
+                        \(sorted.map(\.request.fingerprint))::text[], \(sorted.map(\.token))::text[],
+                        \(sorted.map(\.request.leaseUntil.timeIntervalSince1970))::float8[],
+                        \(sorted.map(\.now.timeIntervalSince1970))::float8[], \(sorted.map(\.request.owner))::text[])
+                 WITH ORDINALITY AS v(scope, key, fingerprint, token, lease_until, created_at, owner, n)
+            ORDER BY v.n
+            ON CONFLICT (scope, key) DO NOTHING RETURNING token
+            """
+        var claimed: Set<String> = []
+        for try await token in try await records.query(query, logger: logger).decode(String.self) { claimed.insert(token) }
+        return attempts.map { claimed.contains($0.token) }
+    }
+
+    /// Records the answers of `completions` in one statement, each under its own claim's token.
+    static func completeGroup(_ completions: [Completion], on records: PostgresClient, logger: Logger) async throws -> [Void] {
+        let sorted = completions.sorted { ($0.claim.scope, $0.claim.key) < ($1.claim.scope, $1.claim.key) }
+        let query: PostgresQuery = """
+            UPDATE idempotency SET status = v.status, headers = v.headers, body = v.body, expires_at = v.expires_at
+            FROM unnest(\(sorted.map(\.claim.scope))::text[], \(sorted.map(\.claim.key))::text[], \(sorted.map(\.claim.token))::text[],
+                        \(sorted.map { Int32($0.response.status) })::int4[], \(sorted.map(\.response.headersJSON))::text[],
+                        \(sorted.map { ByteBuffer(bytes: $0.response.body) })::bytea[],
+                        \(sorted.map(\.expiresAt.timeIntervalSince1970))::float8[])
+                 AS v(scope, key, token, status, headers, body, expires_at)
+            WHERE idempotency.scope = v.scope AND idempotency.key = v.key AND idempotency.token = v.token
+            """
+        try await records.query(query, logger: logger)
+        return completions.map { _ in () }
+    }
+}
+
+/// A claim of a key waiting for its group's insert (``PostgresStore/claimGroup(_:on:logger:)``).
+struct ClaimAttempt: Sendable {
+    let request: IdempotencyRequest
+    /// The claim's token, new for this attempt.
+    let token: String
+    let now: Date
+}
+
+/// A recorded answer waiting for its group's update (``PostgresStore/completeGroup(_:on:logger:)``).
+struct Completion: Sendable {
+    let claim: IdempotencyClaim
+    let response: RecordedResponse
+    let expiresAt: Date
 }

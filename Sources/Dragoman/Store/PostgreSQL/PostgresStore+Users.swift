@@ -3,9 +3,9 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    /// Queued for the next group commit (``PostgresInsertGroups``).
+    /// Queued for the next group commit (``inserts``).
     public func insert(_ record: UserRecord, uniqueKeys: [UniqueKey]) async throws -> InsertOutcome {
-        try await inserts.insert(PendingInsert(record: record, uniqueKeys: uniqueKeys))
+        try await inserts.submit(PendingInsert(record: record, uniqueKeys: uniqueKeys))
     }
 
     /// Commits `writes` in one transaction: creates that share a unique value wait for each

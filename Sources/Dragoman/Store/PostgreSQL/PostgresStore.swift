@@ -30,8 +30,13 @@ public final class PostgresStore: GatewayStore {
     /// The pools' run loops, started at once so migrations can run before the service group
     /// starts; cancelled by ``close()``.
     private let pools: Task<Void, Never>
-    /// User inserts, committed in groups.
-    let inserts: PostgresInsertGroups
+    /// User inserts, committed in groups (one durable transaction each).
+    let inserts: PostgresGroups<PendingInsert, InsertOutcome>
+    /// Claims of new idempotency keys, one statement per group on ``records``: whether each
+    /// was claimed.
+    let claims: PostgresGroups<ClaimAttempt, Bool>
+    /// Recorded answers of idempotent creates, one statement per group on ``records``.
+    let completions: PostgresGroups<Completion, Void>
 
     init(client: PostgresClient, records: PostgresClient, location: PostgresLocation, logger: Logger) {
         self.client = client
@@ -45,8 +50,12 @@ public final class PostgresStore: GatewayStore {
             }
         }
         let schema = location.schema
-        self.inserts = PostgresInsertGroups { writes in
+        self.inserts = PostgresGroups(maxBatch: 128) { writes in
             try await PostgresStore.commitGroup(writes, client: client, schema: schema, logger: logger)
+        }
+        self.claims = PostgresGroups(maxBatch: 128) { attempts in try await PostgresStore.claimGroup(attempts, on: records, logger: logger) }
+        self.completions = PostgresGroups(maxBatch: 128) { completions in
+            try await PostgresStore.completeGroup(completions, on: records, logger: logger)
         }
     }
 
@@ -146,9 +155,11 @@ public final class PostgresStore: GatewayStore {
         try await Task { try await self.close() }.value
     }
 
-    /// Commits the inserts waiting, then closes every connection.
+    /// Commits the inserts (and the claims and answers) waiting, then closes every connection.
     public func close() async throws {
+        await claims.close()
         await inserts.close()
+        await completions.close()
         pools.cancel()
         await pools.value
     }

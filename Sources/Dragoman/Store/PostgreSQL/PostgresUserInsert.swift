@@ -3,58 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Commits the user inserts of one instance in groups (group commit for PostgreSQL).
-///
-/// Every insert is queued here; one loop takes all that wait (up to ``maxBatch``) into one
-/// transaction: the advisory locks of every unique value they hold in one statement (ascending,
-/// as every transaction takes them, so no two wait in a cycle, in this instance or another),
-/// one multi-row `INSERT … SELECT … FROM unnest(…) WHERE NOT EXISTS …`, one statement marking
-/// their idempotency claims, one commit. A create costs a share of five round trips and one WAL
-/// flush instead of five of each. Callers hear of their outcome only after the commit, so a 2xx
-/// still means the user is durable. If the group fails, it is rolled back and each insert runs
-/// again in a transaction of its own, so one bad insert never fails the others.
-final class PostgresInsertGroups: Sendable {
-    /// A queued insert and the way to hand its outcome to its caller.
-    private struct Job: Sendable {
-        let insert: PendingInsert
-        let finish: @Sendable (Result<InsertOutcome, any Error>) -> Void
-    }
-
-    /// The most inserts committed together.
-    static let maxBatch = 128
-
-    private let queue: GroupQueue<Job>
-
-    /// `commit` runs one group in one transaction: an outcome per insert, in order.
-    init(commit: @escaping @Sendable ([PendingInsert]) async throws -> [InsertOutcome]) {
-        queue = GroupQueue(maxBatch: Self.maxBatch) { batch in await Self.run(batch, commit: commit) }
-    }
-
-    /// Queues `insert` for the next group; returns its outcome once the group is committed.
-    func insert(_ insert: PendingInsert) async throws -> InsertOutcome {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<InsertOutcome, any Error>) in
-            let job = Job(insert: insert) { continuation.resume(with: $0) }
-            if !queue.enqueue(job) { job.finish(.failure(StoreError.writerClosed)) }
-        }
-    }
-
-    /// Commits what waits, refuses new inserts, and ends the loop.
-    func close() async {
-        for job in await queue.close() { job.finish(.failure(StoreError.writerClosed)) }
-    }
-
-    private static func run(_ batch: [Job], commit: @Sendable ([PendingInsert]) async throws -> [InsertOutcome]) async {
-        do {
-            let outcomes = try await commit(batch.map(\.insert))
-            guard outcomes.count == batch.count else { throw StoreError.mismatchedGroup }
-            for (job, outcome) in zip(batch, outcomes) { job.finish(.success(outcome)) }
-        } catch {
-            guard batch.count > 1 else { return batch[0].finish(.failure(error)) }
-            for job in batch { await run([job], commit: commit) }
-        }
-    }
-}
-
 /// The PostgreSQL statements of a group of inserts (``InsertGroup``), on the group's connection.
 struct PostgresUserInsert: InsertGroupStatements {
     /// The group's connection, and the store's logger.
