@@ -262,4 +262,14 @@ struct ConnectionLimitTests {
             #expect(reply.closed)
         }
     }
+
+    @Test func readsGrowTo256KiBWhileALargeBodyFillsThemAndSmallRequestsKeepSmallReads() {
+        var large = ConnectionLimits.receiveAllocator
+        for _ in 0..<20 { _ = large.record(actualReadBytes: large.nextBufferSize() ?? 0) }
+        #expect(large.nextBufferSize() == 256 * 1024)
+        var small = ConnectionLimits.receiveAllocator
+        for _ in 0..<20 { _ = small.record(actualReadBytes: 300) }
+        #expect((small.nextBufferSize() ?? .max) <= 2048)
+    }
 }
+

@@ -32,4 +32,10 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var maxHeaderCount = 100
 
     public init() {}
+
+    /// How much a connection (a caller's, or one to a backend) reads from its socket at once:
+    /// NIO's adaptive allocator, which starts at 2 KiB and grows while reads fill it, up to
+    /// 256 KiB (NIO's default stops at 64 KiB), so that a large body is read, and passed on, in
+    /// a quarter of the reads. Small requests keep small reads.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
 }

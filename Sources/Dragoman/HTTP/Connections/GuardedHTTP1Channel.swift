@@ -30,6 +30,7 @@ public struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: ConnectionLimits.receiveAllocator)
             let guardian = ConnectionGuard(limits: limits, registry: registry, responder: edge, logger: logger)
             try channel.pipeline.syncOperations.addHandler(guardian)
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
