@@ -124,7 +124,10 @@ extension PostgresStore {
     /// every instance, so two groups never wait for each other's keys in a cycle; of two
     /// attempts at one key in a group, the first is claimed.
     static func claimGroup(_ attempts: [ClaimAttempt], on records: PostgresClient, logger: Logger) async throws -> [Bool] {
-        let sorted = attempts.sorted { ($0.request.scope, $0.request.key) < ($1.request.scope, $1.request.key) }
+        // By key, then by arrival (so the first attempt at a key is the one inserted).
+        let sorted = attempts.enumerated().sorted { a, b in
+            (a.element.request.scope, a.element.request.key, a.offset) < (b.element.request.scope, b.element.request.key, b.offset)
+        }.map(\.element)
         let query: PostgresQuery = """
             INSERT INTO idempotency (scope, key, fingerprint, token, lease_until, created_at, owner)
             SELECT v.scope, v.key, v.fingerprint, v.token, v.lease_until, v.created_at, v.owner
