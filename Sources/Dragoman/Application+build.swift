@@ -40,6 +40,7 @@ public func buildApplication(
         try? await store.close()
         throw error
     }
+    configuration.warnIfNobodyCanSignIn(logger: logger)
     let serverName = "dragoman"
     let responder = SwappableResponder(built.responder)
     let answering = ConnectionResponder(responder: responder, logger: logger, serverName: serverName)

@@ -121,6 +121,26 @@ public struct GatewayConfiguration: Sendable {
     var enabledDialects: [any UserDialect] {
         registry.registrations.filter { dialects[$0.id]?.enabled ?? true }.map { $0.make(self) }
     }
+
+    /// The mounted dialects that refuse every request because their routes need a credential
+    /// and no principal is configured; empty when there is a principal or every route is open.
+    var dialectsNobodyCanSignInTo: [DialectID] {
+        guard principals.isEmpty else { return [] }
+        return registry.registrations.map(\.id).filter { (dialects[$0]?.enabled ?? true) && !authPolicy($0).isOpen }
+    }
+
+    /// Warns, at start and after a reload, when mounted routes need a credential and no
+    /// principal is configured: every request to them will get a 401. The usual cause is a
+    /// configuration file not found where it was looked for (the built-in defaults have no
+    /// principal).
+    func warnIfNobodyCanSignIn(logger: Logger) {
+        let locked = dialectsNobodyCanSignInTo
+        guard !locked.isEmpty else { return }
+        logger.warning(
+            "No principals are configured: every request to these dialects' routes will be refused as unauthenticated",
+            metadata: ["dragoman.dialects": "\(locked.map(\.rawValue).joined(separator: ","))"]
+        )
+    }
 }
 
 extension DialectID {

@@ -114,6 +114,7 @@ public final class GatewayReloader: Service, Sendable {
             "Configuration reloaded",
             metadata: ["dragoman.reload.trigger": "\(trigger)", "dragoman.reload.needsRestart": "\(restart.joined(separator: ","))"]
         )
+        next.warnIfNobodyCanSignIn(logger: logger)
         return .applied(needsRestart: restart)
     }
 
