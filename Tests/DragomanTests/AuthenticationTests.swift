@@ -25,6 +25,15 @@ import Testing
         }
     }
 
+    /// The gateway, throttling sign-ins after `maxFailures` with a first wait of a minute, so
+    /// that a slow machine cannot outwait it between a test's requests.
+    static func throttledGateway(after maxFailures: Int) -> TestGateway {
+        gateway {
+            $0.throttleMaxFailures = maxFailures
+            $0.throttleFirstBackoff = 60
+        }
+    }
+
     static func basic(_ user: String, _ password: String) -> HTTPFields {
         [.authorization: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()]
     }

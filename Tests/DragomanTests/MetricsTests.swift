@@ -98,11 +98,7 @@ import Testing
     }
 
     @Test func authenticationFailuresAreCountedBySchemeAndThrottlingToo() async throws {
-        let gateway = AuthenticationTests.gateway {
-            $0.throttleMaxFailures = 2
-            $0.throttleFirstBackoff = 60
-        }
-        try await gateway.run { client in
+        try await AuthenticationTests.throttledGateway(after: 2).run { client in
             for _ in 0..<3 {
                 _ = try await client.send("/api/v1/audience/1", method: .get, headers: AuthenticationTests.basic("alice", "wrong"), body: nil)
             }

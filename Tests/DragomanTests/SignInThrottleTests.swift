@@ -10,12 +10,7 @@ import Testing
 /// address spraying many principals slowed as well.
 @Suite struct SignInThrottleTests {
     @Test func repeatedFailuresAreThrottledInTheCallersDialect() async throws {
-        // A first wait of a minute, so that a slow machine cannot outwait it between requests.
-        let gateway = AuthenticationTests.gateway {
-            $0.throttleMaxFailures = 3
-            $0.throttleFirstBackoff = 60
-        }
-        try await gateway.run { client in
+        try await AuthenticationTests.throttledGateway(after: 3).run { client in
             for _ in 0..<3 {
                 let refused = try await client.post("/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", "wrong"))
                 #expect(refused.status == .unauthorized)

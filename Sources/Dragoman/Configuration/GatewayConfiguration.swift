@@ -119,14 +119,19 @@ public struct GatewayConfiguration: Sendable {
 
     /// The dialects to mount, in the registry's order.
     var enabledDialects: [any UserDialect] {
-        registry.registrations.filter { dialects[$0.id]?.enabled ?? true }.map { $0.make(self) }
+        enabledRegistrations.map { $0.make(self) }
+    }
+
+    /// The registrations of the dialects to mount, in the registry's order.
+    private var enabledRegistrations: [DialectRegistration] {
+        registry.registrations.filter { dialects[$0.id]?.enabled ?? true }
     }
 
     /// The mounted dialects that refuse every request because their routes need a credential
     /// and no principal is configured; empty when there is a principal or every route is open.
     var dialectsNobodyCanSignInTo: [DialectID] {
         guard principals.isEmpty else { return [] }
-        return registry.registrations.map(\.id).filter { (dialects[$0]?.enabled ?? true) && !authPolicy($0).isOpen }
+        return enabledRegistrations.map(\.id).filter { !authPolicy($0).isOpen }
     }
 
     /// Warns, at start and after a reload, when mounted routes need a credential and no
