@@ -87,7 +87,7 @@ func buildRouter(
     let service = UserService(
         store: MeasuredUserStore(base: store, engine: store.engine, metrics: metrics),
         hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
-        validator: UserValidator(directory: configuration.serviceDirectory)
+        validator: UserValidator(fields: configuration.registry.fields)
     )
     // The pools hold no connection before their first exchange: a failure below leaves
     // nothing to shut down.
@@ -155,7 +155,7 @@ func buildRouter(
             backend = ForwardingBackend(
                 upstream: client,
                 dialect: backendDialect,
-                validator: UserValidator(directory: configuration.serviceDirectory),
+                validator: UserValidator(fields: configuration.registry.fields),
                 idMap: store,
                 lostFields: settings?.lostFields ?? .reject
             )

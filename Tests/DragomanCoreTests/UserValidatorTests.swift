@@ -22,17 +22,16 @@ import Testing
         #expect(result == .failure(ValidationFailure(violations: prior)))
     }
 
-    @Test(arguments: ["+911235551234", "911235551234", "+12143224188"])
-    func voltMXMobileNumbersAreNormalised(number: String) throws {
-        let result = validator.validate(NewUser(profile: UserProfile(phone: number)), profile: ValidationProfile(required: [], phoneRule: .countryCodeAndTenDigits))
-        let user = try result.get()
-        #expect(user.profile.phone == "+" + number.filter(\.isNumber))
+    /// A phone rule of a dialect's own normalises the numbers it accepts and names itself in errors.
+    static let tenDigits = PhoneRule(name: "ten", expected: "ten digits") { text in
+        text.count == 10 && text.allSatisfy(\.isNumber) ? "+1" + text : nil
     }
 
-    @Test(arguments: ["+91123", "12345678901234", "+91 1235551234", "phone", "+0123456789012"])
-    func badVoltMXMobileNumbersAreRefused(number: String) {
-        let found = violations(UserProfile(phone: number), ValidationProfile(required: [], phoneRule: .countryCodeAndTenDigits))
-        #expect(found.map(\.field) == [.canonical(.phone)])
+    @Test func aDialectsPhoneRuleNormalisesAndRefuses() throws {
+        let rules = ValidationProfile(required: [], phoneRule: Self.tenDigits)
+        let user = try validator.validate(NewUser(profile: UserProfile(phone: "5551234567")), profile: rules).get()
+        #expect(user.profile.phone == "+15551234567")
+        #expect(violations(UserProfile(phone: "+15551234567"), rules) == [FieldViolation(.phone, .invalidFormat(expected: "ten digits"))])
     }
 
     @Test func e164NeedsThePlus() {
@@ -40,12 +39,21 @@ import Testing
         #expect(violations(UserProfile(phone: "+15551234567"), ValidationProfile(required: [])).isEmpty)
     }
 
-    @Test(arguments: ["USA", "united states", "US", "United States of America"])
-    func stateIsRequiredForTheUSA(country: String) {
-        let rules = ValidationProfile(required: [], stateRequiredInUSA: true)
-        #expect(violations(UserProfile(country: country), rules) == [FieldViolation(.state, .required)])
-        #expect(violations(UserProfile(country: country, state: "Texas"), rules).isEmpty)
-        #expect(violations(UserProfile(country: "India"), rules).isEmpty)
+    @Test func aDialectsOwnRuleNormalisesAndReportsAfterTheTablesChecks() throws {
+        let rule = ValidationRule("upper-country") { user in
+            user.profile.country = user.profile.country?.uppercased()
+            return user.profile.state == nil ? [FieldViolation(.state, .required)] : []
+        }
+        let rules = ValidationProfile(required: [], rules: [rule])
+        #expect(violations(UserProfile(country: "se"), rules) == [FieldViolation(.state, .required)])
+        #expect(try validator.validate(NewUser(profile: UserProfile(country: "se", state: "S")), profile: rules).get().profile.country == "SE")
+    }
+
+    @Test func aFieldThatAlreadyFailedIsNotReportedAgainByARule() {
+        let rule = ValidationRule("state") { _ in [FieldViolation(.state, .required)] }
+        let found = violations(UserProfile(state: "\u{202E}x"), ValidationProfile(required: [], rules: [rule]))
+        #expect(found.map(\.field) == [.canonical(.state)])
+        #expect(found.first?.rule != .required)
     }
 
     @Test(arguments: ["a@b", "a b@c.com", "@b.com", "a@b..com", "a@-b.com"])
@@ -62,19 +70,6 @@ import Testing
     @Test func passwordsOver72BytesAreRefused() {
         let found = violations(UserProfile(), ValidationProfile(required: []), password: String(repeating: "é", count: 37))
         #expect(found == [FieldViolation(.password, .tooLong(max: 72))])
-    }
-
-    @Test func lastActiveDateMustBeARealDate() {
-        #expect(violations(UserProfile(lastActiveDate: "08/23/2017"), ValidationProfile(required: [])).isEmpty)
-        #expect(violations(UserProfile(lastActiveDate: "02/30/2017"), ValidationProfile(required: [])).count == 1)
-        #expect(violations(UserProfile(lastActiveDate: "2017-08-23"), ValidationProfile(required: [])).count == 1)
-    }
-
-    @Test func groupTypeIsFilledFromTheDirectory() throws {
-        let directory = ServiceDirectory(services: ["s": ["g": .professional]])
-        let user = NewUser(profile: UserProfile(service: ServiceOptions(serviceID: "s", groupGUID: "g")))
-        let valid = try UserValidator(directory: directory).validate(user, profile: ValidationProfile(required: [])).get()
-        #expect(valid.profile.service?.groupType == .professional)
     }
 }
 

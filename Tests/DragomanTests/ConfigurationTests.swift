@@ -283,6 +283,6 @@ import Testing
                       \(Samples.guestGroup): Guest
             """
         let configuration = try GatewayConfiguration.load(path: try Self.file(yaml), environment: [:])
-        #expect(configuration.serviceDirectory.services == [Samples.service: [Samples.guestGroup: .guest]])
+        #expect(configuration.dialectData[ServiceDirectory.self]?.services == [Samples.service: [Samples.guestGroup: .guest]])
     }
 }

@@ -192,7 +192,7 @@ import Testing
 
     @Test func configuredServicesCheckGroupsAndTheirTypes() async throws {
         let gateway = TestGateway {
-            $0.serviceDirectory = ServiceDirectory(services: [Samples.service: [Samples.guestGroup: .guest, Samples.professionalGroup: .professional]])
+            $0.dialectData[ServiceDirectory.self] = ServiceDirectory(services: [Samples.service: [Samples.guestGroup: .guest, Samples.professionalGroup: .professional]])
         }
         try await gateway.run { client in
             func create(_ extra: String, email: String) async throws -> Reply {

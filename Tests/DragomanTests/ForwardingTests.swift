@@ -59,7 +59,7 @@ import Testing
         upstream.userName = .fromEmail
         upstream.permissionIDs = [1]
         upstream.country = "Sweden"
-        upstream.serviceID = Samples.service
+        upstream.tenant = Samples.service
         // Generous: the whole suite runs in parallel; timeouts are tested with their own setting.
         upstream.requestTimeout = 10
         return upstream

@@ -97,7 +97,7 @@ import Testing
             path: try ConfigurationTests.file("upstreams:\n  a:\n    baseURL: http://x\n    dialect: deliveryslip-ccc\n    defaults:\n      serviceGuid: 5F1C2A3B-4C5D-6E7F-8091-A2B3C4D5E6F7\n"),
             environment: [:]
         )
-        #expect(ccc.upstreams["a"]?.serviceID == "5f1c2a3b4c5d6e7f8091a2b3c4d5e6f7")
+        #expect(ccc.upstreams["a"]?.tenant == "5f1c2a3b4c5d6e7f8091a2b3c4d5e6f7")
         #expect(throws: ConfigurationError.self) {
             try GatewayConfiguration.load(
                 path: try ConfigurationTests.file("upstreams:\n  a:\n    baseURL: http://x\n    dialect: deliveryslip-ccc\n    defaults:\n      serviceGuid: nope\n"),

@@ -76,7 +76,8 @@ public struct GatewayConfiguration: Sendable {
     public var dialects: [DialectID: DialectSettings] = Dictionary(
         uniqueKeysWithValues: DialectRegistry.standard.registrations.map { ($0.id, DialectSettings(auth: AuthPolicy(schemes: $0.defaultSchemes))) }
     )
-    public var serviceDirectory = ServiceDirectory()
+    /// What dialects read from their own configuration keys, each under a type of its own.
+    public var dialectData = DialectData()
     /// Backends, by name.
     public var upstreams: [String: UpstreamConfiguration] = [:]
     /// The upstream that paths no dialect route matches are proxied to, unchanged.

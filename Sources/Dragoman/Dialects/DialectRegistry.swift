@@ -23,6 +23,9 @@ struct DialectRegistration: Sendable {
     var id: DialectID
     /// The auth chain its routes get when the configuration names none.
     var defaultSchemes: [AuthScheme]
+    /// Fields only it knows (``UserField/extension(_:_:storage:merge:)``): validated, merged and
+    /// stored with the user like the standard ones.
+    var fields: [UserField] = []
     /// Keys of its own under `dialects.<id>`, beside the shared ones (`enabled`, `mode`, …).
     var optionKeys: Set<String> = []
     /// Reads its own keys from its section (which may be empty) into the configuration;
@@ -75,6 +78,9 @@ public struct DialectRegistry: Sendable {
     }
 
     public var ids: [DialectID] { registrations.map(\.id) }
+
+    /// The standard fields and every field its dialects declare.
+    var fields: FieldTable { FieldTable.standard.adding(registrations.flatMap(\.fields)) }
 
     /// Every carrier a session may travel in: form login's cookie, then each dialect's.
     var sessionCarriers: SessionCarriers {

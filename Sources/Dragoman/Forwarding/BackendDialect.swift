@@ -45,13 +45,14 @@ struct BackendResponse: Sendable {
 
 /// The backend side of a dialect: how Dragoman, forwarding, speaks it to a real server.
 protocol BackendDialect: UserDialect {
-    /// The canonical fields this dialect's create can carry.
+    /// The canonical fields this dialect's create can carry. A backend that requires the
+    /// tenant gets it as `tenant` in the calls below: the user's own, else the upstream's.
     var carriedFields: Set<UserField> { get }
     /// The canonical fields this dialect's update can change (by default, those its create carries).
     var updatableFields: Set<UserField> { get }
-    func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest
+    func backendCreate(_ user: NewUser, tenant: String?) -> BackendRequest
     /// The backend's id for the created user, or the failure its answer means.
-    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String
+    func backendCreated(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> String
     func backendRead(id: String) -> BackendRequest
     func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile
     /// The canonical field a wire name of this dialect stands for.
@@ -60,17 +61,17 @@ protocol BackendDialect: UserDialect {
     var signIn: (any BackendSignIn)? { get }
     /// The update of the backend's user `id` to `user` (every field Dragoman knows of it, the
     /// caller's change applied), or `nil` when the dialect documents no update.
-    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest?
+    func backendUpdate(id: String, user: NewUser, tenant: String?) -> BackendRequest?
     /// The delete of the backend's user `id`, or `nil` when the dialect documents no delete.
     func backendDelete(id: String) -> BackendRequest?
     /// Nothing when the backend's answer to an update or delete is a success; its failure otherwise.
     func backendChanged(_ response: BackendResponse) throws(GatewayFailure)
     /// The request for a page of the backend's users, after the page whose continuation is
     /// `continuation` (`nil`: the first), or `nil` when the dialect documents no list.
-    func backendList(continuation: String?, serviceID: String?) -> BackendRequest?
+    func backendList(continuation: String?, tenant: String?) -> BackendRequest?
     /// The users on a page (backend ids and profiles) and the continuation of the next page
     /// (`nil` on the last).
-    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage
+    func backendPage(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> BackendPage
 }
 
 /// One page of a backend's users.
@@ -82,10 +83,10 @@ struct BackendPage: Sendable {
 extension BackendDialect {
     var signIn: (any BackendSignIn)? { nil }
     var updatableFields: Set<UserField> { carriedFields }
-    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? { nil }
+    func backendUpdate(id: String, user: NewUser, tenant: String?) -> BackendRequest? { nil }
     func backendDelete(id: String) -> BackendRequest? { nil }
-    func backendList(continuation: String?, serviceID: String?) -> BackendRequest? { nil }
-    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage { BackendPage(users: [], next: nil) }
+    func backendList(continuation: String?, tenant: String?) -> BackendRequest? { nil }
+    func backendPage(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> BackendPage { BackendPage(users: [], next: nil) }
 }
 
 /// Shared reading of backend answers.
@@ -121,8 +122,8 @@ enum BackendAnswer {
     }
 
     /// Reverse of a dialect's `wireName`: the first canonical field with that wire name.
-    static func field(wire: String, wireName: (UserField) -> String) -> UserField? {
-        UserField.allCases.first { wireName($0).lowercased() == wire.lowercased() }
+    static func field(wire: String, fields: [UserField] = UserField.standard, wireName: (UserField) -> String) -> UserField? {
+        fields.first { wireName($0).lowercased() == wire.lowercased() }
     }
 
     /// What a backend said of its field `wire`: that it is required, or refused with `reason`;

@@ -21,12 +21,12 @@ struct ForwardingBackend: UserBackend {
         case .success(let valid): user = valid
         case .failure(let failure): throw .service(.invalid(failure.violations))
         }
-        let serviceID = applyDefaults(to: &user)
-        let missing = dialect.profile.required.filter { !satisfies(user, $0, serviceID: serviceID) }
+        let tenant = applyDefaults(to: &user)
+        let missing = dialect.profile.required.filter { !satisfies(user, $0, tenant: tenant) }
         if !missing.isEmpty {
             throw .service(.invalid(missing.sorted { $0.rawValue < $1.rawValue }.map { FieldViolation($0, .requiredByBackend(backend: dialect.id.rawValue)) }))
         }
-        let lost = UserField.allCases.filter { $0 != .serviceID && user.has($0) && !dialect.carriedFields.contains($0) }
+        let lost = validator.fields.fields.filter { $0 != .tenant && user.has($0) && !dialect.carriedFields.contains($0) }
         if !lost.isEmpty {
             guard lostFields == .drop else {
                 throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) }))
@@ -37,17 +37,17 @@ struct ForwardingBackend: UserBackend {
         }
         // Every forwarded create carries a key of Dragoman's own, so a retry after a broken
         // connection cannot make a second user at the backend.
-        var request = dialect.backendCreate(user, serviceID: serviceID)
+        var request = dialect.backendCreate(user, tenant: tenant)
         let convention = dialect.idempotency
         request.headers[convention.header] = convention.value(for: context.idempotencyKey ?? "dgm-" + UUID.random().text(uppercase: false))
         request.carriesIdempotencyKey = true
         let response = try await upstream.send(request, logger: logger)
-        let backendID = try dialect.backendCreated(response, serviceID: serviceID)
+        let backendID = try dialect.backendCreated(response, tenant: tenant)
         let mapped = try await map(backendID)
         var profile = user.profile
-        // A caller whose users belong to a service sees the one the backend created it in.
-        if profile.service == nil, let serviceID, caller.profile.required.contains(.serviceID) {
-            profile.service = ServiceOptions(serviceID: serviceID)
+        // A caller whose users belong to a tenant sees the one the backend created it in.
+        if profile[.tenant] == nil, let tenant, caller.profile.required.contains(.tenant) {
+            profile[.tenant] = .text(tenant)
         }
         let created = User(id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: user.realm, profile: profile, passwordHash: nil,
                            createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
@@ -81,21 +81,21 @@ struct ForwardingBackend: UserBackend {
         // Fields the backend's update cannot change: refused, or dropped (the backend keeps its
         // value, and so does the answer).
         var sent = NewUser(realm: user.realm, profile: update.patch.profile, password: update.patch.password)
-        let lost = UserField.allCases.filter { $0 != .serviceID && sent.has($0) && !dialect.updatableFields.contains($0) }
+        let lost = validator.fields.fields.filter { $0 != .tenant && sent.has($0) && !dialect.updatableFields.contains($0) }
         if !lost.isEmpty {
             guard lostFields == .drop else { throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) })) }
             for field in lost { sent.remove(field) }
             logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
             RequestRecord.current?.update { $0.dropped = (dialect.id.rawValue, lost.count) }
         }
-        let draft = NewUser(realm: user.realm, profile: user.profile.merging(sent.profile), password: sent.password)
+        let draft = NewUser(realm: user.realm, profile: user.profile.merging(sent.profile, fields: validator.fields), password: sent.password)
         var valid: NewUser
         switch validator.validate(draft, profile: caller.profile.forUpdate(of: user.profile, to: draft), prior: update.violations) {
         case .success(let checked): valid = checked
         case .failure(let failure): throw .service(.invalid(failure.violations))
         }
-        let serviceID = applyDefaults(to: &valid)
-        guard let request = dialect.backendUpdate(id: backendID, user: valid, serviceID: serviceID) else {
+        let tenant = applyDefaults(to: &valid)
+        guard let request = dialect.backendUpdate(id: backendID, user: valid, tenant: tenant) else {
             throw .notImplemented("The backend's dialect (\(dialect.id)) documents no update; Dragoman cannot forward one")
         }
         try dialect.backendChanged(try await upstream.send(request, logger: logger))
@@ -124,10 +124,10 @@ struct ForwardingBackend: UserBackend {
         var continuation: String? = nil
         var pages = 0
         repeat {
-            guard let request = dialect.backendList(continuation: continuation, serviceID: configuration.serviceID) else {
+            guard let request = dialect.backendList(continuation: continuation, tenant: configuration.tenant) else {
                 throw .notImplemented("The backend's dialect (\(dialect.id)) documents no list Dragoman can read; Dragoman cannot forward one")
             }
-            let page = try dialect.backendPage(try await upstream.send(request, logger: logger), serviceID: configuration.serviceID)
+            let page = try dialect.backendPage(try await upstream.send(request, logger: logger), tenant: configuration.tenant)
             collected += page.users
             pages += 1
             guard collected.count <= Self.maxBridgedList, pages <= Self.maxBridgedList / 10 else {
@@ -171,8 +171,8 @@ struct ForwardingBackend: UserBackend {
         }
     }
 
-    /// Fills what the backend requires from the upstream's defaults; returns the service to
-    /// create CCC users in.
+    /// Fills what the backend requires from the upstream's defaults; returns the tenant to
+    /// create the user in when the backend requires one.
     private func applyDefaults(to user: inout NewUser) -> String? {
         let required = dialect.profile.required
         if required.contains(.password), !user.has(.password), configuration.password == .generate {
@@ -183,18 +183,18 @@ struct ForwardingBackend: UserBackend {
         }
         if required.contains(.permissionIDs), !user.has(.permissionIDs) { user.profile.permissionIDs = configuration.permissionIDs }
         if required.contains(.country), !user.has(.country) { user.profile.country = configuration.country }
-        guard required.contains(.serviceID) else { return nil }
-        return user.profile.service?.serviceID.isEmpty == false ? user.profile.service?.serviceID : configuration.serviceID
+        guard required.contains(.tenant) else { return nil }
+        return user.profile.text(.tenant) ?? configuration.tenant
     }
 
     /// Whether `user` gives the backend `field`, names counting as given when they can be split
     /// from or joined into the other form.
-    private func satisfies(_ user: NewUser, _ field: UserField, serviceID: String?) -> Bool {
+    private func satisfies(_ user: NewUser, _ field: UserField, tenant: String?) -> Bool {
         switch field {
         case .givenName: user.profile.nameParts.given != nil
         case .familyName: user.profile.nameParts.family != nil
         case .displayName: user.profile.fullName != nil
-        case .serviceID: serviceID != nil
+        case .tenant: tenant != nil
         default: user.has(field)
         }
     }

@@ -42,9 +42,10 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     /// more concurrent requests than this wait for one to come free rather than opening and
     /// closing connections of their own.
     public var maxConnections = 128
-    /// The service the backend's users belong to, for a backend dialect that requires one
-    /// and callers whose dialect has none (set by that dialect's own upstream default).
-    public var serviceID: String?
+    /// The tenant the backend's users belong to (``UserField/tenant``), for a backend dialect
+    /// that requires one and callers whose dialect has none (set by that dialect's own
+    /// upstream default).
+    public var tenant: String?
     public var password: PasswordPolicy = .reject
     public var userName: UserNamePolicy = .reject
     public var permissionIDs: [Int64]?

@@ -23,21 +23,10 @@ enum RequestFingerprint {
             add(item.value)
         }
         add(create.user.realm)
-        add(Self.profileJSON(create.user.profile))
+        add(StoredDocument.profileJSON(create.user.profile))
         add(create.user.password == nil ? "-" : "+")
         add(create.user.password?.exposedValue ?? "")
-        for violation in create.violations { add(String(reflecting: violation.field) + String(reflecting: violation.rule)) }
+        for violation in create.violations { add(violation.field.logName + String(reflecting: violation.rule)) }
         return SecretDigest.hex(hash.finalize())
     }
-
-    private static func profileJSON(_ profile: UserProfile) -> String {
-        (try? encoder.encode(profile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-    }
-
-    /// Sorted keys, so the same profile always encodes alike.
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
 }

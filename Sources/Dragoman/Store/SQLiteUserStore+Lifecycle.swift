@@ -79,10 +79,7 @@ enum UserListText {
 
     /// The exact-match filters of `query`, as document paths and values.
     static func equalities(_ query: UserListQuery) -> [(path: String, value: String)] {
-        var equalities: [(String, String)] = []
-        if let group = query.groupGUID { equalities.append(("$.profile.service.groupGUID", group)) }
-        if let type = query.groupType { equalities.append(("$.profile.service.groupType", type.rawValue)) }
-        return equalities
+        query.fieldEquals.map { match in ("$.profile." + match.field.storage.joined(separator: "."), match.value) }
     }
 
     /// `text` with LIKE's wildcards and the escape character escaped by `\`.

@@ -3,7 +3,13 @@ import Foundation
 
 /// The JSON document a user row holds in either engine: the canonical profile, the password
 /// hash and the timestamps. Key columns beside it index the unique fields.
-struct StoredDocument: Codable, Equatable {
+///
+/// The profile object is written and read through the field table: each standard field at its
+/// storage path (``UserField/storage``), then the extension data (``UserProfile/extra``) member
+/// by member. Members no standard field reads are kept as extension data, so documents keep
+/// what dialects and added fields store, and documents written before the table (by
+/// `JSONEncoder`, with `channels` and `service` objects) read back the same.
+struct StoredDocument: Equatable {
     var profile: UserProfile
     var passwordHash: String?
     var createdAt: Date
@@ -74,85 +80,76 @@ struct StoredDocument: Codable, Equatable {
     /// Deeper than any document Dragoman writes (request bodies are parsed to a lower limit).
     static let maxDepth = 256
 
+    /// The standard fields stored in the profile object, grouped by their first storage key
+    /// in the order of the table (a group such as `channels` is one nested object).
+    private static let groups: [(key: String, fields: [UserField])] = {
+        var groups: [(key: String, fields: [UserField])] = []
+        // The password is never in a profile; extension fields are in `extra`, written with it.
+        for field in UserField.standard where field.kind != .secret && !field.isExtension {
+            if let index = groups.firstIndex(where: { $0.key == field.storage[0] }) {
+                groups[index].fields.append(field)
+            } else {
+                groups.append((field.storage[0], [field]))
+            }
+        }
+        return groups
+    }()
+
+    /// The profile alone as the document writes it: the same profile always writes alike
+    /// (fields in the table's order, extension data by sorted member name).
+    static func profileJSON(_ profile: UserProfile) -> String {
+        var writer = JSONWriter(capacity: 256)
+        writer.object { writer in write(profile, to: &writer) }
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     /// The profile's fields (inside its object).
     private static func write(_ profile: UserProfile, to writer: inout JSONWriter) {
-        writer.field("givenName", profile.givenName)
-        writer.field("familyName", profile.familyName)
-        writer.field("displayName", profile.displayName)
-        writer.field("userName", profile.userName)
-        writer.field("email", profile.email)
-        writer.field("phone", profile.phone)
-        writer.field("country", profile.country)
-        writer.field("state", profile.state)
-        writer.field("language", profile.language)
-        writer.field("active", profile.active)
-        writer.field("channels", object: { writer in
-            writer.field("email", profile.channels.email)
-            writer.field("sms", profile.channels.sms)
-            writer.field("voice", profile.channels.voice)
-            writer.field("whatsapp", profile.channels.whatsapp)
-        })
-        writer.field("permissionIDs", profile.permissionIDs)
-        writer.field("groupIDs", profile.groupIDs)
-        writer.field("appIDs", profile.appIDs)
-        writer.field("allowAllApps", profile.allowAllApps)
-        writer.field("identity", profile.identity)
-        writer.field("metadata", profile.metadata)
-        writer.field("lastActiveDate", profile.lastActiveDate)
-        guard let service = profile.service else { return }
-        writer.field("service", object: { writer in
-            writer.field("serviceID", service.serviceID)
-            writer.field("preRegister", service.preRegister)
-            writer.field("skipRegistrationConfirmation", service.skipRegistrationConfirmation)
-            writer.field("groupGUID", service.groupGUID)
-            writer.field("groupType", service.groupType?.rawValue)
-            writer.field("enableCampaigns", service.enableCampaigns)
-            writer.field("enableESignatures", service.enableESignatures)
-            writer.field("defaultSecure", service.defaultSecure?.rawValue)
-            writer.field("blacklistMode", service.blacklistMode?.rawValue)
-        })
+        for group in groups {
+            if group.fields.count == 1, group.fields[0].storage.count == 1 {
+                writer.field(group.key, profile[group.fields[0]]?.json)
+            } else {
+                writer.field(group.key, object: { writer in
+                    for field in group.fields { writer.field(field.storage[1], profile[field]?.json) }
+                })
+            }
+        }
+        for key in profile.extra.keys.sorted() { writer.field(key, profile.extra[key]) }
     }
 
     private static func profile(_ value: JSONValue) throws -> UserProfile {
-        let fields = try DocumentFields(value)
-        var profile = UserProfile(
-            givenName: try fields.string("givenName"),
-            familyName: try fields.string("familyName"),
-            displayName: try fields.string("displayName"),
-            userName: try fields.string("userName"),
-            email: try fields.string("email"),
-            phone: try fields.string("phone"),
-            country: try fields.string("country"),
-            state: try fields.string("state"),
-            language: try fields.string("language"),
-            active: try fields.bool("active"),
-            permissionIDs: try fields.integers("permissionIDs"),
-            groupIDs: try fields.integers("groupIDs"),
-            appIDs: try fields.integers("appIDs"),
-            allowAllApps: try fields.bool("allowAllApps"),
-            identity: try fields.string("identity"),
-            metadata: try fields.objectFields("metadata"),
-            lastActiveDate: try fields.string("lastActiveDate")
-        )
-        let channels = try DocumentFields(try fields.object("channels"))
-        profile.channels = ChannelSubscriptions(
-            email: try channels.bool("email"), sms: try channels.bool("sms"), voice: try channels.bool("voice"), whatsapp: try channels.bool("whatsapp")
-        )
-        if let service = fields.optional("service") {
-            let options = try DocumentFields(service)
-            profile.service = ServiceOptions(
-                serviceID: try options.required(options.string("serviceID")),
-                preRegister: try options.bool("preRegister"),
-                skipRegistrationConfirmation: try options.bool("skipRegistrationConfirmation"),
-                groupGUID: try options.string("groupGUID"),
-                groupType: try options.string("groupType").map { try options.required(ServiceOptions.GroupType(rawValue: $0)) },
-                enableCampaigns: try options.bool("enableCampaigns"),
-                enableESignatures: try options.bool("enableESignatures"),
-                defaultSecure: try options.string("defaultSecure").map { try options.required(ServiceOptions.DefaultSecure(rawValue: $0)) },
-                blacklistMode: try options.string("blacklistMode").map { try options.required(ServiceOptions.BlacklistMode(rawValue: $0)) }
-            )
+        guard case .object(var members) = value else { throw StoreError.corruptRow }
+        var profile = UserProfile()
+        for group in groups {
+            guard let stored = members.removeValue(forKey: group.key), stored != .null else { continue }
+            if group.fields.count == 1, group.fields[0].storage.count == 1 {
+                profile[group.fields[0]] = try Self.value(stored, of: group.fields[0])
+            } else {
+                guard case .object(let nested) = stored else { throw StoreError.corruptRow }
+                for field in group.fields {
+                    guard let member = nested[field.storage[1]], member != .null else { continue }
+                    profile[field] = try Self.value(member, of: field)
+                }
+            }
         }
+        profile.extra = members.filter { $0.value != .null }
         return profile
+    }
+
+    /// A stored field's value; one of the wrong type is a corrupt row.
+    private static func value(_ json: JSONValue, of field: UserField) throws -> FieldValue {
+        // Numbers stored by `JSONEncoder` may read as doubles where ids are whole.
+        if field.kind == .ids, case .array(let items) = json {
+            return .ids(try items.map { item in
+                switch item {
+                case .integer(let number): return number
+                case .number(let number) where number.rounded() == number && abs(number) < 9e15: return Int64(number)
+                default: throw StoreError.corruptRow
+                }
+            })
+        }
+        guard let value = FieldValue(json: json, kind: field.kind) else { throw StoreError.corruptRow }
+        return value
     }
 }
 
@@ -181,22 +178,10 @@ private struct DocumentFields {
         return value
     }
 
-    func objectFields(_ name: String) throws -> [String: JSONValue]? {
-        guard let value = optional(name) else { return nil }
-        guard case .object(let object) = value else { throw StoreError.corruptRow }
-        return object
-    }
-
     func string(_ name: String) throws -> String? {
         guard let value = optional(name) else { return nil }
         guard case .string(let text) = value else { throw StoreError.corruptRow }
         return text
-    }
-
-    func bool(_ name: String) throws -> Bool? {
-        guard let value = optional(name) else { return nil }
-        guard case .bool(let flag) = value else { throw StoreError.corruptRow }
-        return flag
     }
 
     func double(_ name: String) throws -> Double? {
@@ -208,14 +193,6 @@ private struct DocumentFields {
         }
     }
 
-    func integers(_ name: String) throws -> [Int64]? {
-        guard let value = optional(name) else { return nil }
-        guard case .array(let elements) = value else { throw StoreError.corruptRow }
-        return try elements.map { element in
-            guard case .integer(let number) = element else { throw StoreError.corruptRow }
-            return number
-        }
-    }
 }
 
 extension UserRecord {

@@ -1,8 +1,7 @@
 public import Foundation
 
-/// The identifiers of a stored user. One user has all three, and each dialect shows the one its
-/// vendor uses: Volt MX a serial number, Telness a UUID, DeliverySlip CCC the same UUID as 32
-/// lowercase hex digits.
+/// The identifiers of a stored user. One user has both, and each dialect shows the one its
+/// vendor uses: a serial number, a UUID, or the UUID in another spelling (``compactUUID``).
 public struct UserID: Sendable, Equatable, Hashable, Codable {
     /// A number assigned in creation order, starting at 1.
     public var serial: Int64
@@ -21,7 +20,7 @@ public struct UserID: Sendable, Equatable, Hashable, Codable {
 
 /// A user as the store holds it: the profile, its identifiers, its realm, its password hash and
 /// its timestamps.
-public struct User: Sendable, Equatable, Codable {
+public struct User: Sendable, Equatable {
     public var id: UserID
     /// The namespace the user's unique keys (email, user name, phone) are unique within.
     public var realm: String
@@ -67,6 +66,6 @@ public struct NewUser: Sendable, Equatable {
 
 /// Realm names.
 public enum Realm {
-    /// The realm that Volt MX and Telness users share.
+    /// The realm that users of every dialect without realms of its own share.
     public static let shared = ""
 }

@@ -1,7 +1,12 @@
 /// What a user is, as every dialect can carry it: names, contact details, locale, channel
 /// opt-ins, access rights and free-form data. Every property is optional; which ones a create
 /// must carry is decided by a ``ValidationProfile``.
-public struct UserProfile: Sendable, Equatable, Codable {
+///
+/// The standard fields (``UserField/standard``) are stored properties; fields declared with
+/// ``UserField/extension(_:_:storage:merge:)`` (a dialect's own data, or a field added to the
+/// canonical model without a property) live in ``extra``. ``subscript(_:)`` reads and writes
+/// any field by its declaration.
+public struct UserProfile: Sendable, Equatable {
     public var givenName: String?
     public var familyName: String?
     public var displayName: String?
@@ -24,8 +29,11 @@ public struct UserProfile: Sendable, Equatable, Codable {
     public var metadata: [String: JSONValue]?
     /// When the user was last active, as the caller sent it (Volt MX uses `MM/dd/yyyy`).
     public var lastActiveDate: String?
-    /// Secure-messaging service options; present for users that belong to a service.
-    public var service: ServiceOptions?
+    /// Extension data: the stored document's members that no stored property holds, by member
+    /// name, as JSON. Fields declared with ``UserField/extension(_:_:storage:merge:)`` live
+    /// here at their storage path; members no field of this gateway declares are kept as they
+    /// are, so a user written by a gateway that knows more fields loses nothing here.
+    public var extra: [String: JSONValue]
 
     public init(
         givenName: String? = nil,
@@ -46,7 +54,7 @@ public struct UserProfile: Sendable, Equatable, Codable {
         identity: String? = nil,
         metadata: [String: JSONValue]? = nil,
         lastActiveDate: String? = nil,
-        service: ServiceOptions? = nil
+        extra: [String: JSONValue] = [:]
     ) {
         self.givenName = givenName
         self.familyName = familyName
@@ -66,6 +74,64 @@ public struct UserProfile: Sendable, Equatable, Codable {
         self.identity = identity
         self.metadata = metadata
         self.lastActiveDate = lastActiveDate
-        self.service = service
+        self.extra = extra
+    }
+}
+
+extension UserProfile {
+    /// The value of `field`, whatever its kind; setting `nil` removes it. The password is not
+    /// part of a profile: it reads `nil` and cannot be set here.
+    public subscript(field: UserField) -> FieldValue? {
+        get {
+            switch field.slot {
+            case .text(let path): self[keyPath: path].map(FieldValue.text)
+            case .flag(let path): self[keyPath: path].map(FieldValue.flag)
+            case .ids(let path): self[keyPath: path].map(FieldValue.ids)
+            case .object(let path): self[keyPath: path].map(FieldValue.object)
+            case .extra: extraValue(at: field.storage[...]).flatMap { FieldValue(json: $0, kind: field.kind) }
+            case .password: nil
+            }
+        }
+        set {
+            switch field.slot {
+            case .text(let path): self[keyPath: path] = newValue?.text
+            case .flag(let path): self[keyPath: path] = newValue?.flag
+            case .ids(let path):
+                if case .ids(let ids) = newValue { self[keyPath: path] = ids } else { self[keyPath: path] = nil }
+            case .object(let path):
+                if case .object(let members) = newValue { self[keyPath: path] = members } else { self[keyPath: path] = nil }
+            case .extra: setExtraValue(newValue?.json, at: field.storage[...])
+            case .password: break
+            }
+        }
+    }
+
+    /// The text of `field`, or `nil`.
+    public func text(_ field: UserField) -> String? { self[field]?.text }
+
+    /// The boolean of `field`, or `nil`.
+    public func flag(_ field: UserField) -> Bool? { self[field]?.flag }
+
+    private func extraValue(at path: ArraySlice<String>) -> JSONValue? {
+        guard let first = path.first, var value = extra[first] else { return nil }
+        for key in path.dropFirst() {
+            guard case .object(let members) = value, let member = members[key] else { return nil }
+            value = member
+        }
+        return value == .null ? nil : value
+    }
+
+    private mutating func setExtraValue(_ value: JSONValue?, at path: ArraySlice<String>) {
+        guard let first = path.first else { return }
+        extra[first] = Self.setting(value, at: path.dropFirst(), in: extra[first])
+    }
+
+    /// `container` with `value` at `path` (`nil` removes it); an object left empty is removed.
+    private static func setting(_ value: JSONValue?, at path: ArraySlice<String>, in container: JSONValue?) -> JSONValue? {
+        guard let key = path.first else { return value }
+        var members: [String: JSONValue] = [:]
+        if case .object(let existing)? = container { members = existing }
+        members[key] = setting(value, at: path.dropFirst(), in: members[key])
+        return members.isEmpty ? nil : .object(members)
     }
 }

@@ -14,10 +14,13 @@ public struct UserPatch: Sendable, Equatable {
 }
 
 extension UserProfile {
-    /// This profile with every field `patch` sets taken from it. A display name sent replaces
-    /// the whole name (given and family as the patch has them); a given or family name sent
-    /// replaces that part and drops a stored display name, so the full name follows the parts.
-    public func merging(_ patch: UserProfile) -> UserProfile {
+    /// This profile with every field `patch` sets taken from it, as each field's declaration
+    /// says (``FieldMerge``): a value sent replaces the stored one, except that a field set
+    /// once (the tenant) keeps its stored value. The name fields merge together: a display
+    /// name sent replaces the whole name (given and family as the patch has them); a given or
+    /// family name sent replaces that part and drops a stored display name, so the full name
+    /// follows the parts.
+    public func merging(_ patch: UserProfile, fields: FieldTable = .standard) -> UserProfile {
         var merged = self
         if patch.displayName != nil {
             merged.givenName = patch.givenName
@@ -28,23 +31,13 @@ extension UserProfile {
             if let family = patch.familyName { merged.familyName = family }
             merged.displayName = nil
         }
-        if let value = patch.userName { merged.userName = value }
-        if let value = patch.email { merged.email = value }
-        if let value = patch.phone { merged.phone = value }
-        if let value = patch.country { merged.country = value }
-        if let value = patch.state { merged.state = value }
-        if let value = patch.language { merged.language = value }
-        if let value = patch.active { merged.active = value }
-        merged.channels = channels.merging(patch.channels)
-        if let value = patch.permissionIDs { merged.permissionIDs = value }
-        if let value = patch.groupIDs { merged.groupIDs = value }
-        if let value = patch.appIDs { merged.appIDs = value }
-        if let value = patch.allowAllApps { merged.allowAllApps = value }
-        if let value = patch.identity { merged.identity = value }
-        if let value = patch.metadata { merged.metadata = value }
-        if let value = patch.lastActiveDate { merged.lastActiveDate = value }
-        if let value = patch.service {
-            merged.service = service.map { $0.merging(value) } ?? value
+        for field in fields.fields {
+            guard let value = patch[field] else { continue }
+            switch field.merge {
+            case .replace: merged[field] = value
+            case .fixed: if merged[field] == nil { merged[field] = value }
+            case .name: continue
+            }
         }
         return merged
     }
@@ -63,34 +56,6 @@ extension ValidationProfile {
     }
 }
 
-extension ChannelSubscriptions {
-    func merging(_ patch: ChannelSubscriptions) -> ChannelSubscriptions {
-        ChannelSubscriptions(
-            email: patch.email ?? email,
-            sms: patch.sms ?? sms,
-            voice: patch.voice ?? voice,
-            whatsapp: patch.whatsapp ?? whatsapp
-        )
-    }
-}
-
-extension ServiceOptions {
-    /// The service options with every option `patch` sets taken from it; the service itself
-    /// never changes (a user belongs to its service for good).
-    func merging(_ patch: ServiceOptions) -> ServiceOptions {
-        var merged = self
-        if let value = patch.preRegister { merged.preRegister = value }
-        if let value = patch.skipRegistrationConfirmation { merged.skipRegistrationConfirmation = value }
-        if let value = patch.groupGUID { merged.groupGUID = value }
-        if let value = patch.groupType { merged.groupType = value }
-        if let value = patch.enableCampaigns { merged.enableCampaigns = value }
-        if let value = patch.enableESignatures { merged.enableESignatures = value }
-        if let value = patch.defaultSecure { merged.defaultSecure = value }
-        if let value = patch.blacklistMode { merged.blacklistMode = value }
-        return merged
-    }
-}
-
 extension UserService {
     /// Applies `patch` to `current` and stores the result, which must pass `profile`'s
     /// rules as a create would and keep its unique keys unique. A required field must stay
@@ -104,7 +69,7 @@ extension UserService {
         profile: ValidationProfile,
         prior: [FieldViolation] = []
     ) async throws(ServiceError) -> User {
-        let draft = NewUser(realm: current.realm, profile: current.profile.merging(patch.profile), password: patch.password)
+        let draft = NewUser(realm: current.realm, profile: current.profile.merging(patch.profile, fields: validator.fields), password: patch.password)
         let rules = profile.forUpdate(of: current.profile, to: draft)
         let valid: NewUser
         switch validator.validate(draft, profile: rules, prior: prior) {
@@ -150,12 +115,11 @@ extension UserService {
 }
 
 extension UserListQuery {
-    /// Whether `user` passes this query's filters (realms, text, group), as the stores' lists
-    /// apply them; for lists assembled in memory, such as a backend's users.
+    /// Whether `user` passes this query's filters (realms, text, field values), as the stores'
+    /// lists apply them; for lists assembled in memory, such as a backend's users.
     public func matches(_ user: User) -> Bool {
         if let realms, !realms.contains(user.realm) { return false }
-        if let groupGUID, user.profile.service?.groupGUID != groupGUID { return false }
-        if let groupType, user.profile.service?.groupType != groupType { return false }
+        for match in fieldEquals where user.profile.text(match.field) != match.value { return false }
         guard let text, !text.isEmpty else { return true }
         let needle = text.lowercased()
         let p = user.profile

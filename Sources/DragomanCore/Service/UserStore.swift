@@ -109,9 +109,9 @@ public struct UserListQuery: Sendable, Equatable {
     /// Case-insensitive text that the given, family or display name, the user name or the email
     /// address must contain.
     public var text: String?
-    /// Only users of this service user group, and of this group type (``ServiceOptions``).
-    public var groupGUID: String?
-    public var groupType: ServiceOptions.GroupType?
+    /// Only users whose text fields hold exactly these values (a dialect's own filters, such
+    /// as a group); the stores compare the value at each field's storage path.
+    public var fieldEquals: [FieldMatch]
     /// Only users created after the user with this serial (cursor pagination).
     public var afterSerial: Int64?
     /// Users to skip before the page (page-number pagination).
@@ -122,20 +122,30 @@ public struct UserListQuery: Sendable, Equatable {
     public init(
         realms: [String]? = nil,
         text: String? = nil,
-        groupGUID: String? = nil,
-        groupType: ServiceOptions.GroupType? = nil,
+        fieldEquals: [FieldMatch] = [],
         afterSerial: Int64? = nil,
         offset: Int = 0,
         limit: Int
     ) {
         self.realms = realms
         self.text = text
-        self.groupGUID = groupGUID
-        self.groupType = groupType
+        self.fieldEquals = fieldEquals
         self.afterSerial = afterSerial
         self.offset = offset
         self.limit = limit
     }
+}
+
+/// A list filter: the text field `field` holds exactly `value`.
+public struct FieldMatch: Sendable, Equatable {
+    public var field: UserField
+    public var value: String
+
+    public init(_ field: UserField, _ value: String) {
+        self.field = field
+        self.value = value
+    }
+
 }
 
 /// One page of a list.

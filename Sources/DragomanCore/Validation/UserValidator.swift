@@ -1,14 +1,16 @@
-/// Validates a canonical create against a dialect's ``ValidationProfile`` and a
-/// ``ServiceDirectory``, and normalises it: puts text in NFC (``CleanText``), trims strings, treats empty strings as absent, puts
-/// phone numbers in E.164 form and fills a group's type from the directory.
+/// Validates a canonical create against a dialect's ``ValidationProfile`` and the rules each
+/// field's declaration carries (``UserField``), and normalises it: puts text in NFC
+/// (``CleanText``), trims strings, treats empty strings as absent, puts phone numbers in the
+/// form the phone rule keeps, and lets the dialect's own rules normalise what they own.
 ///
 /// Every failing field is reported, not only the first; fields that already failed while the
 /// dialect decoded them are not reported twice.
 public struct UserValidator: Sendable {
-    public var directory: ServiceDirectory
+    /// The fields checked: the standard ones and those the gateway's dialects declare.
+    public var fields: FieldTable
 
-    public init(directory: ServiceDirectory = .init()) {
-        self.directory = directory
+    public init(fields: FieldTable = .standard) {
+        self.fields = fields
     }
 
     /// Validates and normalises `draft`.
@@ -24,21 +26,16 @@ public struct UserValidator: Sendable {
     ) -> Result<NewUser, ValidationFailure> {
         var check = Check(violations: prior, profile: profile)
         var user = draft
-        check.normalise(&user.profile)
-        check.characters(user.profile)
-        check.requireFields(user)
-        check.lengths(user.profile)
+        check.normalise(&user.profile, fields: fields)
+        check.characters(user.profile, fields: fields)
+        check.requireFields(user, fields: fields)
+        check.lengths(user.profile, fields: fields)
         check.email(user.profile.email)
         user.profile.phone = check.phone(user.profile.phone)
-        check.state(user.profile)
         check.language(user.profile.language)
         check.password(user.password)
-        check.arrays(user.profile)
-        check.lastActiveDate(user.profile.lastActiveDate)
-        check.metadata(user.profile.metadata)
-        if let service = user.profile.service {
-            user.profile.service = check.service(service, directory: directory)
-        }
+        check.kinds(user.profile, fields: fields)
+        check.rules(&user)
         if check.violations.isEmpty { return .success(user) }
         return .failure(ValidationFailure(violations: check.violations))
     }

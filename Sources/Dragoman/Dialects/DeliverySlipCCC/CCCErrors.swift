@@ -111,7 +111,7 @@ enum CCCErrors {
 
     static func wireName(_ field: UserField) -> String {
         switch field {
-        case .serviceID: CCCField.serviceGuid
+        case .tenant: CCCField.serviceGuid
         case .email: CCCField.emailAddress
         case .password: CCCField.password
         case .givenName: CCCField.firstName

@@ -8,12 +8,12 @@ extension DeliverySlipCCCDialect: BackendDialect {
 
     var carriedFields: Set<UserField> {
         [
-            .givenName, .familyName, .displayName, .email, .password, .language, .serviceID, .preRegister, .skipRegistrationConfirmation, .groupGUID,
+            .givenName, .familyName, .displayName, .email, .password, .language, .tenant, .preRegister, .skipRegistrationConfirmation, .groupGUID,
             .groupType, .enableCampaigns, .enableESignatures, .defaultSecure, .blacklistMode,
         ]
     }
 
-    func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+    func backendCreate(_ user: NewUser, tenant serviceID: String?) -> BackendRequest {
         let p = user.profile
         let names = p.nameParts
         let options = p.service
@@ -33,7 +33,7 @@ extension DeliverySlipCCCDialect: BackendDialect {
     }
 
     /// The backend id of a CCC user is `<service GUID>/<user GUID>`: a read needs both.
-    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {
+    func backendCreated(_ response: BackendResponse, tenant serviceID: String?) throws(GatewayFailure) -> String {
         let guid = try BackendAnswer.interpret(response, success: [200, 201], parse: { $0.member("serviceUserGuid")?.textValue }, failure: backendFailure)
         return "\(serviceID ?? "")/\(guid)"
     }
@@ -44,7 +44,7 @@ extension DeliverySlipCCCDialect: BackendDialect {
     }
 
     /// UpdateServiceUser: the fields it changes, the user named in the query.
-    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? {
+    func backendUpdate(id: String, user: NewUser, tenant serviceID: String?) -> BackendRequest? {
         let parts = id.split(separator: "/")
         let p = user.profile
         let names = p.nameParts
@@ -65,12 +65,12 @@ extension DeliverySlipCCCDialect: BackendDialect {
     }
 
     /// GetServiceUsers of the upstream's service, page by page; the continuation is the page number.
-    func backendList(continuation: String?, serviceID: String?) -> BackendRequest? {
+    func backendList(continuation: String?, tenant serviceID: String?) -> BackendRequest? {
         guard let serviceID else { return nil }
         return .get("/api/services/\(serviceID)/users?PageSize=1000&Page=\(continuation ?? "1")")
     }
 
-    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage {
+    func backendPage(_ response: BackendResponse, tenant serviceID: String?) throws(GatewayFailure) -> BackendPage {
         try BackendAnswer.interpret(response, success: [200], parse: { body in
             guard let results = body.member("results")?.arrayValue else { return nil }
             let users = results.compactMap { user -> (id: String, profile: UserProfile)? in
@@ -121,6 +121,6 @@ extension DeliverySlipCCCDialect: BackendDialect {
     }
 
     func canonicalField(wire: String) -> UserField? {
-        BackendAnswer.field(wire: wire, wireName: CCCErrors.wireName)
+        BackendAnswer.field(wire: wire, fields: UserField.standard + UserField.serviceOptions, wireName: CCCErrors.wireName)
     }
 }

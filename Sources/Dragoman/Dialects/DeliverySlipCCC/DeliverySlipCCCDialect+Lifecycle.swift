@@ -68,14 +68,14 @@ extension DeliverySlipCCCDialect {
             guard let guid = ServiceStack.guid(group) else {
                 throw .invalidParameter(parameter: CCCField.serviceUserGroupGuid, reason: "'\(group)' is not a valid GUID")
             }
-            query.groupGUID = guid
+            query.fieldEquals.append(FieldMatch(.groupGUID, guid))
         }
         if let type = Self.parameter(CCCField.serviceUserGroupType, request), !type.isEmpty {
             guard let groupType = ServiceOptions.GroupType.allCases.first(where: { $0.rawValue.lowercased() == type.lowercased() }) else {
                 let allowed = ServiceOptions.GroupType.allCases.map(\.rawValue).joined(separator: ", ")
                 throw .invalidParameter(parameter: CCCField.serviceUserGroupType, reason: "'\(type)' is not one of \(allowed)")
             }
-            query.groupType = groupType
+            query.fieldEquals.append(FieldMatch(.groupType, groupType.rawValue))
         }
         let size = try Self.whole(CCCListField.pageSize, request, in: 1...1000) ?? 25
         let page = try Self.whole(CCCListField.page, request, in: 1...Int(Int32.max)) ?? 1

@@ -13,17 +13,18 @@ extension DeliverySlipCCCDialect {
     static let registration = DialectRegistration(
         id: .deliverySlipCCC,
         defaultSchemes: [.session, .bearer, .basic],
+        fields: UserField.serviceOptions,
         optionKeys: ["services"],
         configure: { (section: ConfigSection, configuration: inout GatewayConfiguration) throws(ConfigurationError) in
-            configuration.serviceDirectory = try readServices(try section.section("services"))
+            configuration.dialectData[ServiceDirectory.self] = try readServices(try section.section("services"))
         },
-        make: { _ in DeliverySlipCCCDialect() },
+        make: { configuration in DeliverySlipCCCDialect(directory: configuration.dialectData[ServiceDirectory.self] ?? ServiceDirectory()) },
         backend: { DeliverySlipCCCDialect() },
         backendDefaultKeys: ["serviceGuid"],
         configureBackend: { (defaults: ConfigSection, upstream: inout UpstreamConfiguration) throws(ConfigurationError) in
             guard let guid = try defaults.string("serviceGuid") else { return }
             guard let normal = ServiceStack.guid(guid) else { throw ConfigurationError(key: defaults.key("serviceGuid"), problem: "must be a GUID") }
-            upstream.serviceID = normal
+            upstream.tenant = normal
         },
         sessionCarriers: ServiceStackAuthWire.carriers,
         addRoutes: { router, services in

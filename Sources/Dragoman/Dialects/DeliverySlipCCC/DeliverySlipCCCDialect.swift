@@ -7,6 +7,9 @@ import HTTPTypes
 struct DeliverySlipCCCDialect: UserDialect {
     static let languages = ["en", "fr", "de", "es", "ja", "nl", "zh"]
 
+    /// The services and groups a create must name, when the configuration lists any.
+    var directory = ServiceDirectory()
+
     var id: DialectID { .deliverySlipCCC }
 
     /// The custom routes, then ServiceStack's pre-defined ones under every base it answers
@@ -38,9 +41,10 @@ struct DeliverySlipCCCDialect: UserDialect {
 
     var profile: ValidationProfile {
         ValidationProfile(
-            required: [.serviceID, .email, .password, .givenName, .familyName],
+            required: [.tenant, .email, .password, .givenName, .familyName],
             uniqueKeys: [.email],
-            languages: Self.languages
+            languages: Self.languages,
+            rules: [directory.rule]
         )
     }
 

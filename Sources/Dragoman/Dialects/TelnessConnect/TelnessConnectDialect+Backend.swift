@@ -5,12 +5,12 @@ import HTTPTypes
 extension TelnessConnectDialect: BackendDialect {
     var carriedFields: Set<UserField> { [.givenName, .familyName, .displayName, .email, .phone, .identity, .metadata] }
 
-    func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+    func backendCreate(_ user: NewUser, tenant: String?) -> BackendRequest {
         .json(.post, "/users", Self.fields(user))
     }
 
     /// `PUT /users/{userId}`: every field optional; Dragoman sends all it knows.
-    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? {
+    func backendUpdate(id: String, user: NewUser, tenant: String?) -> BackendRequest? {
         .json(.put, "/users/\(id)", Self.fields(user))
     }
 
@@ -19,12 +19,12 @@ extension TelnessConnectDialect: BackendDialect {
     }
 
     /// `GET /users` in the largest pages the API allows, following `nextCursor`.
-    func backendList(continuation: String?, serviceID: String?) -> BackendRequest? {
+    func backendList(continuation: String?, tenant: String?) -> BackendRequest? {
         let cursor = continuation.map { "&cursor=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? $0)" } ?? ""
         return .get("/users?limit=1000\(cursor)")
     }
 
-    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage {
+    func backendPage(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> BackendPage {
         try BackendAnswer.interpret(response, success: [200], parse: { body in
             guard let items = body.member("items")?.arrayValue else { return nil }
             let users = items.compactMap { item in item.member("userId")?.textValue.flatMap { id in Self.profile(from: item).map { (id, $0) } } }
@@ -41,7 +41,7 @@ extension TelnessConnectDialect: BackendDialect {
         ]
     }
 
-    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {
+    func backendCreated(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> String {
         try BackendAnswer.interpret(response, success: [200, 201], parse: { $0.member("userId")?.textValue }, failure: backendFailure)
     }
 

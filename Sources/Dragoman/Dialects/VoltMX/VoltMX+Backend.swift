@@ -14,7 +14,7 @@ protocol VoltMXBackend: BackendDialect {
 }
 
 extension VoltMXBackend {
-    func backendCreated(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> String {
+    func backendCreated(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> String {
         try BackendAnswer.interpret(response, success: [200, 201], parse: VoltMX.createdID, failure: voltMXFailure)
     }
 
@@ -69,13 +69,13 @@ extension VoltMX {
             violations.append(violation(attribute: attribute, message: message, field: field))
         }
         if violations.isEmpty, message == mobileFormat {
-            violations.append(FieldViolation(.phone, .invalidFormat(expected: PhoneNumber.describe(.countryCodeAndTenDigits))))
+            violations.append(FieldViolation(.phone, .invalidFormat(expected: VoltMXRules.phone.expected)))
         }
         return BackendAnswer.refusal(violations, message: message)
     }
 
     private static func violation(attribute: String, message: String, field: (String) -> UserField?) -> FieldViolation {
-        if message == mobileFormat { return FieldViolation(.phone, .invalidFormat(expected: PhoneNumber.describe(.countryCodeAndTenDigits))) }
+        if message == mobileFormat { return FieldViolation(.phone, .invalidFormat(expected: VoltMXRules.phone.expected)) }
         return BackendAnswer.violation(wire: attribute, required: message.contains("is a mandatory field"), reason: message, field: field)
     }
 

@@ -13,16 +13,16 @@ extension VoltMXAccessManagementDialect: VoltMXBackend {
         ]
     }
 
-    func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+    func backendCreate(_ user: NewUser, tenant: String?) -> BackendRequest {
         .json(.post, Self.resourcePath, Self.fields(user))
     }
 
     /// "Get all users": one answer holds them all.
-    func backendList(continuation: String?, serviceID: String?) -> BackendRequest? {
+    func backendList(continuation: String?, tenant: String?) -> BackendRequest? {
         .get(Self.resourcePath)
     }
 
-    func backendPage(_ response: BackendResponse, serviceID: String?) throws(GatewayFailure) -> BackendPage {
+    func backendPage(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> BackendPage {
         try BackendAnswer.interpret(response, success: [200], parse: { body in
             guard let users = body.member("users")?.arrayValue else { return nil }
             let page = users.compactMap { user in user.member("id")?.textValue.flatMap { id in Self.profile(from: user).map { (id, $0) } } }
@@ -31,7 +31,7 @@ extension VoltMXAccessManagementDialect: VoltMXBackend {
     }
 
     /// Modify takes the create's body; the password only when the caller changes it.
-    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? {
+    func backendUpdate(id: String, user: NewUser, tenant: String?) -> BackendRequest? {
         .json(.post, "\(Self.resourcePath)/\(id)/modify", Self.fields(user))
     }
 

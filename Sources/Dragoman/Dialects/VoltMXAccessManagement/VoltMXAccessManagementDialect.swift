@@ -24,7 +24,7 @@ struct VoltMXAccessManagementDialect: UserDialect {
     var profile: ValidationProfile {
         ValidationProfile(
             required: [.userName, .email, .password, .displayName, .permissionIDs],
-            phoneRule: .countryCodeAndTenDigits,
+            phoneRule: VoltMXRules.phone,
             uniqueKeys: [.userName, .email],
             passwordAllowsWhitespace: false
         )

@@ -10,12 +10,12 @@ extension VoltMXAudienceDialect: VoltMXBackend {
         [.givenName, .familyName, .displayName, .email, .phone, .country, .state, .emailSubscription, .smsSubscription, .voiceSubscription, .lastActiveDate]
     }
 
-    func backendCreate(_ user: NewUser, serviceID: String?) -> BackendRequest {
+    func backendCreate(_ user: NewUser, tenant: String?) -> BackendRequest {
         .json(.post, Self.resourcePath, Self.fields(user))
     }
 
     /// Modify takes the create's fields.
-    func backendUpdate(id: String, user: NewUser, serviceID: String?) -> BackendRequest? {
+    func backendUpdate(id: String, user: NewUser, tenant: String?) -> BackendRequest? {
         .json(.put, "\(Self.resourcePath)/\(id)", Self.fields(user))
     }
 

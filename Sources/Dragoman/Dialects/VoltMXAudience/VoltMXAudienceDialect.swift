@@ -29,9 +29,9 @@ struct VoltMXAudienceDialect: UserDialect {
         if reconciliationKey == .mobileNumber { required.insert(.phone) }
         return ValidationProfile(
             required: required,
-            phoneRule: .countryCodeAndTenDigits,
-            stateRequiredInUSA: true,
-            uniqueKeys: reconciliationKey == .email ? [.email] : [.phone]
+            phoneRule: VoltMXRules.phone,
+            uniqueKeys: reconciliationKey == .email ? [.email] : [.phone],
+            rules: [VoltMXRules.stateInUSA, VoltMXRules.lastActiveDate]
         )
     }
 
