@@ -4,7 +4,6 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import SQLiteNIO
 import Testing
 
 @testable import Dragoman

@@ -1,7 +1,6 @@
 import DragomanCore
 import Foundation
 import NIOConcurrencyHelpers
-import SQLiteNIO
 import Testing
 
 @testable import Dragoman

@@ -1,13 +1,12 @@
 import NIOCore
-import SQLiteNIO
-import VaporCSQLite
+import CSQLite
 
 /// A row a statement returned, with its columns by name.
 struct SQLiteResultRow {
     let names: [String]
-    let values: [SQLiteData]
+    let values: [SQLiteValue]
 
-    func column(_ name: String) -> SQLiteData? {
+    func column(_ name: String) -> SQLiteValue? {
         names.firstIndex(of: name).map { values[$0] }
     }
 }
@@ -24,8 +23,8 @@ struct SQLiteDatabaseError: Error, CustomStringConvertible {
 /// one thread at a time, hence `@unchecked Sendable`: a reader is handed out by
 /// ``SQLiteReaders``, the writer's lives on the ``SQLiteWriter``'s own thread.
 ///
-/// It uses the SQLite library SQLiteNIO builds (its amalgamation), so the process has one
-/// SQLite and one set of file locks.
+/// It uses the system's SQLite through Dragoman's own `CSQLite` module (a system library
+/// target), the only SQLite in the process, so there is one set of file locks.
 final class SQLiteDatabaseConnection: @unchecked Sendable {
     /// What the connection may do.
     enum Role {
@@ -60,10 +59,10 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
         var handle: OpaquePointer?
         // NOMUTEX: a connection is never used by two threads at once.
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (role == .writer ? SQLITE_OPEN_CREATE : 0)
-        let opened = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        let opened = sqlite3_open_v2(path, &handle, flags, nil)
         guard opened == SQLITE_OK, let handle else {
-            let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open the database"
-            sqlite_nio_sqlite3_close(handle)
+            let message = handle.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open the database"
+            sqlite3_close(handle)
             throw SQLiteDatabaseError(code: opened, message: message)
         }
         self.handle = handle
@@ -79,33 +78,33 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
 
     /// Runs `sql` with `binds` and returns every row.
     @discardableResult
-    func query(_ sql: String, _ binds: [SQLiteData] = []) throws -> [SQLiteResultRow] {
+    func query(_ sql: String, _ binds: [SQLiteValue] = []) throws -> [SQLiteResultRow] {
         guard let handle else { throw StoreError.writerClosed }
         let (statement, kept, names) = try prepared(sql, on: handle)
         defer {
             if kept {
-                sqlite_nio_sqlite3_reset(statement)
-                sqlite_nio_sqlite3_clear_bindings(statement)
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
             } else {
-                sqlite_nio_sqlite3_finalize(statement)
+                sqlite3_finalize(statement)
             }
         }
         for (offset, bind) in binds.enumerated() {
             let index = Int32(offset + 1)
             let result: Int32
             switch bind {
-            case .integer(let value): result = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
-            case .float(let value): result = sqlite_nio_sqlite3_bind_double(statement, index, value)
-            case .text(let value): result = sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), Self.transient, UInt8(SQLITE_UTF8))
+            case .integer(let value): result = sqlite3_bind_int64(statement, index, Int64(value))
+            case .float(let value): result = sqlite3_bind_double(statement, index, value)
+            case .text(let value): result = sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), Self.transient, UInt8(SQLITE_UTF8))
             case .blob(let value):
-                result = value.withUnsafeReadableBytes { sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), Self.transient) }
-            case .null: result = sqlite_nio_sqlite3_bind_null(statement, index)
+                result = value.withUnsafeReadableBytes { sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), Self.transient) }
+            case .null: result = sqlite3_bind_null(statement, index)
             }
             guard result == SQLITE_OK else { throw error(result, on: handle) }
         }
         var rows: [SQLiteResultRow] = []
         while true {
-            let step = sqlite_nio_sqlite3_step(statement)
+            let step = sqlite3_step(statement)
             if step == SQLITE_DONE { return rows }
             guard step == SQLITE_ROW else { throw error(step, on: handle) }
             rows.append(SQLiteResultRow(names: names, values: names.indices.map { value(statement, Int32($0)) }))
@@ -116,9 +115,9 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
     var preparedCount: Int { statements.count }
 
     func close() {
-        for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
+        for prepared in statements.values { sqlite3_finalize(prepared.statement) }
         statements.removeAll()
-        if let handle { sqlite_nio_sqlite3_close(handle) }
+        if let handle { sqlite3_close(handle) }
         handle = nil
     }
 
@@ -130,33 +129,33 @@ final class SQLiteDatabaseConnection: @unchecked Sendable {
         if let prepared = statements[sql] { return (prepared.statement, true, prepared.names) }
         let keep = statements.count < Self.maxPrepared
         var statement: OpaquePointer?
-        let result = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0, &statement, nil)
+        let result = sqlite3_prepare_v3(handle, sql, -1, keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0, &statement, nil)
         guard result == SQLITE_OK, let statement else { throw error(result, on: handle) }
-        let names = (0..<sqlite_nio_sqlite3_column_count(statement)).map {
-            sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? ""
+        let names = (0..<sqlite3_column_count(statement)).map {
+            sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? ""
         }
         if keep { statements[sql] = Prepared(statement: statement, names: names) }
         return (statement, keep, names)
     }
 
-    private func value(_ statement: OpaquePointer, _ column: Int32) -> SQLiteData {
-        switch sqlite_nio_sqlite3_column_type(statement, column) {
-        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, column)))
-        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(statement, column))
+    private func value(_ statement: OpaquePointer, _ column: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(Int(sqlite3_column_int64(statement, column)))
+        case SQLITE_FLOAT: return .float(sqlite3_column_double(statement, column))
         case SQLITE_TEXT:
-            guard let text = sqlite_nio_sqlite3_column_text(statement, column) else { return .null }
-            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            guard let text = sqlite3_column_text(statement, column) else { return .null }
+            let length = Int(sqlite3_column_bytes(statement, column))
             return .text(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self))
         case SQLITE_BLOB:
-            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            let length = Int(sqlite3_column_bytes(statement, column))
             var buffer = ByteBufferAllocator().buffer(capacity: length)
-            if let bytes = sqlite_nio_sqlite3_column_blob(statement, column) { buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length)) }
+            if let bytes = sqlite3_column_blob(statement, column) { buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length)) }
             return .blob(buffer)
         default: return .null
         }
     }
 
     private func error(_ code: Int32, on handle: OpaquePointer) -> SQLiteDatabaseError {
-        SQLiteDatabaseError(code: code, message: sqlite_nio_sqlite3_errmsg(handle).map { String(cString: $0) } ?? "SQLite error \(code)")
+        SQLiteDatabaseError(code: code, message: sqlite3_errmsg(handle).map { String(cString: $0) } ?? "SQLite error \(code)")
     }
 }

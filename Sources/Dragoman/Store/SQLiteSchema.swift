@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import SQLiteNIO
 
 /// The SQLite schema, as numbered migrations applied in order at start-up.
 enum SQLiteSchema {

@@ -1,6 +1,5 @@
 import DragomanCore
 public import Foundation
-import SQLiteNIO
 
 /// The ids a caller was given for a user that lives in a backend.
 public struct MappedID: Sendable, Equatable {

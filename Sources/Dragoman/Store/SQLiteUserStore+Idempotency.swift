@@ -1,7 +1,6 @@
 import DragomanCore
 public import Foundation
 import NIOCore
-import SQLiteNIO
 
 extension SQLiteUserStore {
     /// A key's record.

@@ -1,6 +1,5 @@
 import DragomanCore
 import Foundation
-import SQLiteNIO
 
 /// A user insert as the SQLite writer groups it: the inserts waiting are settled together
 /// (``InsertGroup``), each with one prepared statement that leaves the row out when one of its
@@ -37,8 +36,8 @@ struct SQLiteUserInsert: GroupableWrite, InsertGroupStatements {
             let keys = record.keyColumns
             let checked = write.held.map(\.key)
             let rows = try connection.query(insertOne, [
-                .text(record.uuid.text()), .text(record.realm), keys.email.map(SQLiteData.text) ?? .null,
-                keys.userName.map(SQLiteData.text) ?? .null, keys.phone.map(SQLiteData.text) ?? .null,
+                .text(record.uuid.text()), .text(record.realm), keys.email.map(SQLiteValue.text) ?? .null,
+                keys.userName.map(SQLiteValue.text) ?? .null, keys.phone.map(SQLiteValue.text) ?? .null,
                 .text(write.document), .float(record.createdAt.timeIntervalSince1970),
                 .integer(checked.contains(.email) ? 1 : 0), .integer(checked.contains(.userName) ? 1 : 0),
                 .integer(checked.contains(.phone) ? 1 : 0),

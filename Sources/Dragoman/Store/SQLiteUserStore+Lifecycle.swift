@@ -1,6 +1,5 @@
 public import DragomanCore
 public import Foundation
-import SQLiteNIO
 
 extension SQLiteUserStore {
     /// Runs in the writer's transaction, so the uniqueness check and the write are one step.
@@ -20,7 +19,7 @@ extension SQLiteUserStore {
             }
             try connection.query(
                 "UPDATE users SET email_key = ?, user_name_key = ?, phone = ?, document = ? WHERE uuid = ?",
-                [keys.email.map(SQLiteData.text) ?? .null, keys.userName.map(SQLiteData.text) ?? .null, keys.phone.map(SQLiteData.text) ?? .null,
+                [keys.email.map(SQLiteValue.text) ?? .null, keys.userName.map(SQLiteValue.text) ?? .null, keys.phone.map(SQLiteValue.text) ?? .null,
                  .text(document), .text(uuid)]
             )
             return .updated(user)
@@ -35,10 +34,10 @@ extension SQLiteUserStore {
 
     public func list(_ query: UserListQuery) async throws -> UserPage {
         var conditions: [String] = []
-        var binds: [SQLiteData] = []
+        var binds: [SQLiteValue] = []
         if let realms = query.realms {
             conditions.append("realm IN (\(realms.isEmpty ? "NULL" : Array(repeating: "?", count: realms.count).joined(separator: ", ")))")
-            binds += realms.map(SQLiteData.text)
+            binds += realms.map(SQLiteValue.text)
         }
         if let text = query.text, !text.isEmpty {
             let pattern = "%" + UserListText.escapedForLike(text.lowercased()) + "%"

@@ -2,7 +2,6 @@ public import DragomanCore
 import Foundation
 public import Logging
 import NIOPosix
-import SQLiteNIO
 import ServiceLifecycle
 
 /// The embedded store: one SQLite file in WAL mode.
