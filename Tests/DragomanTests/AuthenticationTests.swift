@@ -139,6 +139,17 @@ import Testing
         }
     }
 
+    /// Only CCC's clients send an API key as the Basic user name; elsewhere that header is a
+    /// password login with an empty password, refused like any wrong password.
+    @Test func anAPIKeyAsTheBasicUserNameIsRefusedOutsideCCC() async throws {
+        try await Self.gateway().run { client in
+            let reply = try await client.post("/api/v1/audience", Samples.audience, headers: Self.basic(Self.aliceKey, ""))
+            #expect(reply.status == .unauthorized)
+            let registry = DialectRegistry.standard
+            #expect(registry.registrations.filter(\.basicUserNameIsAPIKey).map(\.id) == [.deliverySlipCCC])
+        }
+    }
+
     @Test func ccc401UsesServiceStackTexts() async throws {
         try await Self.gateway().run { client in
             let missing = try await client.post(Samples.cccPath, Samples.ccc)

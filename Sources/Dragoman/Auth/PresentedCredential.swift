@@ -11,7 +11,9 @@ enum PresentedCredential: Sendable {
     case malformed
 
     /// The credential `headers` present for `scheme`, or `nil` if it has none.
-    static func find(_ scheme: AuthScheme, in headers: HTTPFields, apiKeyHeader: HTTPField.Name, carriers: SessionCarriers) -> PresentedCredential? {
+    static func find(
+        _ scheme: AuthScheme, in headers: HTTPFields, apiKeyHeader: HTTPField.Name, basicUserNameIsAPIKey: Bool = false, carriers: SessionCarriers
+    ) -> PresentedCredential? {
         switch scheme {
         case .basic:
             guard let value = authorization(headers, scheme: "basic") else { return nil }
@@ -21,7 +23,7 @@ enum PresentedCredential: Sendable {
             let user = String(text[..<colon])
             let password = String(text[text.index(after: colon)...])
             if user.isEmpty { return .malformed }
-            return password.isEmpty ? .apiKey(user) : .password(user: user, password: password)
+            return password.isEmpty && basicUserNameIsAPIKey ? .apiKey(user) : .password(user: user, password: password)
         case .bearer:
             guard let value = authorization(headers, scheme: "bearer") else { return nil }
             return value.isEmpty ? .malformed : .apiKey(value)

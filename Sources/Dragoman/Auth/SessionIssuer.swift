@@ -6,7 +6,8 @@ import Hummingbird
 /// the store keeps only its digest.
 struct SessionIssuer: Sendable {
     let store: any SessionStore
-    /// How long a session lasts, and how long a ServiceStack "remember me" session lasts.
+    /// How long a session lasts, and how long one lasts whose login asked to be remembered
+    /// (a dialect's own login may offer that).
     let ttl: TimeInterval
     let rememberMeTTL: TimeInterval
 

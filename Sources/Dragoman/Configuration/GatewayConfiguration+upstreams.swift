@@ -24,7 +24,7 @@ extension GatewayConfiguration {
             if let seconds = try entry.int("connectTimeout", in: 1...600) { upstream.connectTimeout = TimeInterval(seconds) }
             if let seconds = try entry.int("requestTimeout", in: 1...3600) { upstream.requestTimeout = TimeInterval(seconds) }
             if let count = try entry.int("maxConnections", in: 1...4096) { upstream.maxConnections = count }
-            upstream.authentication = try readUpstreamAuth(try entry.section("auth"))
+            upstream.authentication = try readUpstreamAuth(try entry.section("auth"), aliases: registry[dialect]?.upstreamSchemeAliases ?? [:])
             if case .session = upstream.authentication, registry[dialect]?.backend?().signIn == nil {
                 throw ConfigurationError(key: try entry.section("auth").key("scheme"), problem: "session needs a backend dialect with a login of its own; \(dialectName) has none")
             }
@@ -59,9 +59,10 @@ extension GatewayConfiguration {
         return upstreams
     }
 
-    /// `auth: { scheme: none | basic | apiKey | bearer | session, user, password, key, header }`
-    /// (`serviceStackSession`, the name before dialects brought their own login, is `session`).
-    private static func readUpstreamAuth(_ section: ConfigSection) throws(ConfigurationError) -> UpstreamConfiguration.Authentication {
+    /// `auth: { scheme: none | basic | apiKey | bearer | session, user, password, key, header }`;
+    /// `aliases` are the upstream dialect's older names of schemes (its registration's
+    /// ``DialectRegistration/upstreamSchemeAliases``).
+    private static func readUpstreamAuth(_ section: ConfigSection, aliases: [String: String]) throws(ConfigurationError) -> UpstreamConfiguration.Authentication {
         try section.allowOnly(["scheme", "user", "password", "key", "header"])
         func required(_ name: String) throws(ConfigurationError) -> String {
             guard let value = try section.string(name), !value.isEmpty else {
@@ -69,12 +70,13 @@ extension GatewayConfiguration {
             }
             return value
         }
-        switch try section.string("scheme") ?? "none" {
+        let scheme = try section.string("scheme") ?? "none"
+        switch aliases[scheme] ?? scheme {
         case "none": return .none
         case "basic": return .basic(user: try required("user"), password: Secret(try required("password")))
         case "apiKey": return .apiKey(header: try section.string("header") ?? "X-API-Key", key: Secret(try required("key")))
         case "bearer": return .bearer(key: Secret(try required("key")))
-        case "session", "serviceStackSession": return .session(user: try required("user"), password: Secret(try required("password")))
+        case "session": return .session(user: try required("user"), password: Secret(try required("password")))
         case let other:
             throw ConfigurationError(key: section.key("scheme"), problem: "must be one of none, basic, apiKey, bearer, session, not '\(other)'")
         }

@@ -86,7 +86,7 @@ public struct GatewayConfiguration: Sendable {
     public var principals: [Principal] = []
     /// The realm named in `WWW-Authenticate` challenges.
     public var realm = "dragoman"
-    /// How long a login session lasts, in seconds, and a ServiceStack "remember me" one.
+    /// How long a login session lasts, in seconds, and one whose login asked to be remembered.
     public var sessionTTL: TimeInterval = 3600
     public var rememberMeTTL: TimeInterval = 7 * 24 * 3600
     /// How long a verified password is remembered, in seconds.
@@ -110,7 +110,9 @@ public struct GatewayConfiguration: Sendable {
 
     /// The auth policy of a dialect's routes.
     func authPolicy(_ id: DialectID) -> AuthPolicy {
-        dialects[id]?.auth ?? AuthPolicy(schemes: registry[id]?.defaultSchemes ?? [])
+        var policy = dialects[id]?.auth ?? AuthPolicy(schemes: registry[id]?.defaultSchemes ?? [])
+        policy.basicUserNameIsAPIKey = registry[id]?.basicUserNameIsAPIKey ?? false
+        return policy
     }
 
     /// A dialect as a backend speaks it (its client side), or `nil` when none is registered.

@@ -1,7 +1,7 @@
 import DragomanCore
 import Hummingbird
 
-/// A dialect's name, as configuration and logs spell it (`voltmx-audience`). Each dialect
+/// A dialect's name, as configuration and logs spell it (lowercase, with hyphens). Each dialect
 /// declares its own in its folder; the gateway knows no list of them but the registry's.
 public struct DialectID: RawRepresentable, Hashable, Sendable, Codable, CaseIterable, CustomStringConvertible {
     public let rawValue: String
@@ -23,6 +23,12 @@ struct DialectRegistration: Sendable {
     var id: DialectID
     /// The auth chain its routes get when the configuration names none.
     var defaultSchemes: [AuthScheme]
+    /// Whether its callers send an API key as a Basic user name with an empty password; for
+    /// other dialects that header is a password login with an empty password, which fails.
+    var basicUserNameIsAPIKey = false
+    /// Older names of upstream auth schemes that configurations of its upstreams may still
+    /// use, each with the scheme it stands for.
+    var upstreamSchemeAliases: [String: String] = [:]
     /// Fields only it knows (``UserField/extension(_:_:storage:merge:)``): validated, merged and
     /// stored with the user like the standard ones.
     var fields: [UserField] = []

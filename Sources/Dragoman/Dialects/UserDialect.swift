@@ -9,7 +9,7 @@ enum DialectOperation: String, Sendable {
     case update
     case delete
     case list
-    /// A pattern under which the vendor names operations (ServiceStack's `/api/{RequestName}`):
+    /// A pattern under which the vendor names operations (`/api/{RequestName}`):
     /// a name the dialect does not define there is answered with the vendor's own refusal,
     /// before authentication, unless a reverse proxy takes unmatched paths.
     case unknownOperation
@@ -67,10 +67,10 @@ protocol UserDialect: Sendable {
     func decodeCreate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedCreate
     /// Names the user a read request asks for.
     func lookup(_ request: DialectRequest) throws(GatewayFailure) -> UserLookup
-    /// Where a read looks next when `lookup` found nobody (CCC: an address in the shared realm
-    /// after the service's own), or `nil`.
+    /// Where a read looks next when `lookup` found nobody (an address in the shared realm
+    /// after the tenant's own), or `nil`.
     func fallback(after lookup: UserLookup, request: DialectRequest) -> UserLookup?
-    /// Whether `user` may be shown to a read of `request` (a CCC read is scoped to its service).
+    /// Whether `user` may be shown to a read of `request` (a read scoped to a tenant).
     func isVisible(_ user: User, to request: DialectRequest) -> Bool
     /// The answer to a successful create.
     func created(_ user: User, request: DialectRequest) -> DialectResponse

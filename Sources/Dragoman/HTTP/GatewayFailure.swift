@@ -44,8 +44,8 @@ public enum GatewayFailure: Error, Sendable, Equatable {
     case headersTooLarge
     /// The path exists but not for this method (405); `allowed` lists the methods it has.
     case methodNotAllowed(allowed: [String])
-    /// The path names an operation the vendor's service does not define (ServiceStack's
-    /// pre-defined routes, `/api/{RequestName}`, with an unknown name).
+    /// The path names an operation the vendor's service does not define (a route pattern
+    /// such as `/api/{RequestName}` with an unknown name).
     case unknownOperation(String)
     /// Dragoman does not do this yet (501); the text says what.
     case notImplemented(String)

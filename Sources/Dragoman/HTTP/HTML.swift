@@ -1,4 +1,4 @@
-/// Escaping for HTML and XML the gateway writes (login pages, ServiceStack's metadata pages and
+/// Escaping for HTML and XML the gateway writes (login pages, a dialect's metadata pages and
 /// XML format).
 enum HTML {
     /// `text` with `&`, `<` and `>` escaped, and `"` too when it goes in an attribute value.

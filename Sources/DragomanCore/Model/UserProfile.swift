@@ -27,7 +27,7 @@ public struct UserProfile: Sendable, Equatable {
     /// A national identity: personal number, organisation number and the like.
     public var identity: String?
     public var metadata: [String: JSONValue]?
-    /// When the user was last active, as the caller sent it (Volt MX uses `MM/dd/yyyy`).
+    /// When the user was last active, as the caller sent it (its form is the dialect's rule).
     public var lastActiveDate: String?
     /// Extension data: the stored document's members that no stored property holds, by member
     /// name, as JSON. Fields declared with ``UserField/extension(_:_:storage:merge:)`` live

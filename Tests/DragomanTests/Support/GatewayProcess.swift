@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HummingbirdBcrypt
 import NIOCore
 
 @testable import Dragoman
@@ -47,6 +48,7 @@ struct GatewayProcess: Sendable {
             environment: [
                 "DRAGOMAN_SECURITY__BCRYPTCOST": "4", "PATH": "/usr/bin:/bin",
                 "DRAGOMAN_PRINCIPALS__CRASHTEST__APIKEYS": APIKey.digest(Self.apiKey),
+                "DRAGOMAN_PRINCIPALS__CRASHTEST__PASSWORDHASH": Self.passwordHash,
             ].merging(environment) { _, new in new },
             directory: directory.path,
             output: .file(log.path)
@@ -75,8 +77,12 @@ struct GatewayProcess: Sendable {
         try await send("POST", path, body: body, headers: ["X-API-Key": Self.apiKey].merging(headers) { _, new in new })
     }
 
+    /// The process principal's password hash (cost 4), made once.
+    static let passwordHash = Bcrypt.hash(password, cost: 4)
+
+    /// A read with the process principal's name and password (Basic).
     func get(_ path: String) async throws -> ProcessReply {
-        try await send("GET", path, headers: ["Authorization": "Basic " + Data("\(Self.apiKey):".utf8).base64EncodedString()])
+        try await send("GET", path, headers: ["Authorization": "Basic " + Data("crashtest:\(Self.password)".utf8).base64EncodedString()])
     }
 
     func send(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) async throws -> ProcessReply {

@@ -13,6 +13,10 @@ extension DeliverySlipCCCDialect {
     static let registration = DialectRegistration(
         id: .deliverySlipCCC,
         defaultSchemes: [.session, .bearer, .basic],
+        // ServiceStack's clients send an API key as the Basic user name.
+        basicUserNameIsAPIKey: true,
+        // The name `session` had before dialects brought their own login.
+        upstreamSchemeAliases: ["serviceStackSession": "session"],
         fields: UserField.serviceOptions,
         optionKeys: ["services"],
         configure: { (section: ConfigSection, configuration: inout GatewayConfiguration) throws(ConfigurationError) in

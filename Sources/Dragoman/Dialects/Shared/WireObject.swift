@@ -11,7 +11,7 @@ struct WireObject {
 
     /// - Parameters:
     ///   - value: the parsed body; anything but an object is refused.
-    ///   - caseInsensitive: whether names match regardless of case (ServiceStack's binding rule).
+    ///   - caseInsensitive: whether names match regardless of case (some vendors' binding rule).
     init(_ value: JSONValue?, caseInsensitive: Bool = false) throws(GatewayFailure) {
         guard case .object(let object) = value else {
             throw .malformedBody("the body must be a JSON object")
@@ -75,7 +75,7 @@ struct WireObject {
         }
     }
 
-    /// A field the vendor types as a number but sends as a string (Volt MX "long" phone numbers).
+    /// A field the vendor types as a number but sends as a string ("long" phone numbers).
     mutating func digits(_ name: String) -> String? {
         switch raw(name) {
         case nil: return nil
@@ -104,7 +104,7 @@ struct WireObject {
         return nil
     }
 
-    /// An array of ids sent as numbers or numeric strings (the Volt MX samples send `["3","4"]`).
+    /// An array of ids sent as numbers or numeric strings (some vendors' samples send `["3","4"]`).
     mutating func ids(_ name: String) -> [Int64]? {
         guard let value = raw(name) else { return nil }
         guard case .array(let items) = value else {
