@@ -130,10 +130,10 @@ func buildRouter(
     let issuer = SessionIssuer(store: sessions, ttl: configuration.sessionTTL, rememberMeTTL: configuration.rememberMeTTL)
     FormLoginController(verifier: verifier, throttle: throttle, sessions: issuer).addRoutes(to: router)
     let carriers = configuration.registry.sessionCarriers
-    let services = SignInServices(verifier: verifier, throttle: throttle, sessions: issuer, carriers: carriers)
+    let signIn = GatewaySignIn(verifier: verifier, throttle: throttle, sessions: issuer, carriers: carriers)
     // Logins are mounted whatever the dialect's `enabled` says: a session from any login is
     // accepted by every route's session scheme.
-    for registration in configuration.registry.registrations { registration.addRoutes?(router, services) }
+    for registration in configuration.registry.registrations { registration.addRoutes?(GatewayDialectRouter(router: router), signIn) }
     let chain = AuthChain(verifier: verifier, throttle: throttle, realm: configuration.realm, carriers: carriers)
     var clients: [String: UpstreamClient] = [:]
     for (name, upstream) in configuration.upstreams {

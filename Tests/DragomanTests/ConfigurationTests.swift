@@ -45,7 +45,7 @@ import Testing
             path: path,
             environment: ["DRAGOMAN_DIALECTS__VOLTMX_AUDIENCE__RECONCILIATIONKEY": "mobileNumber", "DRAGOMAN_DIALECTS__TELNESS_CONNECT__ENABLED": "false"]
         )
-        #expect(configuration.dialects[.voltMXAudience]?.options["reconciliationKey"] == "mobileNumber")
+        #expect(configuration.dialectData[VoltMXAudienceDialect.ReconciliationKey.self] == .mobileNumber)
         #expect(!configuration.enabledDialects.contains { $0.id == .telnessConnect })
     }
 

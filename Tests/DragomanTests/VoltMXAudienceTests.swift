@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func mobileReconciliationRequiresAndDeduplicatesTheMobileNumber() async throws {
-        try await TestGateway { $0.dialects[.voltMXAudience]?.options["reconciliationKey"] = "mobileNumber" }.run { client in
+        try await TestGateway { $0.dialectData[VoltMXAudienceDialect.ReconciliationKey.self] = .mobileNumber }.run { client in
             let missing = try await client.post("/api/v1/audience", Samples.audience)
             #expect(missing.status == .badRequest)
             #expect(missing.json["errors"]?[0]?["attribute"]?.string == "mobileNumber")

@@ -221,7 +221,7 @@ extension GatewayConfiguration {
             }
         }
         dialects[id] = settings
-        try registration.configure(section, &self)
+        try registration.configure(section, &dialectData)
     }
 
     private mutating func readAuth(_ section: ConfigSection) throws(ConfigurationError) {

@@ -31,7 +31,9 @@ extension GatewayConfiguration {
             let defaults = try entry.section("defaults")
             let registration = registry[dialect]
             try defaults.allowOnly(Set(["password", "userName", "permissionIds", "country"]).union(registration?.backendDefaultKeys ?? []))
-            try registration?.configureBackend(defaults, &upstream)
+            var backendDefaults = BackendDefaults()
+            try registration?.configureBackend(defaults, &backendDefaults)
+            upstream.tenant = backendDefaults.tenant
             if let policy = try defaults.choice("password", UpstreamConfiguration.PasswordPolicy.self) { upstream.password = policy }
             if let policy = try defaults.choice("userName", UpstreamConfiguration.UserNamePolicy.self) { upstream.userName = policy }
             if let ids = try defaults.list("permissionIds") {

@@ -34,8 +34,6 @@ public struct GatewayConfiguration: Sendable {
         /// The upstream a forwarding dialect sends to.
         public var upstream: String?
         public var lostFields = LostFieldPolicy.reject
-        /// The dialect's own options (its ``DialectRegistration/optionKeys``), as configured.
-        public var options: [String: String] = [:]
     }
 
     /// The dialects this gateway can mount.
@@ -122,7 +120,7 @@ public struct GatewayConfiguration: Sendable {
 
     /// The dialects to mount, in the registry's order.
     var enabledDialects: [any UserDialect] {
-        enabledRegistrations.map { $0.make(self) }
+        enabledRegistrations.map { $0.make(dialectData) }
     }
 
     /// The registrations of the dialects to mount, in the registry's order.

@@ -1,5 +1,4 @@
 import DragomanCore
-import Hummingbird
 
 /// A dialect's name, as configuration and logs spell it (lowercase, with hyphens). Each dialect
 /// declares its own in its folder; the gateway knows no list of them but the registry's.
@@ -34,31 +33,29 @@ struct DialectRegistration: Sendable {
     var fields: [UserField] = []
     /// Keys of its own under `dialects.<id>`, beside the shared ones (`enabled`, `mode`, …).
     var optionKeys: Set<String> = []
-    /// Reads its own keys from its section (which may be empty) into the configuration;
-    /// errors name the key.
-    var configure: @Sendable (ConfigSection, inout GatewayConfiguration) throws(ConfigurationError) -> Void = { _, _ in }
-    /// The dialect to mount.
-    var make: @Sendable (GatewayConfiguration) -> any UserDialect
+    /// Reads its own keys from its section (which may be empty) into values of its own types
+    /// kept in the configuration's ``DialectData``; errors name the key.
+    var configure: @Sendable (ConfigSection, inout DialectData) throws(ConfigurationError) -> Void = { _, _ in }
+    /// The dialect to mount, made from what `configure` kept.
+    var make: @Sendable (DialectData) -> any UserDialect
     /// The dialect as a backend speaks it, or `nil` when it cannot be a backend.
     var backend: (@Sendable () -> any BackendDialect)?
     /// Keys of its own under `upstreams.<name>.defaults` when it is the upstream's dialect,
     /// beside the shared ones (`password`, `userName`, `permissionIds`, `country`).
     var backendDefaultKeys: Set<String> = []
-    /// Reads its own upstream defaults from that section into the upstream; errors name the key.
-    var configureBackend: @Sendable (ConfigSection, inout UpstreamConfiguration) throws(ConfigurationError) -> Void = { _, _ in }
+    /// Reads its own upstream defaults from that section; errors name the key.
+    var configureBackend: @Sendable (ConfigSection, inout BackendDefaults) throws(ConfigurationError) -> Void = { _, _ in }
     /// Where its own session login's clients send the session, accepted by every route's
     /// session scheme.
     var sessionCarriers: SessionCarriers? = nil
-    /// Routes of its own beside its user routes, such as its login.
-    var addRoutes: (@Sendable (Router<GatewayRequestContext>, SignInServices) -> Void)? = nil
+    /// Routes of its own beside its user routes, such as its login, with what a login needs.
+    var addRoutes: (@Sendable (any DialectRouter, any DialectSignIn) -> Void)? = nil
 }
 
-/// What a dialect's own login routes work with.
-struct SignInServices: Sendable {
-    let verifier: CredentialVerifier
-    let throttle: FailureThrottle
-    let sessions: SessionIssuer
-    let carriers: SessionCarriers
+/// What a backend dialect reads from an upstream's `defaults` beside the shared keys.
+struct BackendDefaults: Sendable, Equatable {
+    /// The tenant the backend's users belong to, for callers whose dialect has none.
+    var tenant: String?
 }
 
 /// The dialects the gateway can mount, in the order their routes are mounted. Adding a dialect

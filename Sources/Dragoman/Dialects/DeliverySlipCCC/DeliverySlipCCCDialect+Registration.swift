@@ -19,21 +19,20 @@ extension DeliverySlipCCCDialect {
         upstreamSchemeAliases: ["serviceStackSession": "session"],
         fields: UserField.serviceOptions,
         optionKeys: ["services"],
-        configure: { (section: ConfigSection, configuration: inout GatewayConfiguration) throws(ConfigurationError) in
-            configuration.dialectData[ServiceDirectory.self] = try readServices(try section.section("services"))
+        configure: { (section: ConfigSection, data: inout DialectData) throws(ConfigurationError) in
+            data[ServiceDirectory.self] = try readServices(try section.section("services"))
         },
-        make: { configuration in DeliverySlipCCCDialect(directory: configuration.dialectData[ServiceDirectory.self] ?? ServiceDirectory()) },
+        make: { data in DeliverySlipCCCDialect(directory: data[ServiceDirectory.self] ?? ServiceDirectory()) },
         backend: { DeliverySlipCCCDialect() },
         backendDefaultKeys: ["serviceGuid"],
-        configureBackend: { (defaults: ConfigSection, upstream: inout UpstreamConfiguration) throws(ConfigurationError) in
+        configureBackend: { (defaults: ConfigSection, backend: inout BackendDefaults) throws(ConfigurationError) in
             guard let guid = try defaults.string("serviceGuid") else { return }
             guard let normal = ServiceStack.guid(guid) else { throw ConfigurationError(key: defaults.key("serviceGuid"), problem: "must be a GUID") }
-            upstream.tenant = normal
+            backend.tenant = normal
         },
         sessionCarriers: ServiceStackAuthWire.carriers,
-        addRoutes: { router, services in
-            ServiceStackAuthController(verifier: services.verifier, throttle: services.throttle, sessions: services.sessions, carriers: services.carriers)
-                .addRoutes(to: router)
+        addRoutes: { router, signIn in
+            ServiceStackAuthController(signIn: signIn).addRoutes(to: router)
             ServiceStackMetadataController(service: CCCTypes.service).addRoutes(to: router)
         }
     )

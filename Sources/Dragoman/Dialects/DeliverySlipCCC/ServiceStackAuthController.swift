@@ -1,9 +1,7 @@
 import DragomanCore
 import Foundation
 import HTTPTypes
-import Hummingbird
 import Logging
-import NIOCore
 
 /// ServiceStack's auth service, as CCC clients use it, under the host's `/api` base path (and
 /// at the root, as before): `POST /api/auth/credentials` (or `/api/auth/login`), or the
@@ -13,38 +11,35 @@ import NIOCore
 /// (or `GET /api/Authenticate`) tells whether the session is valid; `/api/auth/logout`, or the
 /// `logout` provider, ends it. Another provider is ServiceStack's 404.
 struct ServiceStackAuthController: Sendable {
-    let verifier: CredentialVerifier
-    let throttle: FailureThrottle
-    let sessions: SessionIssuer
-    /// Every carrier the gateway accepts sessions in.
-    let carriers: SessionCarriers
+    /// The gateway's principals, throttle and sessions.
+    let signIn: any DialectSignIn
 
-    func addRoutes(to router: Router<GatewayRequestContext>) {
+    func addRoutes(to router: any DialectRouter) {
         for base in ServiceStackAuthWire.authBases {
-            router.get("\(base)/auth") { request, _ in await self.current(request) }
-            router.post("\(base)/auth") { request, context in await self.authenticate(request, context: context, provider: nil) }
-            router.get("\(base)/auth/logout") { request, _ in await self.logout(request) }
-            router.post("\(base)/auth/logout") { request, _ in await self.logout(request) }
-            router.post("\(base)/auth/:provider") { request, context in
-                await self.authenticate(request, context: context, provider: context.parameters.get("provider") ?? "")
+            router.get("\(base)/auth") { request in await self.current(request) }
+            router.post("\(base)/auth") { request in await self.authenticate(request, provider: nil) }
+            router.get("\(base)/auth/logout") { request in await self.logout(request) }
+            router.post("\(base)/auth/logout") { request in await self.logout(request) }
+            router.post("\(base)/auth/:provider") { request in
+                await self.authenticate(request, provider: request.parameters["provider"] ?? "")
             }
         }
         for base in ServiceStackRoutes.bases {
-            let path = RouterPath("\(base)/\(ServiceStackAuthWire.operation)")
-            router.get(path) { request, context in
-                let provider = QueryItems.parse(request.uri.query).first { $0.name.lowercased() == ServiceStackAuthWire.provider }?.value
+            let path = "\(base)/\(ServiceStackAuthWire.operation)"
+            router.get(path) { request in
+                let provider = request.queryValue(ServiceStackAuthWire.provider)
                 return provider?.lowercased() == ServiceStackAuthWire.logoutProvider ? await self.logout(request) : await self.current(request)
             }
-            router.post(path) { request, context in await self.authenticate(request, context: context, provider: nil) }
+            router.post(path) { request in await self.authenticate(request, provider: nil) }
         }
     }
 
     /// An `Authenticate` request: the provider from the path, else from the body, else
     /// credentials (ServiceStack's first provider).
-    private func authenticate(_ request: Request, context: GatewayRequestContext, provider pathProvider: String?) async -> Response {
+    private func authenticate(_ request: DialectHTTPRequest, provider pathProvider: String?) async -> DialectResponse {
         var fields: WireObject
         do {
-            fields = try await Self.bind(request)
+            fields = try Self.bind(request)
         } catch {
             return Self.error(.badRequest, "SerializationException", "Unable to bind to request '\(ServiceStackAuthWire.operation)'")
         }
@@ -52,7 +47,7 @@ struct ServiceStackAuthController: Sendable {
         if provider.isEmpty || provider == ServiceStackAuthWire.credentialsAlias { provider = ServiceStackAuthWire.credentialsProvider }
         switch provider {
         case ServiceStackAuthWire.credentialsProvider:
-            return await login(request, fields: fields, context: context)
+            return await login(request, fields: fields)
         case ServiceStackAuthWire.logoutProvider:
             return await logout(request)
         default:
@@ -67,17 +62,17 @@ struct ServiceStackAuthController: Sendable {
     }
 
     /// The request's fields: a JSON or form body (names case-insensitive); no body is no fields.
-    private static func bind(_ request: Request) async throws -> WireObject {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
-        guard buffer.readableBytes > 0 else { return try WireObject(.object([:])) }
+    private static func bind(_ request: DialectHTTPRequest) throws -> WireObject {
+        guard let body = request.body else { throw GatewayFailure.payloadTooLarge(limit: 64 * 1024) }
+        guard !body.isEmpty else { return try WireObject(.object([:])) }
         let contentType = request.headers[.contentType].flatMap(MediaType.init)
         guard let format: BodyFormat = contentType.map({ $0.isJSON ? .json : $0.isForm ? .form : nil }) ?? nil else {
             throw GatewayFailure.unsupportedMediaType(request.headers[.contentType])
         }
-        return try WireObject(try RequestBody.parse(Array(buffer.readableBytesView), as: format), caseInsensitive: true)
+        return try WireObject(try RequestBody.parse(body, as: format), caseInsensitive: true)
     }
 
-    private func login(_ request: Request, fields: WireObject, context: GatewayRequestContext) async -> Response {
+    private func login(_ request: DialectHTTPRequest, fields: WireObject) async -> DialectResponse {
         var fields = fields
         let user = fields.string(ServiceStackAuthWire.userName) ?? ""
         let password = fields.string(ServiceStackAuthWire.password) ?? ""
@@ -87,61 +82,54 @@ struct ServiceStackAuthController: Sendable {
             ResponseError(errorCode: "NotEmpty", fieldName: $0.0, message: "'\(ServiceStack.label($0.0))' must not be empty.")
         }
         if let first = missing.first {
-            return Response(dialect: CCCErrors.body(.badRequest, first.errorCode, first.message, missing))
+            return CCCErrors.body(.badRequest, first.errorCode, first.message, missing)
         }
-        RequestRecord.current?.update { $0.operation = "login" }
-        if let retryAfter = throttle.retryAfter(client: context.clientAddress, principal: user) {
-            RequestRecord.current?.update { $0.throttled = true }
+        signIn.nameOperation("login")
+        if let retryAfter = signIn.retryAfter(client: request.clientAddress, user: user) {
             var response = Self.error(.tooManyRequests, "TooManyRequests", "Too many failed authentication attempts; retry after \(retryAfter) seconds")
             response.headers[.retryAfter] = String(retryAfter)
             return response
         }
-        guard let principal = await verifier.verifyPassword(user: user, password: password) else {
-            throttle.recordFailure(client: context.clientAddress, principal: user)
-            RequestRecord.current?.update { $0.authFailure = "credentials" }
-            context.logger.notice("ServiceStack login failed", metadata: ["dragoman.auth.user": "\(user)", "dragoman.client": "\(context.clientAddress)"])
+        guard let principal = await signIn.signIn(user: user, password: password, client: request.clientAddress, logger: request.logger) else {
             return Self.error(.unauthorized, "Unauthorized", ServiceStackAuth.invalidCredentials)
         }
-        throttle.recordSuccess(client: context.clientAddress, principal: user)
         do {
-            let session = try await sessions.open(for: principal, rememberMe: rememberMe)
-            context.logger.info("Signed in", metadata: ["dragoman.principal": "\(principal.name)"])
-            var response = Self.authenticated(principal, sessionID: session.id)
-            let secure = SessionIssuer.isSecure(request)
-            let lifetime = Int(rememberMe ? sessions.rememberMeTTL : sessions.ttl)
-            response.headers.append(SessionIssuer.cookie(ServiceStackAuthWire.temporaryCookie, session.id, maxAge: rememberMe ? lifetime : nil, secure: secure))
-            response.headers.append(SessionIssuer.cookie(ServiceStackAuthWire.permanentCookie, session.id, maxAge: lifetime, secure: secure))
-            response.headers.append(SessionIssuer.cookie(ServiceStackAuthWire.optionsCookie, rememberMe ? "perm" : "temp", maxAge: lifetime, secure: secure))
+            let session = try await signIn.openSession(for: principal, remembered: rememberMe)
+            request.logger.info("Signed in", metadata: ["dragoman.principal": "\(principal)"])
+            var response = Self.authenticated(principal, sessionID: session)
+            let secure = request.isSecure
+            let lifetime = rememberMe ? signIn.rememberedLifetime : signIn.sessionLifetime
+            response.headers.append(signIn.cookie(ServiceStackAuthWire.temporaryCookie, session, maxAge: rememberMe ? lifetime : nil, secure: secure))
+            response.headers.append(signIn.cookie(ServiceStackAuthWire.permanentCookie, session, maxAge: lifetime, secure: secure))
+            response.headers.append(signIn.cookie(ServiceStackAuthWire.optionsCookie, rememberMe ? "perm" : "temp", maxAge: lifetime, secure: secure))
             return response
         } catch {
-            context.logger.error("Could not store a session", metadata: ["dragoman.error": "\(error)"])
+            request.logger.error("Could not store a session", metadata: ["dragoman.error": "\(error)"])
             return Self.error(.internalServerError, "Exception", "Internal server error")
         }
     }
 
-    private func current(_ request: Request) async -> Response {
-        guard let id = carriers.sessionID(in: request.headers), let principal = await verifier.verify(.session(id: id)) else {
+    private func current(_ request: DialectHTTPRequest) async -> DialectResponse {
+        guard let id = signIn.sessionID(in: request.headers), let principal = await signIn.principal(session: id) else {
             return Self.error(.unauthorized, "Unauthorized", ServiceStackAuth.notAuthenticated)
         }
         return Self.authenticated(principal, sessionID: id)
     }
 
-    private func logout(_ request: Request) async -> Response {
-        if let id = carriers.sessionID(in: request.headers) { try? await sessions.close(id: id) }
-        var response = Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: "{}")))
-        let secure = SessionIssuer.isSecure(request)
+    private func logout(_ request: DialectHTTPRequest) async -> DialectResponse {
+        if let id = signIn.sessionID(in: request.headers) { await signIn.closeSession(id: id) }
+        var response = DialectResponse(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: Array("{}".utf8))
         for name in [ServiceStackAuthWire.temporaryCookie, ServiceStackAuthWire.permanentCookie, ServiceStackAuthWire.optionsCookie] {
-            response.headers.append(SessionIssuer.cookie(name, "", maxAge: 0, secure: secure))
+            response.headers.append(signIn.cookie(name, "", maxAge: 0, secure: request.isSecure))
         }
         return response
     }
 
-    static func authenticated(_ principal: Principal, sessionID: String) -> Response {
-        let body = AuthenticateResponse(userId: principal.name, sessionId: sessionID, userName: principal.name, displayName: principal.name)
-        return Response(dialect: .json(.ok, body))
+    static func authenticated(_ principal: String, sessionID: String) -> DialectResponse {
+        .json(.ok, AuthenticateResponse(userId: principal, sessionId: sessionID, userName: principal, displayName: principal))
     }
 
-    static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
-        Response(dialect: CCCErrors.body(status, code, message, []))
+    static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> DialectResponse {
+        CCCErrors.body(status, code, message, [])
     }
 }

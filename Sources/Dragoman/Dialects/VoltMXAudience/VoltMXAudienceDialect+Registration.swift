@@ -12,15 +12,10 @@ extension VoltMXAudienceDialect {
         id: .voltMXAudience,
         defaultSchemes: [.basic, .session],
         optionKeys: ["reconciliationKey"],
-        configure: { (section: ConfigSection, configuration: inout GatewayConfiguration) throws(ConfigurationError) in
-            if let key = try section.choice("reconciliationKey", ReconciliationKey.self) {
-                configuration.dialects[.voltMXAudience]?.options["reconciliationKey"] = key.rawValue
-            }
+        configure: { (section: ConfigSection, data: inout DialectData) throws(ConfigurationError) in
+            if let key = try section.choice("reconciliationKey", ReconciliationKey.self) { data[ReconciliationKey.self] = key }
         },
-        make: { configuration in
-            let key = configuration.dialects[.voltMXAudience]?.options["reconciliationKey"].flatMap(ReconciliationKey.init(rawValue:))
-            return VoltMXAudienceDialect(reconciliationKey: key ?? .email)
-        },
+        make: { data in VoltMXAudienceDialect(reconciliationKey: data[ReconciliationKey.self] ?? .email) },
         backend: { VoltMXAudienceDialect() }
     )
 }
