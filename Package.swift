@@ -17,6 +17,14 @@ let swiftSettings: [SwiftSetting] = [
 
 let testSwiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+/// What a vendor dialect's target may depend on.
+let dialectDependencies: [Target.Dependency] = [
+    "DragomanCore",
+    "DragomanDialectKit",
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+    .product(name: "Logging", package: "swift-log"),
+]
+
 let package = Package(
     name: "dragoman",
     platforms: [.macOS(.v15)],
@@ -35,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -62,11 +71,34 @@ let package = Package(
             dependencies: [],
             swiftSettings: swiftSettings + fuzzFlags
         ),
-        // The gateway: HTTP server, the four dialects, the SQLite and PostgreSQL stores and configuration.
+        // The dialect kit: what a dialect implements (UserDialect, BackendDialect, its registration)
+        // and what it may use (wire helpers, the strict JSON parser and writer, failures, its own
+        // routes and login through narrow protocols). No server, store or upstream client.
+        .target(
+            name: "DragomanDialectKit",
+            dependencies: [
+                "DragomanCore",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings + fuzzFlags
+        ),
+        // One target per vendor dialect: each depends on the core and the dialect kit only (and
+        // the vocabulary types those speak: HTTP types and a logger).
+        .target(name: "DragomanVoltMX", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
+        .target(name: "DragomanTelness", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
+        .target(name: "DragomanCCC", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
+        // The assembled gateway: HTTP server and pipeline, auth, the SQLite and PostgreSQL stores,
+        // forwarding, configuration, observability, and the shipped dialects' registry.
         .target(
             name: "Dragoman",
             dependencies: [
                 "DragomanCore",
+                "DragomanDialectKit",
+                "DragomanVoltMX",
+                "DragomanTelness",
+                "DragomanCCC",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -89,6 +121,7 @@ let package = Package(
             name: "DragomanCLI",
             dependencies: [
                 "Dragoman",
+                "DragomanDialectKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -103,6 +136,7 @@ let package = Package(
             dependencies: [
                 "Dragoman",
                 "DragomanCore",
+                "DragomanDialectKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -121,6 +155,10 @@ let package = Package(
             dependencies: [
                 "Dragoman",
                 "DragomanCore",
+                "DragomanDialectKit",
+                "DragomanVoltMX",
+                "DragomanTelness",
+                "DragomanCCC",
                 // Built so that the crash test can run the real `dragoman` process.
                 "DragomanCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -144,7 +182,7 @@ if fuzzing {
         // libFuzzer targets for every parser a client or operator reaches: `scripts/fuzz`.
         .executableTarget(
             name: "DragomanFuzz",
-            dependencies: ["Dragoman", "DragomanCore"],
+            dependencies: ["Dragoman", "DragomanCore", "DragomanDialectKit", "DragomanVoltMX", "DragomanTelness", "DragomanCCC"],
             swiftSettings: testSwiftSettings + [.unsafeFlags(["-sanitize=fuzzer", "-parse-as-library"])],
             // libFuzzer without its `main`: SwiftPM names the executable's entry point itself,
             // and `DragomanFuzz_main` hands over to libFuzzer's driver.

@@ -4,6 +4,7 @@ public import Logging
 import HummingbirdCore
 public import NIOCore
 public import Tracing
+import DragomanDialectKit
 
 /// Builds the gateway application from its configuration: opens the store, sets up the auth
 /// chain and login routes, mounts every enabled dialect at its routes, and hands back an

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Dragoman
+import DragomanDialectKit
 import DragomanCore
 import Foundation
 import Hummingbird

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dragoman
+import DragomanDialectKit
 import Foundation
 import Hummingbird
 import HummingbirdBcrypt
@@ -173,7 +174,7 @@ struct CheckConfig: ParsableCommand {
     func run() throws {
         do {
             let configuration = try GatewayConfiguration.load(path: path)
-            let dialects = DialectID.allCases.filter { configuration.dialects[$0]?.enabled ?? true }.map(\.rawValue).joined(separator: ", ")
+            let dialects = DialectRegistry.standard.ids.filter { configuration.dialects[$0]?.enabled ?? true }.map(\.rawValue).joined(separator: ", ")
             print("configuration OK: listening on \(configuration.host):\(configuration.port), dialects \(dialects), \(configuration.upstreams.count) upstream(s)")
         } catch {
             for problem in error.all { FileHandle.standardError.write(Data("\(problem.key): \(problem.problem)\n".utf8)) }

@@ -2,6 +2,10 @@ import DragomanCore
 import Foundation
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The libFuzzer targets, one per parser that reads what a client or an operator sends: the
 /// JSON parser, the form and query parsers, each dialect's decoder (with validation and the
@@ -29,13 +33,13 @@ enum FuzzTarget: String, CaseIterable {
     func run(_ bytes: [UInt8]) {
         switch self {
         case .json:
-            guard let value = try? StrictJSONParser.parse(bytes, maxDepth: RequestBody.maxDepth) else { return }
+            guard let value = try? StrictJSONParser.parse(bytes, maxDepth: WireBody.maxDepth) else { return }
             // What parses re-encodes and parses to the same value.
             let encoded = (try? JSONEncoder().encode(value)).map { [UInt8]($0) } ?? []
-            guard let again = try? StrictJSONParser.parse(encoded, maxDepth: RequestBody.maxDepth + 1) else { fatalError("re-encoded JSON does not parse") }
+            guard let again = try? StrictJSONParser.parse(encoded, maxDepth: WireBody.maxDepth + 1) else { fatalError("re-encoded JSON does not parse") }
             if !Self.sameValue(value, again) { fatalError("JSON round trip changed the value") }
         case .form:
-            _ = try? RequestBody.parse(bytes, as: .form)
+            _ = try? WireBody.parse(bytes, as: .form)
         case .query:
             _ = QueryItems.parse(String(decoding: bytes, as: UTF8.self))
         case .voltmxAudience:

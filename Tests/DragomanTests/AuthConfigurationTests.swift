@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The authentication part of the configuration: principals, their secrets and hashes, open
 /// routes, and the demo principal that only a loopback listener may keep.

@@ -8,6 +8,10 @@ import Logging
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The authentication chain over real HTTP: each scheme, each dialect's 401, order and no
 /// fall-through, sessions, CSRF, the verified-password cache, and logs free of secrets
@@ -19,7 +23,7 @@ import Testing
 
     static func gateway(_ adjust: @escaping (inout GatewayConfiguration) -> Void = { _ in }) -> TestGateway {
         TestGateway { configuration in
-            for id in DialectID.allCases { configuration.dialects[id]?.auth.schemes = id.defaultSchemes }
+            for id in DialectRegistry.standard.ids { configuration.dialects[id]?.auth.schemes = id.defaultSchemes }
             configuration.principals = [Principal(name: "alice", passwordHash: aliceHash, apiKeyHashes: [APIKey.digest(aliceKey)])]
             adjust(&configuration)
         }
@@ -52,7 +56,7 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func theCreatingPrincipalIsRecordedAndShownInAccessManagementReads(engine: StoreEngine) async throws {
         let gateway = TestGateway(engine: engine) { configuration in
-            for id in DialectID.allCases { configuration.dialects[id]?.auth.schemes = id.defaultSchemes }
+            for id in DialectRegistry.standard.ids { configuration.dialects[id]?.auth.schemes = id.defaultSchemes }
             configuration.principals = [Principal(name: "alice", passwordHash: Self.aliceHash, apiKeyHashes: [APIKey.digest(Self.aliceKey)])]
         }
         try await gateway.run { client in

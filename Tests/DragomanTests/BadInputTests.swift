@@ -6,6 +6,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Bad input gets a clear error in the caller's dialect, stores nothing, and the gateway keeps
 /// serving.

@@ -3,6 +3,10 @@ import HTTPTypes
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Clean text through every dialect: NFC before the uniqueness check, control and invisible
 /// characters refused with the field named in the caller's words, one email definition for

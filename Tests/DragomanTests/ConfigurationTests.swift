@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Reading the configuration: the shipped defaults, the file, the environment and the flags in
 /// their order, every problem reported with its key, and the operations settings.
@@ -24,7 +28,7 @@ import Testing
         #expect(configuration.port == 8080)
         #expect(configuration.bodyLimit == 1_048_576)
         #expect(configuration.storePath == "./data/dragoman.sqlite")
-        #expect(configuration.enabledDialects.map(\.id) == DialectID.allCases)
+        #expect(configuration.enabledDialects.map(\.id) == DialectRegistry.standard.ids)
         #expect(configuration.dialects.values.allSatisfy { $0.mode == .local })
     }
 

@@ -3,6 +3,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Slow, idle and greedy clients: timeouts answer or close, caps refuse or make room, and the
 /// gateway keeps serving others meanwhile. Real sockets on loopback.

@@ -4,6 +4,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The real `dragoman` process under crashes and storms, each test printing its figures: killed
 /// under concurrent load and restarted, keyed retries across the restart, refused large bodies.

@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// A user created in one dialect is readable in every other, each showing its own id format.
 @Suite struct CrossDialectTests {

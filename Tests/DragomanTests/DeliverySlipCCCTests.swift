@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 @Suite struct DeliverySlipCCCTests {
     static func isGUID(_ text: String?) -> Bool {

@@ -7,6 +7,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// A 200 means the user is on disk: it survives a restart and a crash, and concurrent creates
 /// of the same user store exactly one.

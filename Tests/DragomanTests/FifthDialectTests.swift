@@ -4,6 +4,10 @@ import HTTPTypes
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 extension DialectID {
     /// A dialect that exists only in this test.

@@ -5,6 +5,10 @@ import HummingbirdTesting
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Updates and deletes forwarded to a backend in its own dialect, through the id map: a second
 /// Dragoman, answering locally, is the backend.
@@ -34,7 +38,7 @@ import Testing
         }
     }
 
-    @Test(arguments: DialectID.allCases, DialectID.allCases)
+    @Test(arguments: DialectRegistry.standard.ids, DialectRegistry.standard.ids)
     func everyPairForwardsAnUpdateThatTheBackendKeeps(caller: DialectID, backend: DialectID) async throws {
         try await ForwardingTests.withPair(caller: caller, backend: backend) { front, _ in
             let speaker = ForwardingTests.Caller(id: caller)

@@ -7,6 +7,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Forwarding over real loopback HTTP: a second Dragoman, answering locally in one dialect, is
 /// the backend of a first that callers speak another dialect to.
@@ -90,7 +94,7 @@ import Testing
         }
     }
 
-    @Test(arguments: DialectID.allCases, DialectID.allCases)
+    @Test(arguments: DialectRegistry.standard.ids, DialectRegistry.standard.ids)
     func everyPairRoundTripsACreateAndARead(caller: DialectID, backend: DialectID) async throws {
         try await Self.withPair(caller: caller, backend: backend) { front, _ in
             let speaker = Caller(id: caller)

@@ -4,6 +4,10 @@ import NIOConcurrencyHelpers
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The SQLite writer commits every write waiting in one transaction: writes grouped together
 /// keep each create's rules (one holder per key, reads see only committed rows), and one

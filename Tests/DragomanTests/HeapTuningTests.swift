@@ -1,6 +1,10 @@
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The process's allocator keeps freed heap instead of handing it back to the kernel after
 /// every group commit (``HeapTuning``).

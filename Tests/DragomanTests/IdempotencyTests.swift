@@ -8,6 +8,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Idempotency keys over real HTTP: Telness's `X-Idempotency-Key` as the vendor documents it,
 /// the IETF `Idempotency-Key` on every other dialect, on both store engines.

@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The hand-written JSON on the hot path (``JSONWriter``, the ``JSONWritable`` wire types, the
 /// stored document) says byte for byte what Foundation's `JSONEncoder` said before it, so no

@@ -6,6 +6,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 extension TestClientProtocol {
     /// Sends `body` as JSON with `method`.

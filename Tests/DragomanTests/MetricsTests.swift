@@ -6,6 +6,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// `GET /metrics` as Prometheus scrapes it, after real traffic over HTTP: request counts and
 /// latencies, stage histograms, authentication failures and throttling, idempotent replays and

@@ -4,6 +4,10 @@ import HummingbirdTesting
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// A route's pipeline as one chain (``MiddlewareChain``), and its steps as Hummingbird router
 /// middleware, over real HTTP.

@@ -4,6 +4,10 @@ import HummingbirdBcrypt
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Two real `dragoman` processes sharing one PostgreSQL behave as one gateway.
 @Suite struct MultiInstanceTests {

@@ -5,6 +5,10 @@ import Logging
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// A gateway whose routes need a credential while no principal is configured (most often: its
 /// configuration file was not found, and the built-in defaults have no principal) says so in a
@@ -20,14 +24,14 @@ import Testing
     @Test func theBuiltInDefaultsHaveNoPrincipalSoEveryDialectIsNamed() {
         let configuration = GatewayConfiguration()
         #expect(configuration.principals.isEmpty)
-        #expect(configuration.dialectsNobodyCanSignInTo == DialectID.allCases)
+        #expect(configuration.dialectsNobodyCanSignInTo == DialectRegistry.standard.ids)
     }
 
     @Test func openAndDisabledDialectsAreNotNamedAndOnePrincipalEndsTheList() {
         var configuration = GatewayConfiguration()
         configuration.dialects[.telnessConnect]?.auth.schemes = []
         configuration.dialects[.voltMXAudience]?.enabled = false
-        #expect(configuration.dialectsNobodyCanSignInTo == DialectID.allCases.filter { $0 != .telnessConnect && $0 != .voltMXAudience })
+        #expect(configuration.dialectsNobodyCanSignInTo == DialectRegistry.standard.ids.filter { $0 != .telnessConnect && $0 != .voltMXAudience })
         configuration.principals = [Principal(name: "ops", apiKeyHashes: [APIKey.digest("ops-key")])]
         #expect(configuration.dialectsNobodyCanSignInTo.isEmpty)
     }
@@ -41,7 +45,7 @@ import Testing
         }
         let warned = Self.warnings(handler)
         #expect(warned.count == 1)
-        #expect(warned.first?["dragoman.dialects"] == "\(DialectID.allCases.map(\.rawValue).joined(separator: ","))")
+        #expect(warned.first?["dragoman.dialects"] == "\(DialectRegistry.standard.ids.map(\.rawValue).joined(separator: ","))")
     }
 
     @Test func aStartWithAPrincipalDoesNotWarn() async throws {

@@ -9,6 +9,10 @@ import Synchronization
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Request ids, access lines, JSON log lines and health, as an operator sees them.
 @Suite struct ObservabilityTests {

@@ -5,6 +5,10 @@ import PostgresNIO
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// PostgreSQL commits the inserts waiting in one instance as one group: a group keeps each
 /// create's rules (one holder per key, against the database and within the group), and a

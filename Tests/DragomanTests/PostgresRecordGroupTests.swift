@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// PostgreSQL claims new idempotency keys, and records their answers, in groups: one statement
 /// for all that wait. A group keeps each claim's rules (one claim per key, a key that has a row

@@ -8,6 +8,10 @@ import Synchronization
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Configuration reload: principals, auth chains, modes and upstreams change while connections
 /// stay open; a bad configuration is refused and the old one keeps serving; the real process

@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The SQLite store's readers: connections of a pool used on the caller's thread, with their
 /// statements prepared once, that see only committed rows, open another connection rather

@@ -5,6 +5,10 @@ import Logging
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Passwords are never logged nor echoed back, whatever happens to the request.
 @Suite struct SecretLoggingTests {

@@ -4,6 +4,10 @@ import HTTPTypes
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The CCC dialect driven the way ServiceStack's own clients drive a ServiceStack host served
 /// under `/api`: pre-defined routes by request name, the `Authenticate` DTO and the auth routes

@@ -6,6 +6,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The CCC dialect's formats as ServiceStack serves them: XML (DataContract), JSV and CSV, for
 /// answers (chosen by `?format=`, a reply route, a suffix or `Accept`) and request bodies.

@@ -4,6 +4,10 @@ import HTTPTypes
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The CCC dialect's metadata page and "Add ServiceStack Reference" types, checked against the
 /// dialect's own fields, and a client generated from them driving Dragoman: ServiceStack's own

@@ -4,6 +4,10 @@ import Synchronization
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Throttling of failed sign-ins: answered in the caller's dialect, per client address and
 /// principal (so a guesser never locks the owner out), waits that double up to a cap, and one

@@ -2,6 +2,10 @@ import DragomanCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 @Suite struct StrictJSONParserTests {
     func parse(_ text: String) throws -> JSONValue {

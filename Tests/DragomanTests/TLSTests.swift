@@ -10,6 +10,10 @@ import NIOSSL
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// HTTPS with certificates made at test time: the listener (HTTP/1.1 and HTTP/2 by ALPN, the
 /// connection guard kept, the certificate replaced by a reload), TLS to upstreams with a CA

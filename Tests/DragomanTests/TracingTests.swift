@@ -10,6 +10,10 @@ import Testing
 import Tracing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Traces: a server span per request with a child span per stage, the caller's context read
 /// and the gateway's sent upstream; without a tracer, the caller's W3C `traceparent` and

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The integer date arithmetic behind every dialect's timestamps agrees with Foundation's calendar.
 struct UTCDatePartsTests {

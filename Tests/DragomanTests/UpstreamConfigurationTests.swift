@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The upstreams and forwarding part of the configuration: backend dialects from the registry,
 /// session sign-ins only where a dialect has one, the migration bridge, CCC's service GUID.

@@ -4,6 +4,10 @@ import NIOPosix
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The forwarding routes' connection pool: one flush per request, keep-alive reuse, the
 /// connection limit with waiting exchanges, deadlines, answers that close or are too large,

@@ -8,6 +8,10 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Backend faults are answered in the caller's dialect: down 502, slow 504, broken 502, 5xx the
 /// caller's 500, and after repeated failures the breaker's 503 with Retry-After.

@@ -5,6 +5,10 @@ import NIOHTTP1
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The connection pool's streaming exchanges, the reverse proxy's: the head handed over before
 /// the body, a small answer whole, the body's idle timeout, a reader that goes away, an upload

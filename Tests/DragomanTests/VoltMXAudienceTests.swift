@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 @Suite struct VoltMXAudienceTests {
     @Test func vendorSampleIsCreatedWithAStringID() async throws {

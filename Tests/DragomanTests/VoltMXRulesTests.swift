@@ -2,6 +2,10 @@ import DragomanCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// Volt MX's own validation rules, which its dialects contribute to the canonical validator.
 @Suite struct VoltMXRulesTests {

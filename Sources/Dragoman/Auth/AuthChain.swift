@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import DragomanDialectKit
 
 /// The ordered authentication chain of a route. The first scheme that finds its credential in
 /// the request decides: a valid credential passes, an invalid one fails at once, with no fall

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdBcrypt
 import NIOConcurrencyHelpers
 import NIOPosix
+import DragomanDialectKit
 
 /// Checks credentials against the principals and the session store.
 ///

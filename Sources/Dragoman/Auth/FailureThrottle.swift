@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import DragomanDialectKit
 
 /// Slows down password and key guessing without locking the rightful owner out.
 ///

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import DragomanDialectKit
 
 /// Form login: `GET /login` serves a small HTML form carrying a CSRF token; `POST /login` takes
 /// the form, checks the token against its cookie (double submit), verifies the credentials and
@@ -43,7 +44,7 @@ struct FormLoginController: Sendable {
     private func login(_ request: Request, context: GatewayRequestContext) async -> Response {
         guard request.headers[.contentType].flatMap(MediaType.init)?.isForm == true,
             let buffer = try? await request.body.collect(upTo: 16 * 1024),
-            case .object(let fields)? = try? RequestBody.parse(Array(buffer.readableBytesView), as: .form)
+            case .object(let fields)? = try? WireBody.parse(Array(buffer.readableBytesView), as: .form)
         else {
             return form(request, message: "Send the form as application/x-www-form-urlencoded.", status: .badRequest)
         }

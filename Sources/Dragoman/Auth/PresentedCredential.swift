@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import DragomanDialectKit
 
 /// A credential a request presents for one scheme. Finding one means the scheme recognised the
 /// request, and so decides it, even when the credential turns out to be malformed or wrong.
@@ -43,61 +44,5 @@ enum PresentedCredential: Sendable {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard let first = parts.first, first.lowercased() == scheme else { return nil }
         return parts.count > 1 ? String(parts[1].trimmingOWS) : ""
-    }
-}
-
-/// Dragoman's own cookies: form login's session and its CSRF token.
-enum SessionCookies {
-    /// Form login's cookie.
-    static let formCookie = "dragoman-session"
-    static let csrfCookie = "dragoman-csrf"
-
-    /// Every cookie the request sends, by name (the first of a repeated name wins).
-    static func cookieValues(_ headers: HTTPFields) -> [String: String] {
-        var values: [String: String] = [:]
-        for field in headers[values: .cookie] {
-            for pair in field.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                let name = String(parts[0].trimmingOWS)
-                if values[name] == nil { values[name] = String(parts[1].trimmingOWS) }
-            }
-        }
-        return values
-    }
-}
-
-/// Where session ids travel: header names and cookie names, in the order they are looked for.
-/// Form login's cookie is Dragoman's own; a dialect with a session login of its own registers
-/// its carriers (``DialectRegistration/sessionCarriers``), and the session scheme accepts all.
-struct SessionCarriers: Sendable, Equatable {
-    var headers: [String] = []
-    var cookies: [String] = []
-    /// Where a client gets such a session, as parameters of the session scheme's
-    /// `WWW-Authenticate` challenge (`login="/login"`).
-    var logins: [String] = []
-
-    /// Form login's cookie alone.
-    static let formLogin = SessionCarriers(cookies: [SessionCookies.formCookie], logins: [#"login="/login""#])
-
-    /// These carriers, then `other`'s.
-    func merging(_ other: SessionCarriers) -> SessionCarriers {
-        SessionCarriers(
-            headers: headers + other.headers.filter { !headers.contains($0) },
-            cookies: cookies + other.cookies.filter { !cookies.contains($0) },
-            logins: logins + other.logins.filter { !logins.contains($0) }
-        )
-    }
-
-    /// The first session id found: the headers in order, then the cookies.
-    func sessionID(in fields: HTTPFields) -> String? {
-        for name in headers {
-            if let name = HTTPField.Name(name), let value = fields[name] { return String(value.trimmingOWS) }
-        }
-        let values = SessionCookies.cookieValues(fields)
-        for name in cookies {
-            if let value = values[name] { return value }
-        }
-        return nil
     }
 }

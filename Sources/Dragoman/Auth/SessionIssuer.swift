@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import DragomanDialectKit
 
 /// Creates and ends login sessions and writes their cookies. Every login gets a new random id;
 /// the store keeps only its digest.

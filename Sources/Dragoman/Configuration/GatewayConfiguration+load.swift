@@ -4,6 +4,7 @@ import HummingbirdBcrypt
 public import Foundation
 import Logging
 import NIOCore
+public import DragomanDialectKit
 
 extension GatewayConfiguration {
     /// The configuration file used when none is named.

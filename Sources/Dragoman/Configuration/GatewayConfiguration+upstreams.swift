@@ -1,5 +1,6 @@
 import DragomanCore
 import Foundation
+import DragomanDialectKit
 
 extension GatewayConfiguration {
     /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, maxConnections, defaults, breaker, tls } }`;

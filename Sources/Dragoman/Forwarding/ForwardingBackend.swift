@@ -2,6 +2,7 @@ import DragomanCore
 import Foundation
 import HTTPTypes
 import Logging
+import DragomanDialectKit
 
 /// Answers a dialect by forwarding to a backend that speaks another (or the same) dialect:
 /// caller's dialect → canonical → backend's dialect, and back, with a durable id map so the

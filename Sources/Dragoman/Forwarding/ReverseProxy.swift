@@ -5,6 +5,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import DragomanDialectKit
 
 /// Proxies every path no other route matches to one upstream, unchanged: method, path, query,
 /// headers and body, streamed both ways without buffering. Hop-by-hop headers are removed and

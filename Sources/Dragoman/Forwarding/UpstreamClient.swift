@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import DragomanDialectKit
 
 /// Sends requests to one backend: signs them in the configured way, applies the timeouts and
 /// the circuit breaker, and turns transport faults into 502, 504 and 503.

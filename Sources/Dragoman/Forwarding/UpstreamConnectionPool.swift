@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import DragomanDialectKit
 
 /// Keep-alive HTTP/1.1 connections to one backend, for the exchanges a forwarding route makes
 /// (a translated create, read, update, delete, list or login: small, whole bodies, see

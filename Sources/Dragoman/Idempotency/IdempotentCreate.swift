@@ -2,6 +2,7 @@ import DragomanCore
 import Foundation
 import HTTPTypes
 import Logging
+import DragomanDialectKit
 
 /// Runs keyed creates at most once per principal and key: the first request runs and its
 /// response is recorded; a retry with the same request gets the recorded response; the same key

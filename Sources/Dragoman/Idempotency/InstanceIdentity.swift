@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import DragomanDialectKit
 #endif
 
 /// Who runs a claimed idempotency key: this machine's host name and the process id. A claim

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 public import Prometheus
 import Synchronization
+import DragomanDialectKit
 
 /// The gateway's metrics, kept in its own Prometheus registry (so two gateways in one process,
 /// as in the tests, never mix) and recorded through swift-metrics' types with swift-prometheus'

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import DragomanDialectKit
 
 /// `GET /health/live` (the process answers) and `GET /health/ready` (the store answers a query,
 /// the gateway is not draining; each upstream's circuit breaker state is reported). No

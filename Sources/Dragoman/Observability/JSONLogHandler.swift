@@ -1,6 +1,7 @@
 public import Logging
 import Foundation
 import Synchronization
+import DragomanDialectKit
 
 /// A swift-log handler writing one JSON object per line to standard output: `time`, `level`,
 /// `label`, `message`, then the metadata as string members (`dragoman.request.id`, …). The

@@ -2,6 +2,7 @@ import Logging
 import Synchronization
 import Tracing
 import W3CTraceContext
+import DragomanDialectKit
 
 /// What one request did, gathered as it passes the pipeline (dialect, operation, route,
 /// principal, upstream exchange, time spent in each stage, the events operators count) for its

@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 public import ServiceLifecycle
 import Synchronization
+import DragomanDialectKit
 
 /// Reloads the configuration while the gateway runs: on ``reload(trigger:)`` (the CLI calls it on
 /// SIGHUP) or, with a watched file, when that file changes. The new configuration is read from

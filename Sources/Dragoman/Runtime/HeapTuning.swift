@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import DragomanDialectKit
 #endif
 
 /// How the gateway's process asks glibc's allocator to keep freed heap memory.

@@ -1,5 +1,6 @@
 import NIOCore
 import CSQLite
+import DragomanDialectKit
 
 /// A row a statement returned, with its columns by name.
 struct SQLiteResultRow {

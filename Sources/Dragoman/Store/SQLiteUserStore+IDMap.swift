@@ -1,5 +1,6 @@
 import DragomanCore
 public import Foundation
+import DragomanDialectKit
 
 /// The ids a caller was given for a user that lives in a backend.
 public struct MappedID: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import DragomanCore
 public import Foundation
 import NIOCore
+import DragomanDialectKit
 
 extension SQLiteUserStore {
     /// A key's record.

@@ -1,5 +1,6 @@
 import DragomanCore
 import Foundation
+import DragomanDialectKit
 
 /// A user insert as the SQLite writer groups it: the inserts waiting are settled together
 /// (``InsertGroup``), each with one prepared statement that leaves the row out when one of its

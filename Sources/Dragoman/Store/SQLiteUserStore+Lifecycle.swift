@@ -1,5 +1,6 @@
 public import DragomanCore
 public import Foundation
+import DragomanDialectKit
 
 extension SQLiteUserStore {
     /// Runs in the writer's transaction, so the uniqueness check and the write are one step.

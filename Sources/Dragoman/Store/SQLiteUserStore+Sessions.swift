@@ -1,4 +1,5 @@
 public import Foundation
+import DragomanDialectKit
 
 /// Sessions in SQLite; every write goes through the store's writer and its group transaction, so it
 /// never lands inside another task's transaction on the shared connection.

@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOPosix
 import ServiceLifecycle
+import DragomanDialectKit
 
 /// The embedded store: one SQLite file in WAL mode.
 ///

@@ -1,5 +1,6 @@
 import DragomanCore
 import Foundation
+import DragomanDialectKit
 
 /// The JSON document a user row holds in either engine: the canonical profile, the password
 /// hash and the timestamps. Key columns beside it index the unique fields.

@@ -10,6 +10,10 @@ import Testing
 import Tracing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// A gateway under test: a configuration on a fresh store (a temporary SQLite file, or a fresh
 /// PostgreSQL schema), bound to port 0.
@@ -31,7 +35,7 @@ struct TestGateway {
         configuration.storePath = directory.appendingPathComponent("dragoman.sqlite").path
         if engine == .postgres { configuration.storeURL = TestPostgres.freshLocation() }
         // Dialect suites test the dialects; AuthenticationTests closes the routes again.
-        for id in DialectID.allCases { configuration.dialects[id]?.auth.schemes = [] }
+        for id in DialectRegistry.standard.ids { configuration.dialects[id]?.auth.schemes = [] }
         adjust(&configuration)
         self.configuration = configuration
     }

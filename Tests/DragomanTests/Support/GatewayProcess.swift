@@ -4,6 +4,10 @@ import HummingbirdBcrypt
 import NIOCore
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The real `dragoman` executable, started in `directory` on a port it picks, killed with SIGKILL.
 ///

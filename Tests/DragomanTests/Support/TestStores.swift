@@ -3,6 +3,10 @@ import Logging
 import Testing
 
 @testable import Dragoman
+@testable import DragomanCCC
+@testable import DragomanDialectKit
+@testable import DragomanTelness
+@testable import DragomanVoltMX
 
 /// The two store engines, for tests that run against both.
 enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {

@@ -1,4 +1,5 @@
 public import NIOCore
+import DragomanDialectKit
 
 /// The timeouts and caps that keep slow, idle and greedy clients from exhausting the gateway.
 /// Every value is configurable under `server.` (see the README); the defaults are nginx's

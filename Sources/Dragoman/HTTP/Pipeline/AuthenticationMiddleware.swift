@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import DragomanDialectKit
 
 /// Runs the route's auth chain and puts the principal it authenticates in the context; a
 /// refusal is the dialect's own 401 or 429.

@@ -2,6 +2,7 @@ import DragomanCore
 import HTTPTypes
 import Hummingbird
 import Logging
+import DragomanDialectKit
 
 /// A failure on a dialect route that renders itself in that dialect's shape: any middleware or
 /// handler of the route throws it, and Hummingbird's router asks it for the response, as it

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import DragomanDialectKit
 
 /// The first step of every dialect route: puts the dialect, the route and the request as the
 /// dialect sees it into the context, and makes sure nothing leaves the route as a bare 500:
@@ -63,8 +64,8 @@ enum QueryItems {
         guard let query else { return [] }
         return query.split(separator: "&").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = RequestBody.decodeFormComponent(parts[0]) else { return nil }
-            let value = parts.count > 1 ? RequestBody.decodeFormComponent(parts[1]) ?? "" : ""
+            guard let name = WireBody.decodeFormComponent(parts[0]) else { return nil }
+            let value = parts.count > 1 ? WireBody.decodeFormComponent(parts[1]) ?? "" : ""
             return (name, value)
         }
     }

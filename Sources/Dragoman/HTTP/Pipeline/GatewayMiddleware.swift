@@ -1,4 +1,5 @@
 import Hummingbird
+import DragomanDialectKit
 
 /// A step of Dragoman's request pipeline: router middleware whose `next` runs on the caller's
 /// executor.

@@ -2,6 +2,7 @@ import DragomanCore
 import HTTPTypes
 import Hummingbird
 import Logging
+import DragomanDialectKit
 
 /// The last step of a dialect route: a create, read, update, delete or list, run against the route's backend (the
 /// local store or an upstream) and answered in the dialect's shape. Failures are thrown as

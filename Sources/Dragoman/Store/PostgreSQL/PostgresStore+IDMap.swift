@@ -1,6 +1,7 @@
 import DragomanCore
 public import Foundation
 import PostgresNIO
+import DragomanDialectKit
 
 extension PostgresStore {
     public func map(upstream: String, backendID: String, now: Date) async throws -> MappedID {

@@ -2,6 +2,7 @@ import DragomanCore
 public import Foundation
 import NIOCore
 import PostgresNIO
+import DragomanDialectKit
 
 extension PostgresStore {
     /// Claims a key with a share of one round trip when it is new (the claims that wait are

@@ -1,5 +1,6 @@
 public import Foundation
 import PostgresNIO
+import DragomanDialectKit
 
 extension PostgresStore {
     public func createSession(digest: String, record: SessionRecord) async throws {

@@ -1,6 +1,7 @@
 public import DragomanCore
 import Foundation
 import PostgresNIO
+import DragomanDialectKit
 
 extension PostgresStore {
     /// Queued for the next group commit (``inserts``).

@@ -5,6 +5,7 @@ public import Logging
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
+import DragomanDialectKit
 
 /// The shared store: PostgreSQL through a postgres-nio connection pool, for several Dragoman
 /// instances that must behave as one.

@@ -2,6 +2,7 @@ import DragomanCore
 import Foundation
 import Logging
 import PostgresNIO
+import DragomanDialectKit
 
 /// The PostgreSQL statements of a group of inserts (``InsertGroup``), on the group's connection.
 struct PostgresUserInsert: InsertGroupStatements {

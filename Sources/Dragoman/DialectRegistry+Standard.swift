@@ -1,0 +1,15 @@
+public import DragomanDialectKit
+import DragomanCCC
+import DragomanTelness
+import DragomanVoltMX
+
+extension DialectRegistry {
+    /// Every dialect Dragoman ships, in the order their routes are mounted: adding one to the
+    /// gateway is its module plus one line here.
+    public static let standard = DialectRegistry([
+        .voltMXAudience,
+        .voltMXAccessManagement,
+        .telnessConnect,
+        .deliverySlipCCC,
+    ])
+}
