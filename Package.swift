@@ -173,6 +173,20 @@ let package = Package(
             ],
             swiftSettings: testSwiftSettings
         ),
+        // A dialect of one's own, from outside the gateway's targets: the fifth-dialect test
+        // uses only the public and package API (no @testable), as CONTRIBUTING.md walks through.
+        .testTarget(
+            name: "DragomanExtensionTests",
+            dependencies: [
+                "Dragoman",
+                "DragomanCore",
+                "DragomanDialectKit",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
     ]
 )
 

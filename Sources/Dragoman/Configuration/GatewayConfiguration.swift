@@ -35,6 +35,14 @@ public struct GatewayConfiguration: Sendable {
         /// The upstream a forwarding dialect sends to.
         public var upstream: String?
         public var lostFields = LostFieldPolicy.reject
+
+        public init(enabled: Bool = true, mode: Mode = .local, auth: AuthPolicy, upstream: String? = nil, lostFields: LostFieldPolicy = .reject) {
+            self.enabled = enabled
+            self.mode = mode
+            self.auth = auth
+            self.upstream = upstream
+            self.lostFields = lostFields
+        }
     }
 
     /// The dialects this gateway can mount.

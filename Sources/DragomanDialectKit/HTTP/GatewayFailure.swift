@@ -57,3 +57,48 @@ public enum GatewayFailure: Error, Sendable, Equatable {
     /// Something failed inside the gateway; details are logged, never sent.
     case internalError
 }
+
+extension GatewayFailure {
+    /// A short description for logs: which rule or field, never a submitted value.
+    package var summary: String {
+        switch self {
+        case .service(.invalid(let violations)): "invalid(\(violations.map(\.field.logName).joined(separator: ",")))"
+        case .service(.duplicate(let conflict)): "duplicate(\(conflict.key.rawValue))"
+        case .service(.notFound): "notFound"
+        case .service(.storeFailure): "storeFailure"
+        case .malformedBody: "malformedBody"
+        case .invalidEncoding: "invalidEncoding"
+        case .unsupportedMediaType: "unsupportedMediaType"
+        case .payloadTooLarge: "payloadTooLarge"
+        case .notAcceptable: "notAcceptable"
+        case .invalidParameter(let parameter, _): "invalidParameter(\(parameter))"
+        case .unauthenticated(_, let rejected): "unauthenticated(\(rejected?.rawValue ?? "none"))"
+        case .throttled: "throttled"
+        case .badGateway: "badGateway"
+        case .gatewayTimeout: "gatewayTimeout"
+        case .serviceUnavailable: "serviceUnavailable"
+        case .backendFailed: "backendFailed"
+        case .backendRejected: "backendRejected"
+        case .idempotencyKeyMismatch: "idempotencyKeyMismatch"
+        case .idempotencyKeyInFlight: "idempotencyKeyInFlight"
+        case .requestTimeout: "requestTimeout"
+        case .uriTooLong: "uriTooLong"
+        case .headersTooLarge: "headersTooLarge"
+        case .methodNotAllowed: "methodNotAllowed"
+        case .unknownOperation: "unknownOperation"
+        case .notImplemented: "notImplemented"
+        case .refused: "refused"
+        case .overloaded: "overloaded"
+        case .internalError: "internalError"
+        }
+    }
+}
+
+extension FieldViolation.Field {
+    package var logName: String {
+        switch self {
+        case .canonical(let field): field.rawValue
+        case .wire(let name): String(name.prefix(64).filter { $0.isLetter || $0.isNumber || $0 == "_" })
+        }
+    }
+}
