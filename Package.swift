@@ -1,6 +1,6 @@
+import Foundation
 // swift-tools-version:6.2
 import PackageDescription
-import Foundation
 
 /// `DRAGOMAN_FUZZ=1` (set by `scripts/fuzz`) builds the libFuzzer targets: the core and the
 /// gateway are compiled with coverage instrumentation and `dragoman-fuzz` is added. Without it
@@ -35,7 +35,7 @@ let package = Package(
     // `swift build --traits OTel` adds the OpenTelemetry (OTLP) span exporter to `dragoman`
     // (`tracing.exporter: otlp`); the default build does not compile swift-otel (minutes).
     traits: [
-        .trait(name: "OTel", description: "OpenTelemetry span export (tracing.exporter: otlp) through swift-otel"),
+        .trait(name: "OTel", description: "OpenTelemetry span export (tracing.exporter: otlp) through swift-otel")
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -1,10 +1,10 @@
 import DragomanCore
+import DragomanDialectKit
 public import Hummingbird
-public import Logging
 import HummingbirdCore
+public import Logging
 public import NIOCore
 public import Tracing
-import DragomanDialectKit
 
 /// Builds the gateway application from its configuration: opens the store, sets up the auth
 /// chain and login routes, mounts every enabled dialect at its routes, and hands back an
@@ -182,7 +182,8 @@ func buildRouter(
             let pipeline: MiddlewareChain
             switch route.operation {
             case .create:
-                pipeline = MiddlewareChain(steps: steps + [bodyStep, IdempotencyMiddleware(idempotency: idempotency, backend: backend)], handler: handlers.create)
+                pipeline = MiddlewareChain(
+                    steps: steps + [bodyStep, IdempotencyMiddleware(idempotency: idempotency, backend: backend)], handler: handlers.create)
             case .read:
                 pipeline = MiddlewareChain(steps: steps, handler: handlers.read)
             case .update:

@@ -1,5 +1,5 @@
-public import DragomanDialectKit
 import DragomanCCC
+public import DragomanDialectKit
 import DragomanTelness
 import DragomanVoltMX
 

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Dragoman
-import DragomanDialectKit
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import Hummingbird
 import HummingbirdBcrypt
@@ -123,7 +123,10 @@ struct DragomanBenchmark {
         latencies.sort()
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
         let line = name.padding(toLength: 38, withPad: " ", startingAt: 0)
-        print(String(format: "%@ %8.0f %9.2f %8.2f%@", line, Double(count) / seconds, percentile(0.5), percentile(0.99), failures > 0 ? "  (\(failures) failed)" : ""))
+        print(
+            String(
+                format: "%@ %8.0f %9.2f %8.2f%@", line, Double(count) / seconds, percentile(0.5), percentile(0.99), failures > 0 ? "  (\(failures) failed)" : ""
+            ))
     }
 
     /// The process's peak resident set size (`VmHWM`), in MiB.

@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 /// ServiceStack conventions the CCC API inherits: GUID forms, JSON dates, property labels.
 enum ServiceStack {
@@ -44,7 +44,8 @@ enum ServiceStack {
     /// A JSONP callback name made safe as ServiceStack's `SafeVarRef` makes it: every character
     /// but ASCII letters, digits, `.` and `_` becomes `_`.
     static func safeCallback(_ name: String) -> String {
-        String(name.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "." || $0 == "_") ? Character($0) : "_" })
+        String(
+            name.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "." || $0 == "_") ? Character($0) : "_" })
     }
 
     /// `response` as JSONP when `callback` is given: `callback(` + JSON + `)`, `text/javascript`,

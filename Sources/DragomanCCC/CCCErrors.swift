@@ -1,6 +1,6 @@
 import DragomanCore
-import HTTPTypes
 import DragomanDialectKit
+import HTTPTypes
 
 /// ServiceStack error responses for the CCC dialect.
 enum CCCErrors {
@@ -42,7 +42,9 @@ enum CCCErrors {
             return body(.badRequest, "ArgumentException", message, [])
         case .idempotencyKeyMismatch(let header):
             let message = "\(header) was already used with a different request; use a new key"
-            return body(.unprocessableContent, "IdempotencyKeyMismatch", message, [ResponseError(errorCode: "IdempotencyKeyMismatch", fieldName: header, message: message)])
+            return body(
+                .unprocessableContent, "IdempotencyKeyMismatch", message,
+                [ResponseError(errorCode: "IdempotencyKeyMismatch", fieldName: header, message: message)])
         case .idempotencyKeyInFlight(let header):
             return body(.conflict, "IdempotencyKeyInFlight", "A request with this \(header) is still being processed; retry shortly", [])
         case .requestTimeout:
@@ -52,7 +54,9 @@ enum CCCErrors {
         case .headersTooLarge:
             return body(.requestHeaderFieldsTooLarge, "RequestHeaderFieldsTooLarge", "The request header fields are too large", [])
         case .methodNotAllowed(let allowed):
-            return body(.methodNotAllowed, "NotImplementedException", "The operation does not support \(allowed.isEmpty ? "this method" : "methods other than " + allowed.joined(separator: ", "))", [])
+            return body(
+                .methodNotAllowed, "NotImplementedException",
+                "The operation does not support \(allowed.isEmpty ? "this method" : "methods other than " + allowed.joined(separator: ", "))", [])
         case .notImplemented(let what):
             return body(.notImplemented, "NotImplementedException", what, [])
         case .refused(let reason):
@@ -96,7 +100,8 @@ enum CCCErrors {
         case .notFound:
             return ResponseError(errorCode: "NotFound", fieldName: name, message: "\(label) refers to nothing that exists.")
         case .requiredByBackend(let backend):
-            return ResponseError(errorCode: "NotEmpty", fieldName: name, message: "\(label) is required by the backend (\(backend)) and has no value or default.")
+            return ResponseError(
+                errorCode: "NotEmpty", fieldName: name, message: "\(label) is required by the backend (\(backend)) and has no value or default.")
         case .notCarried(let backend):
             return ResponseError(errorCode: "NotSupported", fieldName: name, message: "\(label) cannot be carried to the backend (\(backend)).")
         case .backendRejected(let reason):

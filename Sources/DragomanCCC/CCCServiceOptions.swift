@@ -12,8 +12,10 @@ extension UserField {
     static let groupType = UserField.extension("groupType", .choice(ServiceOptions.GroupType.allCases.map(\.rawValue)), storage: ["service", "groupType"])
     static let enableCampaigns = UserField.extension("enableCampaigns", .flag, storage: ["service", "enableCampaigns"])
     static let enableESignatures = UserField.extension("enableESignatures", .flag, storage: ["service", "enableESignatures"])
-    static let defaultSecure = UserField.extension("defaultSecure", .choice(ServiceOptions.DefaultSecure.allCases.map(\.rawValue)), storage: ["service", "defaultSecure"])
-    static let blacklistMode = UserField.extension("blacklistMode", .choice(ServiceOptions.BlacklistMode.allCases.map(\.rawValue)), storage: ["service", "blacklistMode"])
+    static let defaultSecure = UserField.extension(
+        "defaultSecure", .choice(ServiceOptions.DefaultSecure.allCases.map(\.rawValue)), storage: ["service", "defaultSecure"])
+    static let blacklistMode = UserField.extension(
+        "blacklistMode", .choice(ServiceOptions.BlacklistMode.allCases.map(\.rawValue)), storage: ["service", "blacklistMode"])
 
     /// The CCC dialect's own fields, in the order errors list them (its registration's `fields`).
     static let serviceOptions: [UserField] = [

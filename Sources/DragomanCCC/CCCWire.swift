@@ -1,6 +1,6 @@
 import DragomanCore
-import HTTPTypes
 import DragomanDialectKit
+import HTTPTypes
 
 /// The property names of the CCC `CreateServiceUser` request DTO, as ServiceStack binds them
 /// (case-insensitively).

@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 extension DeliverySlipCCCDialect: BackendDialect {
     /// ServiceStack's credentials login, for upstreams with `auth.scheme: session`.
@@ -72,17 +72,21 @@ extension DeliverySlipCCCDialect: BackendDialect {
     }
 
     func backendPage(_ response: BackendResponse, tenant serviceID: String?) throws(GatewayFailure) -> BackendPage {
-        try BackendAnswer.interpret(response, success: [200], parse: { body in
-            guard let results = body.member("results")?.arrayValue else { return nil }
-            let users = results.compactMap { user -> (id: String, profile: UserProfile)? in
-                guard let guid = user.member("serviceUserGuid")?.textValue, let profile = Self.profile(from: .object(["serviceUser": user])) else { return nil }
-                return ("\(serviceID ?? "")/\(guid)", profile)
-            }
-            guard users.count == results.count else { return nil }
-            let current = body.member("currentPage")?.textValue.flatMap(Int.init) ?? 1
-            let pages = body.member("totalPages")?.textValue.flatMap(Int.init) ?? 1
-            return BackendPage(users: users, next: current < pages ? String(current + 1) : nil)
-        }, failure: backendFailure)
+        try BackendAnswer.interpret(
+            response, success: [200],
+            parse: { body in
+                guard let results = body.member("results")?.arrayValue else { return nil }
+                let users = results.compactMap { user -> (id: String, profile: UserProfile)? in
+                    guard let guid = user.member("serviceUserGuid")?.textValue, let profile = Self.profile(from: .object(["serviceUser": user])) else {
+                        return nil
+                    }
+                    return ("\(serviceID ?? "")/\(guid)", profile)
+                }
+                guard users.count == results.count else { return nil }
+                let current = body.member("currentPage")?.textValue.flatMap(Int.init) ?? 1
+                let pages = body.member("totalPages")?.textValue.flatMap(Int.init) ?? 1
+                return BackendPage(users: users, next: current < pages ? String(current + 1) : nil)
+            }, failure: backendFailure)
     }
 
     func backendRead(id: String) -> BackendRequest {

@@ -1,6 +1,6 @@
 import DragomanCore
-import HTTPTypes
 import DragomanDialectKit
+import HTTPTypes
 
 /// `UpdateServiceUser`, `GetServiceUsers` and `SearchServiceUsers`, as the CCC API documents
 /// them. The vendor documents no delete.

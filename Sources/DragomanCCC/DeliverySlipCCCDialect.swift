@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 /// The DeliverySlip CCC API (a ServiceStack service) `CreateServiceUser`:
 /// `POST /api/services/{ServiceGuid}/users`, with ServiceStack's binding and format conventions.

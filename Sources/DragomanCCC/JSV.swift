@@ -1,6 +1,6 @@
 import DragomanCore
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 /// ServiceStack.Text's JSV format ("JSON without the quotes"): `{name:value,list:[a,b]}`, a
 /// string quoted only when it holds one of `"` `,` `{` `}` `[` `]` or a line break (or is empty),

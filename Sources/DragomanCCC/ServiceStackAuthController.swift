@@ -1,8 +1,8 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Logging
-import DragomanDialectKit
 
 /// ServiceStack's auth service, as CCC clients use it, under the host's `/api` base path (and
 /// at the root, as before): `POST /api/auth/credentials` (or `/api/auth/login`), or the

@@ -1,4 +1,5 @@
 import DragomanDialectKit
+
 /// ServiceStack's authentication protocol as CCC speaks it, both ways: the credentials login
 /// Dragoman answers (``ServiceStackAuthController``) and the one it makes as a client of a CCC
 /// backend (``ServiceStackSignIn``). The only place its names are spelled; its session cookies and

@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 /// The formats ServiceStack serves by default and Dragoman's CCC dialect speaks: JSON, XML
 /// (DataContract), JSV and CSV, for responses and request bodies.

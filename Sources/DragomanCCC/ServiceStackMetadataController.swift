@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 /// Serves a ServiceStack service's metadata pages and native types, unauthenticated as
 /// ServiceStack serves them, under the `/api` base path and at the root: `/metadata`,
@@ -28,7 +28,9 @@ struct ServiceStackMetadataController: Sendable {
             return Self.text(page.index(), contentType: "text/html; charset=utf-8")
         }
         guard let operation = service.operation(named: name) else {
-            return Self.text("No operation named '\(String(name.prefix(64).filter { $0.isLetter || $0.isNumber }))'\n", status: .notFound, contentType: "text/plain; charset=utf-8")
+            return Self.text(
+                "No operation named '\(String(name.prefix(64).filter { $0.isLetter || $0.isNumber }))'\n", status: .notFound,
+                contentType: "text/plain; charset=utf-8")
         }
         return Self.text(page.operation(operation), contentType: "text/html; charset=utf-8")
     }

@@ -1,4 +1,5 @@
 import DragomanDialectKit
+
 /// ServiceStack's metadata pages, rendered from a ``ServiceStackService``: the operations list
 /// (`/api/metadata`, `/api/json/metadata`) and one operation's page
 /// (`/api/json/metadata?op=CreateServiceUser`): its routes, its request and response parameters
@@ -39,7 +40,8 @@ struct ServiceStackMetadataPage: Sendable {
 
             """
         let sampleRequest = operation.method == "GET" ? "" : "\n\n" + sample(request, depth: 0)
-        body += "<pre>\(escape(operation.method)) \(escape(operation.routes.first ?? "/api/\(request.name)")) HTTP/1.1 \nHost: \(escape(host)) \nAccept: application/json"
+        body +=
+            "<pre>\(escape(operation.method)) \(escape(operation.routes.first ?? "/api/\(request.name)")) HTTP/1.1 \nHost: \(escape(host)) \nAccept: application/json"
         if operation.method != "GET" { body += "\nContent-Type: application/json\nContent-Length: length" }
         body += escape(sampleRequest) + "</pre>\n"
         if let response = service.types.first(where: { $0.name == operation.response }) {
@@ -49,7 +51,8 @@ struct ServiceStackMetadataPage: Sendable {
     }
 
     private func parameters(_ type: ServiceStackType, inRequest: Bool) -> String {
-        var out = "<h3>\(escape(type.name)) Parameters:</h3>\n<table>\n<tr><th>Name</th><th>Parameter</th><th>Data Type</th><th>Required</th><th>Description</th></tr>\n"
+        var out =
+            "<h3>\(escape(type.name)) Parameters:</h3>\n<table>\n<tr><th>Name</th><th>Parameter</th><th>Data Type</th><th>Required</th><th>Description</th></tr>\n"
         for property in type.properties {
             let location = inRequest ? (property.inPath ? "path" : "body") : (property.kind == .named("ResponseStatus") ? "form" : "body")
             var description = escape(property.description ?? "")

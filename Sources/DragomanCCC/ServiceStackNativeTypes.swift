@@ -1,5 +1,5 @@
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 /// ServiceStack's "Add ServiceStack Reference" source (`/types/csharp`, `/types/typescript`,
 /// `/types/python`), rendered from a ``ServiceStackService``: the DTOs a client is generated
@@ -41,7 +41,8 @@ struct ServiceStackNativeTypes: Sendable {
     // MARK: C#
 
     private func csharp() -> String {
-        var out = "/* \(header)\n*/\n\nusing System;\nusing System.Collections.Generic;\nusing System.Runtime.Serialization;\nusing ServiceStack;\nusing ServiceStack.DataAnnotations;\nusing \(service.namespace);\n\nnamespace \(service.namespace)\n{\n"
+        var out =
+            "/* \(header)\n*/\n\nusing System;\nusing System.Collections.Generic;\nusing System.Runtime.Serialization;\nusing ServiceStack;\nusing ServiceStack.DataAnnotations;\nusing \(service.namespace);\n\nnamespace \(service.namespace)\n{\n"
         for operation in service.operations {
             for route in operation.routes { out += "    [Route(\"\(route)\", \"\(operation.method)\")]\n" }
             if let summary = operation.summary { out += "    [Api(Description=\(csharpString(summary)))]\n" }

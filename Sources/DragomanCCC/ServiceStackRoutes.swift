@@ -1,5 +1,5 @@
-import HTTPTypes
 import DragomanDialectKit
+import HTTPTypes
 
 /// Where ServiceStack serves every request DTO by name, as the CCC host (ServiceStack under the
 /// `/api` base path) does.

@@ -1,4 +1,5 @@
 import DragomanDialectKit
+
 /// A ServiceStack service described as its metadata pages and "Add ServiceStack Reference"
 /// describe it: operations (request DTOs with their routes and response), the types they use and
 /// their enums. ``CCCTypes`` fills it from the fields the CCC dialect serves; the metadata page and

@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import FoundationXML
-import DragomanDialectKit
 
 /// ServiceStack's XML format, as .NET's DataContractSerializer writes it: the response DTO as
 /// the root element in the service's data-contract namespace, members as PascalCase elements in
@@ -141,13 +141,14 @@ enum ServiceStackCSV {
         let columns = Set(rows.flatMap { row in row.keys.filter { row[$0] != .null } }).sorted()
         var out = columns.map { field($0.pascalCased) }.joined(separator: ",") + "\r\n"
         for row in rows {
-            out += columns.map { column in
-                switch row[column] {
-                case nil, .null?: ""
-                case .string(let text)?: field(text)
-                case let other?: field(JSV.write(other))
-                }
-            }.joined(separator: ",") + "\r\n"
+            out +=
+                columns.map { column in
+                    switch row[column] {
+                    case nil, .null?: ""
+                    case .string(let text)?: field(text)
+                    case let other?: field(JSV.write(other))
+                    }
+                }.joined(separator: ",") + "\r\n"
         }
         return out
     }
@@ -191,7 +192,9 @@ enum ServiceStackCSV {
             if quoted {
                 if character == "\"" {
                     if let next = characters.next() {
-                        if next == "\"" { field.append("\"") } else {
+                        if next == "\"" {
+                            field.append("\"")
+                        } else {
                             quoted = false
                             pending = next
                         }

@@ -8,10 +8,11 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import UnixSignals
 import Tracing
+import UnixSignals
+
 #if OTel
-import OTel
+    import OTel
 #endif
 
 /// The `dragoman` command.
@@ -129,22 +130,22 @@ struct Serve: AsyncParsableCommand {
             return (nil, nil)
         case .otlp:
             #if OTel
-            var otel = OTel.Configuration.default
-            otel.serviceName = "dragoman"
-            otel.logs.enabled = false
-            otel.metrics.enabled = false
-            otel.traces.enabled = true
-            do {
-                let service = try OTel.bootstrap(configuration: otel)
-                return (InstrumentationSystem.tracer, service)
-            } catch {
-                FileHandle.standardError.write(Data("dragoman: tracing.exporter: \(error)\n".utf8))
-                throw ExitCode(78)
-            }
+                var otel = OTel.Configuration.default
+                otel.serviceName = "dragoman"
+                otel.logs.enabled = false
+                otel.metrics.enabled = false
+                otel.traces.enabled = true
+                do {
+                    let service = try OTel.bootstrap(configuration: otel)
+                    return (InstrumentationSystem.tracer, service)
+                } catch {
+                    FileHandle.standardError.write(Data("dragoman: tracing.exporter: \(error)\n".utf8))
+                    throw ExitCode(78)
+                }
             #else
-            let message = "dragoman: configuration error: tracing.exporter: otlp needs the OpenTelemetry build (swift build -c release --traits OTel)\n"
-            FileHandle.standardError.write(Data(message.utf8))
-            throw ExitCode(78)
+                let message = "dragoman: configuration error: tracing.exporter: otlp needs the OpenTelemetry build (swift build -c release --traits OTel)\n"
+                FileHandle.standardError.write(Data(message.utf8))
+                throw ExitCode(78)
             #endif
         }
     }
@@ -175,7 +176,9 @@ struct CheckConfig: ParsableCommand {
         do {
             let configuration = try GatewayConfiguration.load(path: path)
             let dialects = DialectRegistry.standard.ids.filter { configuration.dialects[$0]?.enabled ?? true }.map(\.rawValue).joined(separator: ", ")
-            print("configuration OK: listening on \(configuration.host):\(configuration.port), dialects \(dialects), \(configuration.upstreams.count) upstream(s)")
+            print(
+                "configuration OK: listening on \(configuration.host):\(configuration.port), dialects \(dialects), \(configuration.upstreams.count) upstream(s)"
+            )
         } catch {
             for problem in error.all { FileHandle.standardError.write(Data("\(problem.key): \(problem.problem)\n".utf8)) }
             throw ExitCode(78)

@@ -1,4 +1,3 @@
-package import DragomanCore
 package import HTTPTypes
 package import Logging
 
@@ -30,7 +29,9 @@ package struct DialectHTTPRequest: Sendable {
         return query.first { $0.name.lowercased() == lowered }?.value
     }
 
-    package init(head: HTTPRequest, parameters: [String: String], query: [(name: String, value: String)], body: [UInt8]? = nil, clientAddress: String, logger: Logger) {
+    package init(
+        head: HTTPRequest, parameters: [String: String], query: [(name: String, value: String)], body: [UInt8]? = nil, clientAddress: String, logger: Logger
+    ) {
         self.head = head
         self.parameters = parameters
         self.query = query

@@ -113,7 +113,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-/// libFuzzer's driver, from `libclang_rt.fuzzer_no_main`.
+/// libFuzzer's driver, from `libclang_rt.fuzzer_no_main` (its C name, hence not lowerCamelCase).
+// swift-format-ignore: AlwaysUseLowerCamelCase
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(
     _ argc: UnsafeMutablePointer<CInt>,

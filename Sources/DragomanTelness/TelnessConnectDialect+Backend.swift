@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 extension TelnessConnectDialect: BackendDialect {
     var carriedFields: Set<UserField> { [.givenName, .familyName, .displayName, .email, .phone, .identity, .metadata] }
@@ -21,17 +21,22 @@ extension TelnessConnectDialect: BackendDialect {
 
     /// `GET /users` in the largest pages the API allows, following `nextCursor`.
     func backendList(continuation: String?, tenant: String?) -> BackendRequest? {
-        let cursor = continuation.map { "&cursor=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? $0)" } ?? ""
+        let cursor =
+            continuation.map {
+                "&cursor=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? $0)"
+            } ?? ""
         return .get("/users?limit=1000\(cursor)")
     }
 
     func backendPage(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> BackendPage {
-        try BackendAnswer.interpret(response, success: [200], parse: { body in
-            guard let items = body.member("items")?.arrayValue else { return nil }
-            let users = items.compactMap { item in item.member("userId")?.textValue.flatMap { id in Self.profile(from: item).map { (id, $0) } } }
-            guard users.count == items.count else { return nil }
-            return BackendPage(users: users, next: body.member("pagination")?.member("nextCursor")?.textValue)
-        }, failure: backendFailure)
+        try BackendAnswer.interpret(
+            response, success: [200],
+            parse: { body in
+                guard let items = body.member("items")?.arrayValue else { return nil }
+                let users = items.compactMap { item in item.member("userId")?.textValue.flatMap { id in Self.profile(from: item).map { (id, $0) } } }
+                guard users.count == items.count else { return nil }
+                return BackendPage(users: users, next: body.member("pagination")?.member("nextCursor")?.textValue)
+            }, failure: backendFailure)
     }
 
     private static func fields(_ user: NewUser) -> [String: JSONValue?] {
@@ -80,7 +85,8 @@ extension TelnessConnectDialect: BackendDialect {
         let violations = (body?.member("details")?.arrayValue ?? []).compactMap { detail -> FieldViolation? in
             guard let property = detail.member("property")?.textValue else { return nil }
             let required = detail.member("code")?.textValue == "FIELD_REQUIRED"
-            return BackendAnswer.violation(wire: property, required: required, reason: detail.member("message")?.textValue ?? message, field: canonicalField(wire:))
+            return BackendAnswer.violation(
+                wire: property, required: required, reason: detail.member("message")?.textValue ?? message, field: canonicalField(wire:))
         }
         return BackendAnswer.refusal(violations, message: message)
     }

@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 /// The Telness "Connect API" (SeamlessOS) `POST /users`.
 struct TelnessConnectDialect: UserDialect {
@@ -144,7 +144,9 @@ struct TelnessConnectDialect: UserDialect {
         case .invalidParameter(let parameter, let reason):
             return .json(
                 .badRequest,
-                TelnessError(message: "Validation failed for the request", code: "VALIDATION_ERROR", details: [.init(message: reason, code: "INVALID_FORMAT", property: parameter)])
+                TelnessError(
+                    message: "Validation failed for the request", code: "VALIDATION_ERROR",
+                    details: [.init(message: reason, code: "INVALID_FORMAT", property: parameter)])
             )
         case .unauthenticated(_, let rejected):
             let message = rejected == nil ? "Missing API key" : "Invalid API key"
@@ -159,7 +161,9 @@ struct TelnessConnectDialect: UserDialect {
         case .gatewayTimeout:
             return .json(.gatewayTimeout, TelnessError(message: "Upstream service timed out", code: "GATEWAY_TIMEOUT"))
         case .serviceUnavailable(let seconds):
-            return .json(.serviceUnavailable, TelnessError(message: "Service temporarily unavailable", code: "SERVICE_UNAVAILABLE", hint: "Retry after \(seconds) seconds"))
+            return .json(
+                .serviceUnavailable,
+                TelnessError(message: "Service temporarily unavailable", code: "SERVICE_UNAVAILABLE", hint: "Retry after \(seconds) seconds"))
         case .backendRejected(let message):
             return .json(.badRequest, TelnessError(message: message, code: "VALIDATION_ERROR"))
         case .idempotencyKeyMismatch:
@@ -187,7 +191,8 @@ struct TelnessConnectDialect: UserDialect {
         case .headersTooLarge:
             return .json(.requestHeaderFieldsTooLarge, TelnessError(message: "The request header fields are too large", code: "HEADERS_TOO_LARGE"))
         case .methodNotAllowed(let allowed):
-            return .json(.methodNotAllowed, TelnessError(message: "Method not allowed", code: "METHOD_NOT_ALLOWED", hint: "Use \(allowed.joined(separator: ", "))"))
+            return .json(
+                .methodNotAllowed, TelnessError(message: "Method not allowed", code: "METHOD_NOT_ALLOWED", hint: "Use \(allowed.joined(separator: ", "))"))
         case .notImplemented(let what):
             return .json(.notImplemented, TelnessError(message: what, code: "NOT_IMPLEMENTED"))
         case .refused(let reason):
@@ -206,11 +211,13 @@ struct TelnessConnectDialect: UserDialect {
         let subject = property.capitalizedFirst
         switch violation.rule {
         case .required: return .init(message: "\(subject) is required", code: "FIELD_REQUIRED", property: property)
-        case .invalidFormat(let expected): return .init(message: "\(subject) format is invalid; expected \(expected)", code: "INVALID_FORMAT", property: property)
+        case .invalidFormat(let expected):
+            return .init(message: "\(subject) format is invalid; expected \(expected)", code: "INVALID_FORMAT", property: property)
         case .invalidType(let expected): return .init(message: "\(subject) must be a \(expected)", code: "INVALID_TYPE", property: property)
         case .tooLong(let max): return .init(message: "\(subject) must be at most \(max) characters", code: "INVALID_LENGTH", property: property)
         case .tooMany(let max): return .init(message: "\(subject) must have at most \(max) entries", code: "TOO_MANY_ITEMS", property: property)
-        case .notAllowed(let allowed): return .init(message: "\(subject) must be one of \(allowed.joined(separator: ", "))", code: "INVALID_VALUE", property: property)
+        case .notAllowed(let allowed):
+            return .init(message: "\(subject) must be one of \(allowed.joined(separator: ", "))", code: "INVALID_VALUE", property: property)
         case .unknownAttribute: return .init(message: "\(subject) is not a known property", code: "UNKNOWN_PROPERTY", property: property)
         case .conflict(let reason): return .init(message: "\(subject) is not valid: \(reason)", code: "INVALID_VALUE", property: property)
         case .notFound: return .init(message: "\(subject) refers to nothing that exists", code: "NOT_FOUND", property: property)
@@ -236,6 +243,7 @@ struct TelnessConnectDialect: UserDialect {
 enum Timestamp {
     static func rfc3339(_ date: Date) -> String {
         let t = UTCDateParts(date)
-        return "\(t.year.zeroPadded(4))-\(t.month.zeroPadded(2))-\(t.day.zeroPadded(2))T\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2))Z"
+        return
+            "\(t.year.zeroPadded(4))-\(t.month.zeroPadded(2))-\(t.day.zeroPadded(2))T\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2))Z"
     }
 }

@@ -1,6 +1,6 @@
-import Foundation
 import DragomanCore
 import DragomanDialectKit
+import Foundation
 
 /// The wire names of the Telness Connect API's users.
 enum TelnessField {

@@ -1,5 +1,6 @@
-@testable import DragomanCore
 import Testing
+
+@testable import DragomanCore
 
 /// Text is kept in NFC and may hold no control, bidi or invisible format characters; one email
 /// definition serves every dialect.
@@ -69,7 +70,9 @@ import Testing
             if Bool.random(using: &generator) { address += "@b.c" }
             #expect(EmailAddress.isValid(address) == EmailAddress.isValidByCharacters(address), "\(address.debugDescription)")
         }
-        for address in ["ada@example.com", "a@b.co", String(repeating: "a", count: 64) + "@example.com", "a@example.123", "a@" + String(repeating: "b", count: 63) + ".com"] {
+        for address in [
+            "ada@example.com", "a@b.co", String(repeating: "a", count: 64) + "@example.com", "a@example.123", "a@" + String(repeating: "b", count: 63) + ".com",
+        ] {
             #expect(EmailAddress.isValid(address) == EmailAddress.isValidByCharacters(address))
         }
     }

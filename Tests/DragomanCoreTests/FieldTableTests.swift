@@ -31,9 +31,12 @@ import Testing
         bad[Self.nickname] = .text(String(repeating: "a", count: 300))
         bad[Self.tier] = .text("bronze")
         let failure = validator.validate(NewUser(profile: bad), profile: ValidationProfile(required: []))
-        #expect(failure == .failure(ValidationFailure(violations: [
-            FieldViolation(Self.nickname, .tooLong(max: 255)), FieldViolation(Self.tier, .notAllowed(allowed: ["gold", "silver"])),
-        ])))
+        #expect(
+            failure
+                == .failure(
+                    ValidationFailure(violations: [
+                        FieldViolation(Self.nickname, .tooLong(max: 255)), FieldViolation(Self.tier, .notAllowed(allowed: ["gold", "silver"])),
+                    ])))
     }
 
     @Test func anAddedFieldCanBeRequired() {

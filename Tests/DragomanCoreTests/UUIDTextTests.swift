@@ -7,7 +7,10 @@ import Testing
 /// written by hand, the same text Foundation writes.
 struct UUIDTextTests {
     @Test func theTextIsFoundationsUUIDStringInEitherCase() {
-        let fixed = [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))]
+        let fixed = [
+            UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+            UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)),
+        ]
         for id in fixed + (0..<2000).map({ _ in UUID.random() }) {
             #expect(id.text() == id.uuidString)
             #expect(id.text(uppercase: false) == id.uuidString.lowercased())

@@ -80,11 +80,12 @@ import Testing
         #expect(PersonName.split("   ") == (nil, nil))
     }
 
-    @Test(arguments: [
-        ("  Ada\tKing \r\n Lovelace ", "Ada King", "Lovelace"), ("Ada\u{000B}\u{000C}Lovelace", "Ada", "Lovelace"),
-        ("Zoë  Ångström", "Zoë", "Ångström"), ("Ada\u{00A0}Lovelace", "Ada", "Lovelace"), ("Ada\u{3000}King\u{2003}Lovelace", "Ada King", "Lovelace"),
-        ("\t\n", nil, nil), ("", nil, nil),
-    ] as [(String, String?, String?)])
+    @Test(
+        arguments: [
+            ("  Ada\tKing \r\n Lovelace ", "Ada King", "Lovelace"), ("Ada\u{000B}\u{000C}Lovelace", "Ada", "Lovelace"),
+            ("Zoë  Ångström", "Zoë", "Ångström"), ("Ada\u{00A0}Lovelace", "Ada", "Lovelace"), ("Ada\u{3000}King\u{2003}Lovelace", "Ada King", "Lovelace"),
+            ("\t\n", nil, nil), ("", nil, nil),
+        ] as [(String, String?, String?)])
     func anyWhiteSpaceSeparatesWordsInASCIIAndBeyond(name: String, given: String?, family: String?) {
         #expect(PersonName.split(name) == (given, family))
     }

@@ -98,7 +98,8 @@ extension AcmePeopleDialect: BackendDialect {
     var carriedFields: Set<UserField> { [.displayName, .givenName, .familyName, .email, .nickname] }
 
     func backendCreate(_ user: NewUser, tenant: String?) -> BackendRequest {
-        .json(.post, "/acme/people", ["fullName": .text(user.profile.fullName), "mail": .text(user.profile.email), "nick": .text(user.profile.text(.nickname))])
+        .json(
+            .post, "/acme/people", ["fullName": .text(user.profile.fullName), "mail": .text(user.profile.email), "nick": .text(user.profile.text(.nickname))])
     }
 
     func backendCreated(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> String {
@@ -108,13 +109,15 @@ extension AcmePeopleDialect: BackendDialect {
     func backendRead(id: String) -> BackendRequest { .get("/acme/people/\(id)") }
 
     func backendUser(_ response: BackendResponse) throws(GatewayFailure) -> UserProfile {
-        try BackendAnswer.interpret(response, success: [200], parse: { body in
-            var profile = UserProfile()
-            profile.displayName = body.member("fullName")?.textValue
-            profile.email = body.member("mail")?.textValue
-            profile[.nickname] = body.member("nick")?.textValue.map(FieldValue.text)
-            return profile
-        }, failure: backendFailure)
+        try BackendAnswer.interpret(
+            response, success: [200],
+            parse: { body in
+                var profile = UserProfile()
+                profile.displayName = body.member("fullName")?.textValue
+                profile.email = body.member("mail")?.textValue
+                profile[.nickname] = body.member("nick")?.textValue.map(FieldValue.text)
+                return profile
+            }, failure: backendFailure)
     }
 
     func backendChanged(_ response: BackendResponse) throws(GatewayFailure) {

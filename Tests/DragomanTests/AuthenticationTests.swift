@@ -294,9 +294,10 @@ import Testing
 
     static func formLogin(_ client: any TestClientProtocol, tamper: Bool = false, password: String = alicePassword) async throws -> Reply {
         let page = try await client.get("/login")
-        let token = try #require(page.text.range(of: #"name="csrf" value="[^"]+""#, options: .regularExpression).map {
-            String(page.text[$0].dropFirst(#"name="csrf" value=""#.count).dropLast())
-        })
+        let token = try #require(
+            page.text.range(of: #"name="csrf" value="[^"]+""#, options: .regularExpression).map {
+                String(page.text[$0].dropFirst(#"name="csrf" value=""#.count).dropLast())
+            })
         let cookie = try #require(Self.cookie(page, "dragoman-csrf")?.split(separator: ";").first.map(String.init))
         let form = "username=alice&password=\(password)&csrf=\(tamper ? "forged" : token)"
         return try await client.post("/login", form, contentType: "application/x-www-form-urlencoded", headers: [.cookie: cookie])
@@ -323,7 +324,8 @@ import Testing
             let forged = try await Self.formLogin(client, tamper: true)
             #expect(forged.status == .forbidden)
             #expect(Self.cookie(forged, "dragoman-session") == nil)
-            let noCookie = try await client.post("/login", "username=alice&password=\(Self.alicePassword)&csrf=x", contentType: "application/x-www-form-urlencoded")
+            let noCookie = try await client.post(
+                "/login", "username=alice&password=\(Self.alicePassword)&csrf=x", contentType: "application/x-www-form-urlencoded")
             #expect(noCookie.status == .forbidden)
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The tests' own launcher of child processes: it must start a child however many descriptors
@@ -12,7 +12,7 @@ import Glibc
     @Test func aChildStartsWhileTheTestProcessHoldsThousandsOfDescriptorsAndInheritsNone() async throws {
         // Descriptors without close-on-exec, as a careless library would leave them.
         var held: [Int32] = []
-        defer { held.forEach { _ = close($0) } }
+        defer { for descriptor in held { _ = close(descriptor) } }
         for _ in 0..<2_000 {
             let descriptor = open("/dev/null", O_RDONLY)
             guard descriptor >= 0 else { break }

@@ -28,7 +28,8 @@ import Testing
             let telness = try await client.post("/users", #"{"name":"Ann Lee","email":"ann\#(escape)@example.com"}"#)
             #expect(telness.status == .badRequest)
             #expect(telness.json["details"]?[0]?["property"]?.string == "email")
-            let audience = try await client.post("/api/v1/audience", #"{"firstName":"Ann","lastName":"Lee","country":"India","email":"ann\#(escape)@example.com"}"#)
+            let audience = try await client.post(
+                "/api/v1/audience", #"{"firstName":"Ann","lastName":"Lee","country":"India","email":"ann\#(escape)@example.com"}"#)
             #expect(audience.status == .badRequest)
             #expect(audience.json["errors"]?[0]?["attribute"]?.string == "email")
             let ccc = try await client.post(

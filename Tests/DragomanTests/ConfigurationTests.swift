@@ -161,7 +161,10 @@ import Testing
         ("upstreams:\n  a:\n    baseURL: 'http://:8080'\n    dialect: telness-connect\n", "upstreams.a.baseURL"),
         ("upstreams:\n  a:\n    baseURL: http://x\n    dialect: soap\n", "upstreams.a.dialect"),
         ("upstreams:\n  a:\n    baseURL: http://x\n    dialect: telness-connect\n    auth:\n      scheme: basic\n", "upstreams.a.auth.user"),
-        ("upstreams:\n  a:\n    baseURL: http://x\n    dialect: telness-connect\n    defaults:\n      permissionIds: [x]\n", "upstreams.a.defaults.permissionIds"),
+        (
+            "upstreams:\n  a:\n    baseURL: http://x\n    dialect: telness-connect\n    defaults:\n      permissionIds: [x]\n",
+            "upstreams.a.defaults.permissionIds"
+        ),
         ("proxy:\n  upstream: nowhere\n", "proxy.upstream"),
         ("dialects:\n  telness-connect:\n    enabled: maybe\n", "dialects.telness-connect.enabled"),
         ("dialects:\n  deliveryslip-ccc:\n    services:\n      not-a-guid: {}\n", "dialects.deliveryslip-ccc.services.not-a-guid"),
@@ -200,7 +203,8 @@ import Testing
     }
 
     @Test func everyBadKeyOfASectionIsReportedToo() throws {
-        let path = try Self.file("server:\n  port: 99999\n  bodyLimit: 0\n  headerTimeout: soon\nlog:\n  level: loud\n  format: xml\nmetrics:\n  enabled: maybe\n  path: nowhere\n")
+        let path = try Self.file(
+            "server:\n  port: 99999\n  bodyLimit: 0\n  headerTimeout: soon\nlog:\n  level: loud\n  format: xml\nmetrics:\n  enabled: maybe\n  path: nowhere\n")
         #expect {
             try GatewayConfiguration.load(path: path, environment: [:])
         } throws: { error in
@@ -230,7 +234,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: errors) }
         let status = try await ChildProcess(
             Self.executable,
-            arguments: ["serve", "--config", Self.shippedConfig, "--port", "0", "--store-path", FileManager.default.temporaryDirectory.appendingPathComponent("otel-\(UUID().uuidString).sqlite").path],
+            arguments: [
+                "serve", "--config", Self.shippedConfig, "--port", "0", "--store-path",
+                FileManager.default.temporaryDirectory.appendingPathComponent("otel-\(UUID().uuidString).sqlite").path,
+            ],
             environment: ["PATH": "/usr/bin:/bin", "DRAGOMAN_TRACING__EXPORTER": "otlp"],
             error: .file(errors.path)
         ).finished()

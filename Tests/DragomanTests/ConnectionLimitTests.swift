@@ -45,7 +45,9 @@ struct ConnectionLimitTests {
 
     @Test func aStalledBodyGets408InTheDialect() async throws {
         try await Self.gateway().run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port), sending: "POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"firstName\"")
+            let connection = try await RawConnection.open(
+                port: try #require(client.port),
+                sending: "POST /api/v1/audience HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"firstName\"")
             let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.text.hasPrefix("HTTP/1.1 408"))
             #expect(reply.text.contains(#"{"message":"The request did not arrive in time"}"#))
@@ -55,7 +57,8 @@ struct ConnectionLimitTests {
 
     @Test func aBodyTricklingInPastTheRequestDeadlineGets408() async throws {
         try await Self.gateway { $0.requestTimeout = .seconds(3) }.run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port), sending: "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+            let connection = try await RawConnection.open(
+                port: try #require(client.port), sending: "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
             var text = ""
             var closed = false
             for _ in 0..<20 where !closed {
@@ -121,7 +124,8 @@ struct ConnectionLimitTests {
             var idle: [RawConnection] = []
             for index in 0..<30 { idle.append(try await RawConnection.open(port: port, source: "127.0.0.\(3 + index % 5)")) }
             try await Task.sleep(for: .milliseconds(100))
-            let newcomer = try await RawConnection.open(port: port, source: "127.0.0.9", sending: "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let newcomer = try await RawConnection.open(
+                port: port, source: "127.0.0.9", sending: "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             let reply = await newcomer.readUntilClosed(timeout: 15)
             #expect(reply.text.hasPrefix("HTTP/1.1 200"))
             // Idle connections made room (the ones admitted first; which of those opened
@@ -165,7 +169,9 @@ struct ConnectionLimitTests {
             $0.requestTimeout = .seconds(30)
             $0.bodyTimeout = .seconds(10)
         }.run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port), sending: "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n")
+            let connection = try await RawConnection.open(
+                port: try #require(client.port),
+                sending: "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n")
             let writer = Task { try? await connection.send([UInt8](repeating: UInt8(ascii: " "), count: 50_000_000)) }
             let reply = await connection.readUntilClosed(timeout: 10)
             writer.cancel()
@@ -177,8 +183,10 @@ struct ConnectionLimitTests {
 
     @Test func pipelinedRequestsAreAllAnswered() async throws {
         try await Self.gateway(Self.patient).run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port), sending: 
-                "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            let connection = try await RawConnection.open(
+                port: try #require(client.port),
+                sending:
+                    "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
             )
             let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.text.components(separatedBy: "HTTP/1.1 200").count == 4)
@@ -197,7 +205,8 @@ struct ConnectionLimitTests {
             let port = try #require(client.port)
             var slow: [RawConnection] = []
             for index in 0..<500 {
-                let connection = try? await RawConnection.open(port: port, source: "127.0.2.\(1 + index % 10)", sending: "POST /users HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                let connection = try? await RawConnection.open(
+                    port: port, source: "127.0.2.\(1 + index % 10)", sending: "POST /users HTTP/1.1\r\nHost: x\r\nX-Slow: ")
                 if let connection { slow.append(connection) }
             }
             let probe = try await RawConnection.open(port: port, sending: "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -209,7 +218,9 @@ struct ConnectionLimitTests {
                 if reply.text.hasPrefix("HTTP/1.1 408") { answered408 += 1 }
                 if reply.closed { closed += 1 }
             }
-            print("slow-header flood: \(slow.count) connections sent half a header; /health answered: \(health.text.hasPrefix("HTTP/1.1 200")); answered 408 \(answered408), closed \(closed)")
+            print(
+                "slow-header flood: \(slow.count) connections sent half a header; /health answered: \(health.text.hasPrefix("HTTP/1.1 200")); answered 408 \(answered408), closed \(closed)"
+            )
             #expect(health.text.hasPrefix("HTTP/1.1 200"))
             #expect(closed == slow.count)
             #expect(answered408 == slow.count)
@@ -218,7 +229,8 @@ struct ConnectionLimitTests {
 
     @Test func aTooLongRequestLineGets414InTheDialect() async throws {
         try await Self.gateway(Self.patient).run { client in
-            let connection = try await RawConnection.open(port: try #require(client.port), sending: "GET /users/abc?q=" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            let connection = try await RawConnection.open(
+                port: try #require(client.port), sending: "GET /users/abc?q=" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
             let reply = await connection.readUntilClosed(timeout: 15)
             #expect(reply.text.hasPrefix("HTTP/1.1 414"))
             #expect(reply.text.contains(#""code":"URI_TOO_LONG""#))
@@ -276,4 +288,3 @@ struct ConnectionLimitTests {
         #expect((small.nextBufferSize() ?? .max) <= 2048)
     }
 }
-

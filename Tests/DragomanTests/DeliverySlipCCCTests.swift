@@ -101,7 +101,8 @@ import Testing
 
     @Test func validationErrorsNameEveryField() async throws {
         try await TestGateway().run { client in
-            let body = #"{"emailAddress":"bad","language":"EN","defaultSecure":"Sometimes","blacklistMode":"x","preRegister":"maybe","serviceUserGroupType":"Admin","serviceUserGroupGuid":"zz"}"#
+            let body =
+                #"{"emailAddress":"bad","language":"EN","defaultSecure":"Sometimes","blacklistMode":"x","preRegister":"maybe","serviceUserGroupType":"Admin","serviceUserGroupGuid":"zz"}"#
             let reply = try await client.post(Samples.cccPath, body)
             #expect(reply.status == .badRequest)
             let status = try #require(reply.json["responseStatus"])
@@ -196,7 +197,9 @@ import Testing
 
     @Test func configuredServicesCheckGroupsAndTheirTypes() async throws {
         let gateway = TestGateway {
-            $0.dialectData[ServiceDirectory.self] = ServiceDirectory(services: [Samples.service: [Samples.guestGroup: .guest, Samples.professionalGroup: .professional]])
+            $0.dialectData[ServiceDirectory.self] = ServiceDirectory(services: [
+                Samples.service: [Samples.guestGroup: .guest, Samples.professionalGroup: .professional]
+            ])
         }
         try await gateway.run { client in
             func create(_ extra: String, email: String) async throws -> Reply {

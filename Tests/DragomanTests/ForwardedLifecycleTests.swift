@@ -150,7 +150,8 @@ import Testing
     @Test func aForwardedListFollowsTheBackendsOwnPages() async throws {
         try await ForwardingTests.withPair(caller: .voltMXAccessManagement, backend: .deliverySlipCCC) { front, _ in
             for name in ["ada", "bob", "eve"] {
-                let body = #"{"userName":"\#(name)","email":"\#(name)@example.com","password":"Pw123456","displayName":"\#(name.capitalized) Lovelace","selectedPermissionIds":["3"]}"#
+                let body =
+                    #"{"userName":"\#(name)","email":"\#(name)@example.com","password":"Pw123456","displayName":"\#(name.capitalized) Lovelace","selectedPermissionIds":["3"]}"#
                 #expect(try await front.post("/api/v1/accessmgmt/users", body).status == .ok)
             }
             let list = try await front.get("/api/v1/accessmgmt/users?pageSize=2&pageNumber=2")

@@ -22,7 +22,8 @@ import Testing
         func create(_ client: any TestClientProtocol, email: String) async throws -> Reply {
             switch id {
             case .voltMXAudience:
-                return try await client.post("/api/v1/audience", #"{"firstName":"Ada","lastName":"Lovelace","country":"India","email":"\#(email)","smsSubscription":true}"#)
+                return try await client.post(
+                    "/api/v1/audience", #"{"firstName":"Ada","lastName":"Lovelace","country":"India","email":"\#(email)","smsSubscription":true}"#)
             case .voltMXAccessManagement:
                 let body = #"{"userName":"ada","email":"\#(email)","password":"Pw123456","displayName":"Ada Lovelace","selectedPermissionIds":["3"]}"#
                 return try await client.post("/api/v1/accessmgmt/users", body)
@@ -164,7 +165,8 @@ import Testing
 
     @Test func lostFieldsAreRejectedByDefault() async throws {
         try await Self.withPair(caller: .voltMXAudience, backend: .telnessConnect, lostFields: .reject) { front, _ in
-            let reply = try await front.post("/api/v1/audience", #"{"firstName":"A","lastName":"B","country":"India","email":"a@x.com","smsSubscription":true}"#)
+            let reply = try await front.post(
+                "/api/v1/audience", #"{"firstName":"A","lastName":"B","country":"India","email":"a@x.com","smsSubscription":true}"#)
             #expect(reply.status == .badRequest)
             let attributes = Set(reply.json["errors"]?.array.compactMap { $0["attribute"]?.string } ?? [])
             #expect(attributes == ["country", "smsSubscription"])
@@ -173,7 +175,8 @@ import Testing
 
     @Test func droppedFieldsAreNamedInAHeader() async throws {
         try await Self.withPair(caller: .voltMXAudience, backend: .telnessConnect) { front, _ in
-            let reply = try await front.post("/api/v1/audience", #"{"firstName":"A","lastName":"B","country":"India","email":"a@x.com","smsSubscription":true}"#)
+            let reply = try await front.post(
+                "/api/v1/audience", #"{"firstName":"A","lastName":"B","country":"India","email":"a@x.com","smsSubscription":true}"#)
             #expect(reply.status == .ok)
             #expect(reply.headers[HTTPField.Name("Dragoman-Dropped-Fields")!] == "country, smsSubscription")
         }

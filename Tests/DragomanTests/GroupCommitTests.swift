@@ -49,7 +49,10 @@ import Testing
         try await holder.value
         var serials: Set<Int64> = []
         for insert in inserts {
-            guard case .created(let user) = try await insert.value else { Issue.record("not created"); continue }
+            guard case .created(let user) = try await insert.value else {
+                Issue.record("not created")
+                continue
+            }
             serials.insert(user.id.serial)
             #expect(try await store.user(.uuid(user.id.uuid)) == user)
         }
@@ -69,8 +72,14 @@ import Testing
         let winner = try await first.value
         let loser = try await second.value
         try await store.close()
-        guard case .created(let created) = winner else { Issue.record("the first was not created"); return }
-        guard case .duplicate(let existing, let key) = loser else { Issue.record("the second was not refused"); return }
+        guard case .created(let created) = winner else {
+            Issue.record("the first was not created")
+            return
+        }
+        guard case .duplicate(let existing, let key) = loser else {
+            Issue.record("the second was not refused")
+            return
+        }
         #expect(existing == created)
         #expect(key == .email)
     }
@@ -90,10 +99,16 @@ import Testing
         let refused = try await first.value
         let created = try await second.value
         try await store.close()
-        guard case .duplicate(let existing, let key) = refused else { Issue.record("the first was not refused"); return }
+        guard case .duplicate(let existing, let key) = refused else {
+            Issue.record("the first was not refused")
+            return
+        }
         #expect(key == .userName)
         #expect(existing.profile.email == "taken@example.com")
-        guard case .created(let user) = created else { Issue.record("the second was not created"); return }
+        guard case .created(let user) = created else {
+            Issue.record("the second was not created")
+            return
+        }
         #expect(user.profile.userName == "grace")
     }
 
@@ -113,7 +128,10 @@ import Testing
                     "INSERT INTO users (uuid, realm, email_key, document, created_at) VALUES (?, ?, ?, ?, 0)",
                     [.text(bad.uuid.uuidString), .text(bad.realm), .text("bad@example.com"), .text(StoredDocument(bad).json())]
                 )
-                if attempts.withLockedValue({ $0 += 1; return $0 }) == 1 {
+                if attempts.withLockedValue({
+                    $0 += 1
+                    return $0
+                }) == 1 {
                     insertedSignal.yield()
                     for await _ in proceed { break }
                 }
@@ -128,7 +146,10 @@ import Testing
         let during = try await store.user(.uuid(bad.uuid))
         proceedSignal.yield()
         await #expect(throws: StoreError.self) { try await badWrite.value }
-        guard case .created(let user) = try await goodInsert.value else { Issue.record("the good write failed with the bad one"); return }
+        guard case .created(let user) = try await goodInsert.value else {
+            Issue.record("the good write failed with the bad one")
+            return
+        }
         let goodAfter = try await store.user(.uuid(user.id.uuid))
         let badAfter = try await store.user(.uuid(bad.uuid))
         try await store.close()

@@ -11,7 +11,7 @@ import Testing
 struct HeapTuningTests {
     @Test func glibcAcceptsTheTrimAndMmapThresholds() {
         #if canImport(Glibc)
-        #expect(HeapTuning.apply(environment: [:]))
+            #expect(HeapTuning.apply(environment: [:]))
         #endif
     }
 
@@ -22,7 +22,7 @@ struct HeapTuningTests {
 
     @Test func otherTunablesDoNotStopIt() {
         #if canImport(Glibc)
-        #expect(HeapTuning.apply(environment: ["GLIBC_TUNABLES": "glibc.rtld.nns=2"]))
+            #expect(HeapTuning.apply(environment: ["GLIBC_TUNABLES": "glibc.rtld.nns=2"]))
         #endif
     }
 }

@@ -215,7 +215,10 @@ import Testing
         // flaked under CI load: a 504 once, and once the second request came too late).
         let released = NIOLockedValueBox(false)
         try await UpstreamFaultTests.withBackend({ _ in
-            let call = calls.withLockedValue { $0 += 1; return $0 }
+            let call = calls.withLockedValue {
+                $0 += 1
+                return $0
+            }
             if call == 1 {
                 for _ in 0..<3000 where !released.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
             }
@@ -252,10 +255,12 @@ import Testing
             }
             if first {
                 // The backend did the work, then the connection broke before the answer arrived.
-                return Response(status: .ok, headers: [.contentLength: "100"], body: ResponseBody { writer in
-                    try await writer.write(ByteBuffer(string: "{\"id\""))
-                    throw CancellationError()
-                })
+                return Response(
+                    status: .ok, headers: [.contentLength: "100"],
+                    body: ResponseBody { writer in
+                        try await writer.write(ByteBuffer(string: "{\"id\""))
+                        throw CancellationError()
+                    })
             }
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"id":"42"}"#)))
         }) { port in
@@ -292,7 +297,10 @@ import Testing
 
     @Test func theJanitorSweepsExpiredRecords() async throws {
         try await StoreEngine.sqlite.withStore { store in
-            guard case .claimed(let claim) = try await store.claim(StoreConformanceTests.keyed(), now: Date()) else { Issue.record("claim"); return }
+            guard case .claimed(let claim) = try await store.claim(StoreConformanceTests.keyed(), now: Date()) else {
+                Issue.record("claim")
+                return
+            }
             try await store.complete(claim, response: StoreConformanceTests.answer, expiresAt: Date().addingTimeInterval(-1))
             await StoreJanitor(store: store, logger: .init(label: "test")).sweep(now: Date())
             #expect(try await store.deleteExpiredIdempotencyRecords(now: Date().addingTimeInterval(3600)) == 0)

@@ -43,7 +43,8 @@ import Testing
             customerIds: ["c1", "c2"], customers: [.init(customerId: "c1", name: "One"), .init(customerId: "c2", name: "Two")],
             createdAt: "2026-12-02T03:00:00Z", updatedAt: "2026-12-02T03:00:01Z", metadata: ["k": .string("v"), "n": .integer(3)]
         )
-        let bare = TelnessUser(userId: "x", name: "", email: nil, msisdn: nil, identity: nil, customerIds: [], customers: [], createdAt: "c", updatedAt: "u", metadata: [:])
+        let bare = TelnessUser(
+            userId: "x", name: "", email: nil, msisdn: nil, identity: nil, customerIds: [], customers: [], createdAt: "c", updatedAt: "u", metadata: [:])
         for user in [full, bare] { #expect(written(user) == (try foundation(user))) }
     }
 
@@ -66,12 +67,14 @@ import Testing
     @Test func audienceMembersAreWrittenAsJSONEncoderWritesThem() throws {
         let members = [
             AudienceMember(
-                lastName: "Lovelace", country: "Sweden", createdDateStr: "12/02/2026 03:00:00 AM", mobileNumber: "+46701234567", active: true, smsSubscription: false,
+                lastName: "Lovelace", country: "Sweden", createdDateStr: "12/02/2026 03:00:00 AM", mobileNumber: "+46701234567", active: true,
+                smsSubscription: false,
                 voiceSubscription: true, firstName: "Ada", lastModifiedDateStr: "12/02/2026 03:00:00 AM", emailSubscription: true, id: 42, state: "S",
                 email: "ada@example.com", lastActiveDateStr: "08/23/2017"
             ),
             AudienceMember(
-                lastName: nil, country: nil, createdDateStr: "c", mobileNumber: nil, active: false, smsSubscription: false, voiceSubscription: false, firstName: nil,
+                lastName: nil, country: nil, createdDateStr: "c", mobileNumber: nil, active: false, smsSubscription: false, voiceSubscription: false,
+                firstName: nil,
                 lastModifiedDateStr: "m", emailSubscription: false, id: 1, state: nil, email: nil, lastActiveDateStr: nil
             ),
         ]
@@ -110,7 +113,9 @@ import Testing
     }()
 
     static let bareDocument = StoredDocument(
-        User(id: UserID(serial: 1, uuid: UUID()), realm: "shared", profile: UserProfile(), passwordHash: nil, createdAt: Date(), updatedAt: Date(), createdBy: nil)
+        User(
+            id: UserID(serial: 1, uuid: UUID()), realm: "shared", profile: UserProfile(), passwordHash: nil, createdAt: Date(), updatedAt: Date(),
+            createdBy: nil)
     )
 
     @Test(arguments: [fullDocument, bareDocument])
@@ -120,18 +125,24 @@ import Testing
 
     /// A row as `JSONEncoder` wrote it before the field table (the profile with its `channels`
     /// and `service` objects, ids as numbers), byte for byte the old encoder's form of a CCC user.
-    static let documentBeforeTheFieldTable = #"{"createdAt":786291234.567891,"createdBy":"bench","passwordHash":"$2b$10$x","profile":{"active":true,"allowAllApps":false,"appIDs":[9],"channels":{"email":true,"sms":false,"whatsapp":true},"country":"Sweden","displayName":"Ada","email":"ada@example.com","familyName":"Lovelace","givenName":"Ada","groupIDs":[],"identity":"19121212-1212","language":"sv","lastActiveDate":"08\/23\/2017","metadata":{"k":"v"},"permissionIDs":[1,2],"phone":"+46701234567","service":{"blacklistMode":"SecureAndBasic","defaultSecure":"BasedOnKeywords","enableCampaigns":true,"enableESignatures":false,"groupGUID":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","groupType":"Professional","preRegister":true,"serviceID":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","skipRegistrationConfirmation":false},"state":"S","userName":"ada"},"updatedAt":786291299}"#
+    static let documentBeforeTheFieldTable =
+        #"{"createdAt":786291234.567891,"createdBy":"bench","passwordHash":"$2b$10$x","profile":{"active":true,"allowAllApps":false,"appIDs":[9],"channels":{"email":true,"sms":false,"whatsapp":true},"country":"Sweden","displayName":"Ada","email":"ada@example.com","familyName":"Lovelace","givenName":"Ada","groupIDs":[],"identity":"19121212-1212","language":"sv","lastActiveDate":"08\/23\/2017","metadata":{"k":"v"},"permissionIDs":[1,2],"phone":"+46701234567","service":{"blacklistMode":"SecureAndBasic","defaultSecure":"BasedOnKeywords","enableCampaigns":true,"enableESignatures":false,"groupGUID":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","groupType":"Professional","preRegister":true,"serviceID":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","skipRegistrationConfirmation":false},"state":"S","userName":"ada"},"updatedAt":786291299}"#
 
     @Test func documentsWrittenBeforeTheFieldTableReadTheSame() throws {
         let document = try StoredDocument(json: Self.documentBeforeTheFieldTable)
         let profile = document.profile
-        #expect(profile.givenName == "Ada" && profile.lastActiveDate == "08/23/2017" && profile.channels == ChannelSubscriptions(email: true, sms: false, whatsapp: true))
+        #expect(
+            profile.givenName == "Ada" && profile.lastActiveDate == "08/23/2017"
+                && profile.channels == ChannelSubscriptions(email: true, sms: false, whatsapp: true))
         #expect(profile.permissionIDs == [1, 2] && profile.groupIDs == [] && profile.metadata == ["k": .string("v")])
         #expect(profile.text(.tenant) == String(repeating: "a", count: 32))
-        #expect(profile.service == ServiceOptions(
-            serviceID: String(repeating: "a", count: 32), preRegister: true, skipRegistrationConfirmation: false, groupGUID: String(repeating: "b", count: 32),
-            groupType: .professional, enableCampaigns: true, enableESignatures: false, defaultSecure: .basedOnKeywords, blacklistMode: .secureAndBasic
-        ))
+        #expect(
+            profile.service
+                == ServiceOptions(
+                    serviceID: String(repeating: "a", count: 32), preRegister: true, skipRegistrationConfirmation: false,
+                    groupGUID: String(repeating: "b", count: 32),
+                    groupType: .professional, enableCampaigns: true, enableESignatures: false, defaultSecure: .basedOnKeywords, blacklistMode: .secureAndBasic
+                ))
         #expect(try StoredDocument(json: document.json()) == document)
     }
 

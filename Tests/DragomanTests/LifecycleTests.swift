@@ -128,7 +128,8 @@ extension TestClientProtocol {
     @Test func accessManagementModifyRefusesATakenUserName() async throws {
         try await TestGateway().run { client in
             #expect(try await client.post("/api/v1/accessmgmt/users", Samples.accessManagement).status == .ok)
-            let second = Samples.accessManagement.replacingOccurrences(of: "EngagementServicesUser\",\n\"email\": \"sampleuser", with: "Second\",\n\"email\": \"second")
+            let second = Samples.accessManagement.replacingOccurrences(
+                of: "EngagementServicesUser\",\n\"email\": \"sampleuser", with: "Second\",\n\"email\": \"second")
             #expect(try await client.post("/api/v1/accessmgmt/users", second).status == .ok)
             let taken = try await client.json(.post, "/api/v1/accessmgmt/users/2/modify", #"{"userName":"engagementservicesuser"}"#)
             #expect(taken.status == .badRequest)

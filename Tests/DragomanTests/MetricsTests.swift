@@ -77,7 +77,8 @@ import Testing
 
     @Test func eachStageOfALocalCreateHasItsHistogram() async throws {
         try await AuthenticationTests.gateway().run { client in
-            let reply = try await client.post("/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", AuthenticationTests.alicePassword))
+            let reply = try await client.post(
+                "/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", AuthenticationTests.alicePassword))
             #expect(reply.status == .ok)
             let scrape = try await Self.scrape(client)
             for stage in ["auth", "decode", "store", "encode"] {

@@ -56,7 +56,10 @@ import Testing
             #expect(outcomes.count == 3)
             #expect(outcomes[1] == .duplicate(existing: existing, key: .email))
             for index in [0, 2] {
-                guard case .created(let user) = outcomes[index] else { Issue.record("member \(index) not created: \(outcomes[index])"); continue }
+                guard case .created(let user) = outcomes[index] else {
+                    Issue.record("member \(index) not created: \(outcomes[index])")
+                    continue
+                }
                 #expect(try await store.user(.serial(user.id.serial)) == user)
             }
         }

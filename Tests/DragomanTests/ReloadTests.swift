@@ -1,7 +1,7 @@
 import DragomanCore
-import HummingbirdBcrypt
 import Foundation
 import HTTPTypes
+import HummingbirdBcrypt
 import HummingbirdTesting
 import NIOCore
 import Synchronization
@@ -80,7 +80,8 @@ import Testing
                 configuration.dialects[.telnessConnect]?.upstream = "backend"
             }
             #expect(await reloader.reload(trigger: "test") == .applied(needsRestart: []))
-            let create = "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(UpstreamFaultTests.create.utf8.count)\r\n\r\n\(UpstreamFaultTests.create)"
+            let create =
+                "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(UpstreamFaultTests.create.utf8.count)\r\n\r\n\(UpstreamFaultTests.create)"
             #expect(try await Self.statusLine(connection, create) == "HTTP/1.1 502 Bad Gateway")
         }
     }
@@ -99,7 +100,8 @@ import Testing
                 return
             }
             #expect(reason.contains("server.port"))
-            let reply = try await client.send("/api/v1/audience/1", method: .get, headers: AuthenticationTests.basic("alice", AuthenticationTests.alicePassword), body: nil)
+            let reply = try await client.send(
+                "/api/v1/audience/1", method: .get, headers: AuthenticationTests.basic("alice", AuthenticationTests.alicePassword), body: nil)
             #expect(reply.status == .badRequest, "alice is still let in")
         }
         let refusal = try #require(handler.entries.first { $0.message.description.hasPrefix("Configuration reload refused") })
@@ -114,7 +116,9 @@ import Testing
         try await gateway.run(reloader: reloader) { client in
             // A forwarding dialect whose upstream speaks a dialect no backend can speak.
             source.change { configuration in
-                configuration.upstreams = ["odd": UpstreamConfiguration(name: "odd", baseURL: "http://127.0.0.1:1", dialect: DialectID(rawValue: "no-such-dialect"))]
+                configuration.upstreams = [
+                    "odd": UpstreamConfiguration(name: "odd", baseURL: "http://127.0.0.1:1", dialect: DialectID(rawValue: "no-such-dialect"))
+                ]
                 configuration.dialects[.telnessConnect]?.mode = .forward
                 configuration.dialects[.telnessConnect]?.upstream = "odd"
             }

@@ -126,6 +126,8 @@ import Testing
         #expect(JSV.write(value) == #"{a:"x,y",b:<&>,c:[1,""]}"#)
         #expect(ServiceStackXML.document(value, root: "R").contains("<A>x,y</A><B>&lt;&amp;&gt;</B><C><anyType>1</anyType><anyType></anyType></C></R>"))
         #expect(ServiceStackCSV.write(value) == "A,B,C\r\n\"x,y\",<&>,\"[1,\"\"\"\"]\"\r\n")
-        #expect(try JSV.parse(#"{a:"x,y",b:[1,"2"],c:{d:e}}"#) == .object(["a": .string("x,y"), "b": .array([.string("1"), .string("2")]), "c": .object(["d": .string("e")])]))
+        #expect(
+            try JSV.parse(#"{a:"x,y",b:[1,"2"],c:{d:e}}"#)
+                == .object(["a": .string("x,y"), "b": .array([.string("1"), .string("2")]), "c": .object(["d": .string("e")])]))
     }
 }

@@ -19,7 +19,8 @@ import Testing
                 let refused = try await client.post("/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", "wrong"))
                 #expect(refused.status == .unauthorized)
             }
-            let blocked = try await client.post("/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", AuthenticationTests.alicePassword))
+            let blocked = try await client.post(
+                "/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", AuthenticationTests.alicePassword))
             #expect(blocked.status == .tooManyRequests)
             #expect(blocked.json["message"]?.string?.hasPrefix("Too many failed authentication attempts") == true)
             #expect(Int(blocked.headers[.retryAfter] ?? "") ?? 0 > 0)
@@ -34,7 +35,8 @@ import Testing
         try await AuthenticationTests.gateway { $0.throttleMaxFailures = 3 }.run { client in
             var throttled = false
             for _ in 0..<20 where !throttled {
-                throttled = try await client.post("/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", "guess")).status == .tooManyRequests
+                throttled =
+                    try await client.post("/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", "guess")).status == .tooManyRequests
             }
             #expect(throttled)
             // Alice, from her own address, is let in.

@@ -39,13 +39,19 @@ import Testing
     func duplicatesAreRefusedWithinARealmOnly(engine: StoreEngine) async throws {
         try await engine.withStore { store in
             let first = try await store.insert(Self.record("a@x.com", userName: "ada"), uniqueKeys: [.email, .userName])
-            guard case .created(let existing) = first else { Issue.record("not created"); return }
+            guard case .created(let existing) = first else {
+                Issue.record("not created")
+                return
+            }
             let sameEmail = try await store.insert(Self.record("A@X.COM", userName: "other"), uniqueKeys: [.email, .userName])
             #expect(sameEmail == .duplicate(existing: existing, key: .email))
             let sameName = try await store.insert(Self.record("b@x.com", userName: "ADA"), uniqueKeys: [.email, .userName])
             #expect(sameName == .duplicate(existing: existing, key: .userName))
             let otherRealm = try await store.insert(Self.record("a@x.com", realm: "service-1"), uniqueKeys: [.email])
-            guard case .created = otherRealm else { Issue.record("other realm refused"); return }
+            guard case .created = otherRealm else {
+                Issue.record("other realm refused")
+                return
+            }
         }
     }
 
@@ -165,7 +171,10 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func idempotencyClaimThenReplay(engine: StoreEngine) async throws {
         try await engine.withStore { store in
-            guard case .claimed(let claim) = try await store.claim(Self.keyed(), now: Date()) else { Issue.record("not claimed"); return }
+            guard case .claimed(let claim) = try await store.claim(Self.keyed(), now: Date()) else {
+                Issue.record("not claimed")
+                return
+            }
             #expect(try await store.claim(Self.keyed(), now: Date()) == .inFlight)
             #expect(try await store.claim(Self.keyed(fingerprint: "f2"), now: Date()) == .mismatch)
             try await store.complete(claim, response: Self.answer, expiresAt: Date().addingTimeInterval(60))
@@ -177,17 +186,29 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func idempotencyKeysAreScopedPerPrincipal(engine: StoreEngine) async throws {
         try await engine.withStore { store in
-            guard case .claimed = try await store.claim(Self.keyed(scope: "alice"), now: Date()) else { Issue.record("alice"); return }
-            guard case .claimed = try await store.claim(Self.keyed(scope: "bob", fingerprint: "other"), now: Date()) else { Issue.record("bob"); return }
+            guard case .claimed = try await store.claim(Self.keyed(scope: "alice"), now: Date()) else {
+                Issue.record("alice")
+                return
+            }
+            guard case .claimed = try await store.claim(Self.keyed(scope: "bob", fingerprint: "other"), now: Date()) else {
+                Issue.record("bob")
+                return
+            }
         }
     }
 
     @Test(arguments: StoreEngine.allCases)
     func releasedAndLapsedClaimsCanBeTakenOver(engine: StoreEngine) async throws {
         try await engine.withStore { store in
-            guard case .claimed(let claim) = try await store.claim(Self.keyed(), now: Date()) else { Issue.record("first"); return }
+            guard case .claimed(let claim) = try await store.claim(Self.keyed(), now: Date()) else {
+                Issue.record("first")
+                return
+            }
             try await store.release(claim)
-            guard case .claimed(let second) = try await store.claim(Self.keyed(lease: 1), now: Date()) else { Issue.record("after release"); return }
+            guard case .claimed(let second) = try await store.claim(Self.keyed(lease: 1), now: Date()) else {
+                Issue.record("after release")
+                return
+            }
             // The lease lapses (a crashed instance): the key is free again, and the old holder can no longer record.
             guard case .claimed(let third) = try await store.claim(Self.keyed(), now: Date().addingTimeInterval(2)) else {
                 Issue.record("after lapse")
@@ -210,10 +231,16 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func anInsertMarksItsClaimSoARetryFindsTheUserEvenAfterTheLease(engine: StoreEngine) async throws {
         try await engine.withStore { store in
-            guard case .claimed(let claim) = try await store.claim(Self.keyed(lease: 1), now: Date()) else { Issue.record("claim"); return }
+            guard case .claimed(let claim) = try await store.claim(Self.keyed(lease: 1), now: Date()) else {
+                Issue.record("claim")
+                return
+            }
             var record = Self.record("marked@example.com")
             record.mark = IdempotencyMark(scope: claim.scope, key: claim.key, token: claim.token)
-            guard case .created(let user) = try await store.insert(record, uniqueKeys: [.email]) else { Issue.record("insert"); return }
+            guard case .created(let user) = try await store.insert(record, uniqueKeys: [.email]) else {
+                Issue.record("insert")
+                return
+            }
             // The instance dies here: no response is recorded. Long after the lease:
             let later = Date().addingTimeInterval(3600)
             #expect(try await store.claim(Self.keyed(), now: later) == .committed(claim, user: user.id.uuid))
@@ -229,11 +256,20 @@ import Testing
     func aFailedInsertLeavesItsClaimUnmarked(engine: StoreEngine) async throws {
         try await engine.withStore { store in
             _ = try await store.insert(Self.record("taken@example.com"), uniqueKeys: [.email])
-            guard case .claimed(let claim) = try await store.claim(Self.keyed(lease: 1), now: Date()) else { Issue.record("claim"); return }
+            guard case .claimed(let claim) = try await store.claim(Self.keyed(lease: 1), now: Date()) else {
+                Issue.record("claim")
+                return
+            }
             var record = Self.record("taken@example.com")
             record.mark = IdempotencyMark(scope: claim.scope, key: claim.key, token: claim.token)
-            guard case .duplicate = try await store.insert(record, uniqueKeys: [.email]) else { Issue.record("not a duplicate"); return }
-            guard case .claimed = try await store.claim(Self.keyed(), now: Date().addingTimeInterval(2)) else { Issue.record("not free after lease"); return }
+            guard case .duplicate = try await store.insert(record, uniqueKeys: [.email]) else {
+                Issue.record("not a duplicate")
+                return
+            }
+            guard case .claimed = try await store.claim(Self.keyed(), now: Date().addingTimeInterval(2)) else {
+                Issue.record("not free after lease")
+                return
+            }
         }
     }
 
@@ -242,9 +278,15 @@ import Testing
         try await engine.withStore { store in
             var request = Self.keyed(lease: 600)
             request.owner = try await Self.deadOwner()
-            guard case .claimed = try await store.claim(request, now: Date()) else { Issue.record("claim"); return }
+            guard case .claimed = try await store.claim(request, now: Date()) else {
+                Issue.record("claim")
+                return
+            }
             // Well within the lease, a live instance's claim of the same key wins at once.
-            guard case .claimed = try await store.claim(Self.keyed(), now: Date()) else { Issue.record("dead owner's key still locked"); return }
+            guard case .claimed = try await store.claim(Self.keyed(), now: Date()) else {
+                Issue.record("dead owner's key still locked")
+                return
+            }
             #expect(try await store.claim(Self.keyed(), now: Date()) == .inFlight)
         }
     }
@@ -254,7 +296,10 @@ import Testing
         try await engine.withStore { store in
             var request = Self.keyed(lease: 600)
             request.owner = "another-host.example/1/1"
-            guard case .claimed = try await store.claim(request, now: Date()) else { Issue.record("claim"); return }
+            guard case .claimed = try await store.claim(request, now: Date()) else {
+                Issue.record("claim")
+                return
+            }
             #expect(try await store.claim(Self.keyed(), now: Date()) == .inFlight)
         }
     }
@@ -262,19 +307,28 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func expiredIdempotencyRecordsAreSweptAndReusable(engine: StoreEngine) async throws {
         try await engine.withStore { store in
-            guard case .claimed(let claim) = try await store.claim(Self.keyed(), now: Date()) else { Issue.record("claim"); return }
+            guard case .claimed(let claim) = try await store.claim(Self.keyed(), now: Date()) else {
+                Issue.record("claim")
+                return
+            }
             let expiry = Date().addingTimeInterval(10)
             try await store.complete(claim, response: Self.answer, expiresAt: expiry)
             guard case .claimed = try await store.claim(Self.keyed(fingerprint: "new"), now: expiry.addingTimeInterval(1)) else {
                 Issue.record("expired key not reusable")
                 return
             }
-            guard case .claimed(let other) = try await store.claim(Self.keyed("k2"), now: Date()) else { Issue.record("k2"); return }
+            guard case .claimed(let other) = try await store.claim(Self.keyed("k2"), now: Date()) else {
+                Issue.record("k2")
+                return
+            }
             try await store.complete(other, response: Self.answer, expiresAt: expiry)
             #expect(try await store.deleteExpiredIdempotencyRecords(now: Date()) == 0)
             // k1's fresh claim has a 60 s lease, k2 expires with `expiry`: both go by then.
             #expect(try await store.deleteExpiredIdempotencyRecords(now: Date().addingTimeInterval(120)) == 2)
-            guard case .claimed = try await store.claim(Self.keyed("k2", fingerprint: "changed"), now: Date()) else { Issue.record("swept"); return }
+            guard case .claimed = try await store.claim(Self.keyed("k2", fingerprint: "changed"), now: Date()) else {
+                Issue.record("swept")
+                return
+            }
         }
     }
 
@@ -295,7 +349,10 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func concurrentClaimsOfAnExpiredKeyHaveOneWinner(engine: StoreEngine) async throws {
         try await engine.withStore { store in
-            guard case .claimed(let old) = try await store.claim(Self.keyed("stale"), now: Date()) else { Issue.record("claim"); return }
+            guard case .claimed(let old) = try await store.claim(Self.keyed("stale"), now: Date()) else {
+                Issue.record("claim")
+                return
+            }
             try await store.complete(old, response: Self.answer, expiresAt: Date().addingTimeInterval(-1))
             let outcomes = try await withThrowingTaskGroup(of: IdempotencyOutcome.self) { group in
                 for _ in 0..<16 { group.addTask { try await store.claim(Self.keyed("stale"), now: Date()) } }
@@ -311,9 +368,15 @@ import Testing
         try await engine.withStore { store in
             let bytes = (0..<512).map { UInt8($0 % 256) }
             let answer = RecordedResponse(status: 400, headers: [], body: bytes)
-            guard case .claimed(let claim) = try await store.claim(Self.keyed(), now: Date()) else { Issue.record("claim"); return }
+            guard case .claimed(let claim) = try await store.claim(Self.keyed(), now: Date()) else {
+                Issue.record("claim")
+                return
+            }
             try await store.complete(claim, response: answer, expiresAt: Date().addingTimeInterval(60))
-            guard case .replay(let replayed) = try await store.claim(Self.keyed(), now: Date()) else { Issue.record("replay"); return }
+            guard case .replay(let replayed) = try await store.claim(Self.keyed(), now: Date()) else {
+                Issue.record("replay")
+                return
+            }
             #expect(replayed.status == 400)
             #expect(replayed.body == bytes)
         }
@@ -326,7 +389,10 @@ import Testing
             return try await group.reduce(into: [PostgresStore]()) { $0.append($1) }
         }
         let outcome = try await stores[0].insert(Self.record("m@x.com"), uniqueKeys: [.email])
-        guard case .created(let user) = outcome else { Issue.record("not created"); return }
+        guard case .created(let user) = outcome else {
+            Issue.record("not created")
+            return
+        }
         #expect(try await stores[2].user(.uuid(user.id.uuid)) == user)
         for store in stores { try await store.close() }
     }
@@ -344,7 +410,10 @@ import Testing
     @Test func sqliteStoreKeepsUsersAcrossReopening() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-reopen-\(UUID().uuidString)/s.sqlite").path
         let first = try await SQLiteUserStore.open(path: path, logger: .init(label: "test"))
-        guard case .created(let user) = try await first.insert(Self.record("r@x.com"), uniqueKeys: [.email]) else { Issue.record("insert"); return }
+        guard case .created(let user) = try await first.insert(Self.record("r@x.com"), uniqueKeys: [.email]) else {
+            Issue.record("insert")
+            return
+        }
         try await first.close()
         let second = try await SQLiteUserStore.open(path: path, logger: .init(label: "test"))
         #expect(try await second.user(.serial(user.id.serial)) == user)

@@ -42,7 +42,8 @@ import Tracing
     @Test func eachRequestIsAServerSpanWithAChildSpanPerStage() async throws {
         let tracer = InMemoryTracer()
         try await AuthenticationTests.gateway().run(tracer: tracer) { client in
-            let reply = try await client.post("/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", AuthenticationTests.alicePassword))
+            let reply = try await client.post(
+                "/api/v1/audience", Samples.audience, headers: AuthenticationTests.basic("alice", AuthenticationTests.alicePassword))
             #expect(reply.status == .ok)
         }
         let spans = tracer.finishedSpans
@@ -129,7 +130,8 @@ import Tracing
     @Test func aMalformedTraceparentIsNotPassedOnAndNotRefused() async throws {
         try await Self.withCapturingBackend { port, received in
             try await ReverseProxyTests.proxied(port: port).run { client in
-                let reply = try await client.send("/legacy/thing", method: .get, headers: [Self.traceParent: "00-not-a-trace-01", Self.traceState: "a=b"], body: nil)
+                let reply = try await client.send(
+                    "/legacy/thing", method: .get, headers: [Self.traceParent: "00-not-a-trace-01", Self.traceState: "a=b"], body: nil)
                 #expect(reply.status == .serviceUnavailable)
             }
             let sent = try #require(received.first)

@@ -26,17 +26,20 @@ import Testing
 
     @Test(arguments: ["session", "serviceStackSession"])
     func aSessionUpstreamUsesItsDialectsOwnLogin(scheme: String) throws {
-        let configuration = try GatewayConfiguration.load(path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "deliveryslip-ccc", scheme: scheme)), environment: [:])
+        let configuration = try GatewayConfiguration.load(
+            path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "deliveryslip-ccc", scheme: scheme)), environment: [:])
         #expect(configuration.upstreams["backend"]?.authentication == .session(user: "gateway", password: Secret("secret")))
         #expect(configuration.backendDialect(.deliverySlipCCC)?.signIn?.sessionHeader == "X-ss-id")
     }
 
     @Test func aSessionUpstreamWhoseDialectHasNoLoginIsRefusedNamingTheKey() throws {
         #expect(throws: ConfigurationError.self) {
-            try GatewayConfiguration.load(path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "telness-connect", scheme: "session")), environment: [:])
+            try GatewayConfiguration.load(
+                path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "telness-connect", scheme: "session")), environment: [:])
         }
         do {
-            _ = try GatewayConfiguration.load(path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "telness-connect", scheme: "session")), environment: [:])
+            _ = try GatewayConfiguration.load(
+                path: try ConfigurationTests.file(Self.sessionUpstream(dialect: "telness-connect", scheme: "session")), environment: [:])
         } catch let error as ConfigurationError {
             #expect(error.key == "upstreams.backend.auth.scheme")
         }
@@ -98,19 +101,24 @@ import Testing
 
     @Test func aServiceGuidDefaultBelongsToCCCUpstreamsAlone() throws {
         let ccc = try GatewayConfiguration.load(
-            path: try ConfigurationTests.file("upstreams:\n  a:\n    baseURL: http://x\n    dialect: deliveryslip-ccc\n    defaults:\n      serviceGuid: 5F1C2A3B-4C5D-6E7F-8091-A2B3C4D5E6F7\n"),
+            path: try ConfigurationTests.file(
+                "upstreams:\n  a:\n    baseURL: http://x\n    dialect: deliveryslip-ccc\n    defaults:\n      serviceGuid: 5F1C2A3B-4C5D-6E7F-8091-A2B3C4D5E6F7\n"
+            ),
             environment: [:]
         )
         #expect(ccc.upstreams["a"]?.tenant == "5f1c2a3b4c5d6e7f8091a2b3c4d5e6f7")
         #expect(throws: ConfigurationError.self) {
             try GatewayConfiguration.load(
-                path: try ConfigurationTests.file("upstreams:\n  a:\n    baseURL: http://x\n    dialect: deliveryslip-ccc\n    defaults:\n      serviceGuid: nope\n"),
+                path: try ConfigurationTests.file(
+                    "upstreams:\n  a:\n    baseURL: http://x\n    dialect: deliveryslip-ccc\n    defaults:\n      serviceGuid: nope\n"),
                 environment: [:]
             )
         }
         do {
             _ = try GatewayConfiguration.load(
-                path: try ConfigurationTests.file("upstreams:\n  a:\n    baseURL: http://x\n    dialect: telness-connect\n    defaults:\n      serviceGuid: 5f1c2a3b4c5d6e7f8091a2b3c4d5e6f7\n"),
+                path: try ConfigurationTests.file(
+                    "upstreams:\n  a:\n    baseURL: http://x\n    dialect: telness-connect\n    defaults:\n      serviceGuid: 5f1c2a3b4c5d6e7f8091a2b3c4d5e6f7\n"
+                ),
                 environment: [:]
             )
             Issue.record("a Telness upstream took a CCC service default")

@@ -159,7 +159,9 @@ import Testing
         async let first = Self.post(pool, #"{"name":"slow"}"#)
         try await Task.sleep(for: .milliseconds(100))
         await #expect(throws: UpstreamExchangeError.noConnectionFree) { try await Self.post(pool) }
-        #expect(TransportFault(UpstreamExchangeError.noConnectionFree).kind == .unreachable, "waiting past the connect timeout is not an unreachable backend (nothing was sent)")
+        #expect(
+            TransportFault(UpstreamExchangeError.noConnectionFree).kind == .unreachable,
+            "waiting past the connect timeout is not an unreachable backend (nothing was sent)")
         #expect(try await first.head.status == .ok)
         #expect(backend.received.count == 2)
         await pool.shutdown()

@@ -88,7 +88,13 @@ import Testing
     }
 
     @Test func breakerOpensAfterRepeatedFailuresAndFailsFast() async throws {
-        try await Self.front(port: 1, { $0.breakerFailures = 2; $0.breakerCooldown = 30 }).run { client in
+        try await Self.front(
+            port: 1,
+            {
+                $0.breakerFailures = 2
+                $0.breakerCooldown = 30
+            }
+        ).run { client in
             let result2 = try await client.post("/users", Self.create)
             #expect(result2.status == .badGateway)
             let result3 = try await client.post("/users", Self.create)
@@ -128,23 +134,24 @@ import Testing
 @Suite struct ReverseProxyTests {
     /// An echo backend: returns the request body and reports what it received in headers.
     static func withEcho(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
-        try await UpstreamFaultTests.withBackend({ request in
-            var headers: HTTPFields = [
-                HTTPField.Name("X-Echo-Method")!: request.method.rawValue,
-                HTTPField.Name("X-Echo-Path")!: request.uri.path,
-                HTTPField.Name("X-Echo-Query")!: request.uri.query ?? "",
-                HTTPField.Name("X-Echo-Forwarded-For")!: request.headers[HTTPField.Name("X-Forwarded-For")!] ?? "",
-                HTTPField.Name("X-Echo-Request-Id")!: request.headers[HTTPField.Name("X-Request-Id")!] ?? "",
-                HTTPField.Name("X-Echo-Custom")!: request.headers[HTTPField.Name("X-Custom")!] ?? "",
-                HTTPField.Name("X-Echo-Hop")!: request.headers[HTTPField.Name("Proxy-Authorization")!] ?? "absent",
-                HTTPField.Name("X-Echo-Authorization")!: request.headers[.authorization] ?? "",
-            ]
-            headers[.contentType] = request.headers[.contentType] ?? "application/octet-stream"
-            // Read the whole body before answering: an echo that answers while the client is still
-            // sending can deadlock a client that reads only after writing.
-            let body = try await request.body.collect(upTo: 64 << 20)
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
-        }, body)
+        try await UpstreamFaultTests.withBackend(
+            { request in
+                var headers: HTTPFields = [
+                    HTTPField.Name("X-Echo-Method")!: request.method.rawValue,
+                    HTTPField.Name("X-Echo-Path")!: request.uri.path,
+                    HTTPField.Name("X-Echo-Query")!: request.uri.query ?? "",
+                    HTTPField.Name("X-Echo-Forwarded-For")!: request.headers[HTTPField.Name("X-Forwarded-For")!] ?? "",
+                    HTTPField.Name("X-Echo-Request-Id")!: request.headers[HTTPField.Name("X-Request-Id")!] ?? "",
+                    HTTPField.Name("X-Echo-Custom")!: request.headers[HTTPField.Name("X-Custom")!] ?? "",
+                    HTTPField.Name("X-Echo-Hop")!: request.headers[HTTPField.Name("Proxy-Authorization")!] ?? "absent",
+                    HTTPField.Name("X-Echo-Authorization")!: request.headers[.authorization] ?? "",
+                ]
+                headers[.contentType] = request.headers[.contentType] ?? "application/octet-stream"
+                // Read the whole body before answering: an echo that answers while the client is still
+                // sending can deadlock a client that reads only after writing.
+                let body = try await request.body.collect(upTo: 64 << 20)
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+            }, body)
     }
 
     static func proxied(port: Int) -> TestGateway {
@@ -256,7 +263,9 @@ import Testing
                 try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                     for _ in 0..<24 {
                         group.addTask {
-                            try await client.execute(uri: "/legacy/upload", method: .post, headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: bytes)) {
+                            try await client.execute(
+                                uri: "/legacy/upload", method: .post, headers: [.contentType: "application/octet-stream"], body: ByteBuffer(bytes: bytes)
+                            ) {
                                 $0.status
                             }
                         }

@@ -49,7 +49,10 @@ import Testing
         let pool = try UpstreamConnectionPoolTests.pool(backend)
         let answer = try await Self.get(pool)
         #expect(answer.head.status == .ok)
-        guard case .complete(let whole) = answer.body else { Issue.record("a small answer was streamed"); return }
+        guard case .complete(let whole) = answer.body else {
+            Issue.record("a small answer was streamed")
+            return
+        }
         #expect(whole.map { String(buffer: $0) } == #"{"small":true}"#)
         #expect(backend.received.first?.text.hasPrefix("GET /base/thing HTTP/1.1\r\n") == true)
         await pool.shutdown()
@@ -60,7 +63,10 @@ import Testing
         let backend = try await ScriptedBackend { _ in Self.paced(["one,", "two,", "three"], delay: .milliseconds(300)) }
         let pool = try UpstreamConnectionPoolTests.pool(backend)
         let answer = try await Self.get(pool)
-        guard case .streaming = answer.body else { Issue.record("an answer still arriving was handed over whole"); return }
+        guard case .streaming = answer.body else {
+            Issue.record("an answer still arriving was handed over whole")
+            return
+        }
         #expect(try await Self.text(answer) == "one,two,three")
         // The whole answer was read with the whole request sent: the connection is reused.
         #expect(try await Self.text(try await Self.get(pool)) == "one,two,three")
@@ -113,7 +119,10 @@ import Testing
         let pool = try UpstreamConnectionPoolTests.pool(backend, maxConnections: 1, connectTimeout: .seconds(1))
         do {
             let answer = try await Self.get(pool, path: "/endless")
-            guard case .streaming(let parts) = answer.body else { Issue.record("an unfinished answer was handed over whole"); return }
+            guard case .streaming(let parts) = answer.body else {
+                Issue.record("an unfinished answer was handed over whole")
+                return
+            }
             let iterator = parts.makeAsyncIterator()
             #expect(try await iterator.next().map { String(buffer: $0) } == "one,")
         }

@@ -71,7 +71,8 @@ import Testing
         var profile = UserProfile()
         profile.service = ServiceOptions(serviceID: Self.service, enableCampaigns: true, defaultSecure: .always)
         #expect(profile.text(.tenant) == Self.service)
-        #expect(profile.extra == ["service": .object(["serviceID": .string(Self.service), "enableCampaigns": .bool(true), "defaultSecure": .string("Always")])])
+        #expect(
+            profile.extra == ["service": .object(["serviceID": .string(Self.service), "enableCampaigns": .bool(true), "defaultSecure": .string("Always")])])
         profile.service = nil
         #expect(profile.extra.isEmpty && profile.service == nil)
     }

@@ -1,7 +1,7 @@
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Logging
-import DragomanDialectKit
 
 /// The ordered authentication chain of a route. The first scheme that finds its credential in
 /// the request decides: a valid credential passes, an invalid one fails at once, with no fall
@@ -21,9 +21,11 @@ struct AuthChain: Sendable {
     ) async throws(GatewayFailure) -> Principal? {
         guard !policy.isOpen else { return nil }
         for scheme in policy.schemes {
-            guard let credential = PresentedCredential.find(
-                scheme, in: headers, apiKeyHeader: policy.apiKeyHeader, basicUserNameIsAPIKey: policy.basicUserNameIsAPIKey, carriers: carriers
-            ) else { continue }
+            guard
+                let credential = PresentedCredential.find(
+                    scheme, in: headers, apiKeyHeader: policy.apiKeyHeader, basicUserNameIsAPIKey: policy.basicUserNameIsAPIKey, carriers: carriers
+                )
+            else { continue }
             let claimed: String? = if case .password(let user, _) = credential { user } else { nil }
             if let retryAfter = throttle.retryAfter(client: client(), principal: claimed) {
                 logger.warning("Authentication throttled", metadata: ["dragoman.auth.scheme": "\(scheme.rawValue)", "dragoman.client": "\(client())"])

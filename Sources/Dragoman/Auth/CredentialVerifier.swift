@@ -1,8 +1,8 @@
+import DragomanDialectKit
 import Foundation
 import HummingbirdBcrypt
 import NIOConcurrencyHelpers
 import NIOPosix
-import DragomanDialectKit
 
 /// Checks credentials against the principals and the session store.
 ///

@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Foundation
 import NIOConcurrencyHelpers
-import DragomanDialectKit
 
 /// Slows down password and key guessing without locking the rightful owner out.
 ///
@@ -42,7 +42,8 @@ final class FailureThrottle: Sendable {
     func retryAfter(client: @autoclosure () -> String, principal: String?, now: Date = Date()) -> Int? {
         records.withLockedValue { records in
             guard !records.isEmpty else { return nil }
-            let wait = Self.keys(client: client(), principal: principal)
+            let wait =
+                Self.keys(client: client(), principal: principal)
                 .compactMap { records[$0.key]?.blockedUntil.timeIntervalSince(now) }
                 .max() ?? 0
             return wait > 0 ? max(1, Int(wait.rounded(.up))) : nil

@@ -1,10 +1,10 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import DragomanDialectKit
 
 /// Form login: `GET /login` serves a small HTML form carrying a CSRF token; `POST /login` takes
 /// the form, checks the token against its cookie (double submit), verifies the credentials and

@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import HTTPTypes
 import Logging
-import DragomanDialectKit
 
 /// The gateway's side of a dialect's own login (``DialectSignIn``): its credential verifier,
 /// sign-in throttle, session issuer and session carriers.

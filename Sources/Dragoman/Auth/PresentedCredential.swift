@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 /// A credential a request presents for one scheme. Finding one means the scheme recognised the
 /// request, and so decides it, even when the credential turns out to be malformed or wrong.

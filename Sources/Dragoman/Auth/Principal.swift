@@ -1,4 +1,5 @@
 import DragomanDialectKit
+
 /// The principals, looked up by name or by API key.
 struct PrincipalDirectory: Sendable {
     let principals: [String: Principal]

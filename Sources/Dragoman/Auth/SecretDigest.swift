@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 /// Hashing and comparison of secrets: SHA-256 digests in hex, compared in constant time, and
 /// random tokens for API keys, session ids and CSRF tokens.

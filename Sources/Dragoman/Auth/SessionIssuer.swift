@@ -1,7 +1,7 @@
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Hummingbird
-import DragomanDialectKit
 
 /// Creates and ends login sessions and writes their cookies. Every login gets a new random id;
 /// the store keeps only its digest.

@@ -1,5 +1,5 @@
-public import Foundation
 import DragomanDialectKit
+public import Foundation
 
 /// A login session as stored: whose it is and until when. The session id itself is never
 /// stored, only its SHA-256 digest, so a copy of the database does not hand out sessions.

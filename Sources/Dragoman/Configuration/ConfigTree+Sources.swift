@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Foundation
 import Yams
-import DragomanDialectKit
 
 /// Reading a ``ConfigTree`` from YAML and overlaying the environment and flags on it.
 extension ConfigTree {
@@ -97,4 +97,3 @@ extension ConfigTree {
         return path
     }
 }
-

@@ -1,10 +1,10 @@
 import DragomanCore
+public import DragomanDialectKit
+public import Foundation
 import HTTPTypes
 import HummingbirdBcrypt
-public import Foundation
 import Logging
 import NIOCore
-public import DragomanDialectKit
 
 extension GatewayConfiguration {
     /// The configuration file used when none is named.
@@ -56,7 +56,9 @@ extension GatewayConfiguration {
             }
         }
         step { _ throws(ConfigurationError) in
-            try root.allowOnly(["server", "store", "idempotency", "security", "log", "metrics", "tracing", "dialects", "auth", "principals", "upstreams", "proxy"])
+            try root.allowOnly([
+                "server", "store", "idempotency", "security", "log", "metrics", "tracing", "dialects", "auth", "principals", "upstreams", "proxy",
+            ])
         }
         // Each key of a section is its own step, so one bad key does not hide the next.
         if let server = section("server") {
@@ -114,7 +116,8 @@ extension GatewayConfiguration {
             step { configuration throws(ConfigurationError) in if let enabled = try metrics.bool("enabled") { configuration.metricsEnabled = enabled } }
             step { configuration throws(ConfigurationError) in
                 if let path = try metrics.string("path") {
-                    guard path.hasPrefix("/"), path.count > 1, !path.contains(where: { $0 == "?" || $0 == "#" || $0 == ":" || $0 == "*" || $0.isWhitespace }) else {
+                    guard path.hasPrefix("/"), path.count > 1, !path.contains(where: { $0 == "?" || $0 == "#" || $0 == ":" || $0 == "*" || $0.isWhitespace })
+                    else {
                         throw ConfigurationError(key: metrics.key("path"), problem: "must be a literal path starting with '/', e.g. /metrics")
                     }
                     configuration.metricsPath = path
@@ -170,7 +173,8 @@ extension GatewayConfiguration {
     /// read now, so that an unreadable one is named when the configuration is loaded or checked.
     mutating func readListenerTLS(_ tls: ConfigSection) throws(ConfigurationError) {
         try tls.allowOnly(["certificate", "key", "http2"])
-        let certificate = try tls.string("certificate"), key = try tls.string("key")
+        let certificate = try tls.string("certificate")
+        let key = try tls.string("key")
         switch (certificate, key) {
         case (nil, nil):
             self.tls = nil
@@ -278,13 +282,15 @@ extension GatewayConfiguration {
             var principal = Principal(name: name)
             if let hash = try entry.string("passwordHash"), !hash.isEmpty {
                 guard hash.count == 60, hash.hasPrefix("$2") else {
-                    throw ConfigurationError(key: entry.key("passwordHash"), problem: "must be a bcrypt hash ($2b$…, 60 characters); make one with 'dragoman hash-password'")
+                    throw ConfigurationError(
+                        key: entry.key("passwordHash"), problem: "must be a bcrypt hash ($2b$…, 60 characters); make one with 'dragoman hash-password'")
                 }
                 principal.passwordHash = hash
             }
             for digest in try entry.list("apiKeys") ?? [] {
                 guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
-                    throw ConfigurationError(key: entry.key("apiKeys"), problem: "must hold SHA-256 digests (64 hex digits); make one with 'dragoman new-api-key'")
+                    throw ConfigurationError(
+                        key: entry.key("apiKeys"), problem: "must hold SHA-256 digests (64 hex digits); make one with 'dragoman new-api-key'")
                 }
                 principal.apiKeyHashes.append(digest.lowercased())
             }

@@ -1,6 +1,6 @@
 import DragomanCore
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 extension GatewayConfiguration {
     /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, maxConnections, defaults, breaker, tls } }`;
@@ -27,7 +27,8 @@ extension GatewayConfiguration {
             if let count = try entry.int("maxConnections", in: 1...4096) { upstream.maxConnections = count }
             upstream.authentication = try readUpstreamAuth(try entry.section("auth"), aliases: registry[dialect]?.upstreamSchemeAliases ?? [:])
             if case .session = upstream.authentication, registry[dialect]?.backend?().signIn == nil {
-                throw ConfigurationError(key: try entry.section("auth").key("scheme"), problem: "session needs a backend dialect with a login of its own; \(dialectName) has none")
+                throw ConfigurationError(
+                    key: try entry.section("auth").key("scheme"), problem: "session needs a backend dialect with a login of its own; \(dialectName) has none")
             }
             let defaults = try entry.section("defaults")
             let registration = registry[dialect]
@@ -53,7 +54,9 @@ extension GatewayConfiguration {
             try tls.allowOnly(["caBundle", "certificate", "key"])
             let client = UpstreamTLS(caBundle: try tls.string("caBundle"), certificate: try tls.string("certificate"), key: try tls.string("key"))
             if client != UpstreamTLS() {
-                guard address.tls else { throw ConfigurationError(key: tls.key("caBundle"), problem: "applies to https:// upstreams only; baseURL is '\(base)'") }
+                guard address.tls else {
+                    throw ConfigurationError(key: tls.key("caBundle"), problem: "applies to https:// upstreams only; baseURL is '\(base)'")
+                }
                 upstream.tls = client
                 _ = try client.configuration(key: tls.key(""))
             }
@@ -65,7 +68,8 @@ extension GatewayConfiguration {
     /// `auth: { scheme: none | basic | apiKey | bearer | session, user, password, key, header }`;
     /// `aliases` are the upstream dialect's older names of schemes (its registration's
     /// ``DialectRegistration/upstreamSchemeAliases``).
-    private static func readUpstreamAuth(_ section: ConfigSection, aliases: [String: String]) throws(ConfigurationError) -> UpstreamConfiguration.Authentication {
+    private static func readUpstreamAuth(_ section: ConfigSection, aliases: [String: String]) throws(ConfigurationError) -> UpstreamConfiguration.Authentication
+    {
         try section.allowOnly(["scheme", "user", "password", "key", "header"])
         func required(_ name: String) throws(ConfigurationError) -> String {
             guard let value = try section.string(name), !value.isEmpty else {

@@ -1,7 +1,7 @@
-public import DragomanCore
+import DragomanCore
+public import DragomanDialectKit
 public import Foundation
 public import Logging
-public import DragomanDialectKit
 
 /// `log.format`: how log lines are written.
 public enum LogFormat: String, Sendable, CaseIterable {

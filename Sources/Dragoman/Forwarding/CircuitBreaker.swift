@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Foundation
 import NIOConcurrencyHelpers
-import DragomanDialectKit
 
 /// A circuit breaker for one backend. After ``failureThreshold`` consecutive failures it opens
 /// and fails fast for ``cooldown``; then one request is let through as a probe: success closes

@@ -1,8 +1,8 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Logging
-import DragomanDialectKit
 
 /// Answers a dialect by forwarding to a backend that speaks another (or the same) dialect:
 /// caller's dialect → canonical → backend's dialect, and back, with a durable id map so the
@@ -50,8 +50,9 @@ struct ForwardingBackend: UserBackend {
         if profile[.tenant] == nil, let tenant, caller.profile.required.contains(.tenant) {
             profile[.tenant] = .text(tenant)
         }
-        let created = User(id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: user.realm, profile: profile, passwordHash: nil,
-                           createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
+        let created = User(
+            id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: user.realm, profile: profile, passwordHash: nil,
+            createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
         logger.info("Forwarded create", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
         return CreatedUser(user: created, dropped: lost)
     }
@@ -70,8 +71,9 @@ struct ForwardingBackend: UserBackend {
         guard let mapped else { throw .service(.notFound) }
         let response = try await upstream.send(dialect.backendRead(id: mapped.backendID), logger: logger)
         let profile = try dialect.backendUser(response)
-        return User(id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
-                    createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
+        return User(
+            id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
+            createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
     }
 
     /// The caller's change applied to the user as the backend has it, validated by the
@@ -140,8 +142,10 @@ struct ForwardingBackend: UserBackend {
         var users: [User] = []
         for (backendID, profile) in collected {
             let mapped = try await map(backendID)
-            users.append(User(id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
-                              createdAt: mapped.createdAt, updatedAt: mapped.createdAt))
+            users.append(
+                User(
+                    id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
+                    createdAt: mapped.createdAt, updatedAt: mapped.createdAt))
         }
         var scoped = query
         scoped.realms = nil  // the backend's list is the scope

@@ -1,8 +1,8 @@
+import DragomanDialectKit
 import Hummingbird
 import HummingbirdCore
 import NIOConcurrencyHelpers
 import NIOCore
-import DragomanDialectKit
 
 /// A caller's request body as the reverse proxy hands it to its upstream connection pool, which
 /// reads it in a task of its own. Hummingbird reads whatever is left of the body once the response is sent;

@@ -1,3 +1,4 @@
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,7 +6,6 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import DragomanDialectKit
 
 /// Proxies every path no other route matches to one upstream, unchanged: method, path, query,
 /// headers and body, streamed both ways without buffering. Hop-by-hop headers are removed and
@@ -128,7 +128,8 @@ struct ReverseProxy: Sendable {
         let forwardedFor = request.headers[HTTPField.Name("X-Forwarded-For")!].map { prior in client.map { "\(prior), \($0)" } ?? prior } ?? client
         headers.add(name: "X-Forwarded-For", value: forwardedFor ?? "")
         headers.add(name: "X-Forwarded-Proto", value: request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http")
-        headers.add(name: "X-Request-Id", value: RequestRecord.current?.requestID ?? RequestRecord.requestID(from: request.headers[HTTPField.Name("X-Request-Id")!]))
+        headers.add(
+            name: "X-Request-Id", value: RequestRecord.current?.requestID ?? RequestRecord.requestID(from: request.headers[HTTPField.Name("X-Request-Id")!]))
         TracePropagation.inject(into: &headers)
         let query = request.uri.query.map { "?\($0)" } ?? ""
         return HTTPRequestHead(

@@ -1,5 +1,5 @@
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 /// Where a backend is, parsed once from its base URL: the address to connect to, the `Host`
 /// header, whether TLS is spoken, and the context path every request path goes under.

@@ -1,4 +1,5 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Logging
@@ -6,7 +7,6 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import DragomanDialectKit
 
 /// Sends requests to one backend: signs them in the configured way, applies the timeouts and
 /// the circuit breaker, and turns transport faults into 502, 504 and 503.
@@ -80,7 +80,8 @@ final class UpstreamClient: Sendable {
             switch error {
             case .unreachable: break
             case .broken where request.isRetrySafe:
-                logger.notice("Connection to the backend broke; retrying a request that is safe to repeat", metadata: ["dragoman.upstream": "\(configuration.name)"])
+                logger.notice(
+                    "Connection to the backend broke; retrying a request that is safe to repeat", metadata: ["dragoman.upstream": "\(configuration.name)"])
             default: throw error.recorded
             }
         }

@@ -1,6 +1,6 @@
 public import DragomanCore
-public import Foundation
 public import DragomanDialectKit
+public import Foundation
 
 /// A backend Dragoman forwards to: where it is, which dialect it speaks, how Dragoman signs in
 /// to it, how long to wait, and the defaults for fields it requires that callers may lack.

@@ -1,7 +1,7 @@
+import DragomanDialectKit
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import DragomanDialectKit
 
 /// The reverse proxy's exchanges: streamed both ways, with one retry of a bodiless request on a
 /// reused connection the backend had closed.

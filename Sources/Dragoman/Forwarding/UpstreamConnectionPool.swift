@@ -1,9 +1,9 @@
+import DragomanDialectKit
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
-import DragomanDialectKit
 
 /// Keep-alive HTTP/1.1 connections to one backend, for the exchanges a forwarding route makes
 /// (a translated create, read, update, delete, list or login: small, whole bodies, see
@@ -88,7 +88,10 @@ final class UpstreamConnectionPool: Sendable {
     func shutdown() async {
         let (idle, waiters) = state.withLockedValue { state in
             state.closed = true
-            defer { state.idle = [:]; state.waiters = [] }
+            defer {
+                state.idle = [:]
+                state.waiters = []
+            }
             return (state.idle.values.flatMap { $0.map(\.channel) }, state.waiters)
         }
         for waiter in waiters { waiter.continuation.resume(throwing: UpstreamExchangeError.closed) }
@@ -112,7 +115,11 @@ final class UpstreamConnectionPool: Sendable {
 
     /// Returns when fewer than `maxConnections` exchanges run; waits its turn otherwise.
     func startExchange(deadline: NIODeadline) async throws {
-        enum Turn { case now, wait(UInt64), closed }
+        enum Turn {
+            case now
+            case wait(UInt64)
+            case closed
+        }
         // The common case, a free slot and no one waiting, takes it under one lock, with no
         // continuation; otherwise the exchange gets its place in the line below.
         let first = state.withLockedValue { state -> Turn in

@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import NIOCore
 import NIOHTTP1
-import DragomanDialectKit
 
 /// What the pool writes to an upstream connection: the start of an exchange, or a part or the
 /// end of a streamed upload that follows its head.

@@ -1,7 +1,7 @@
+import DragomanDialectKit
 import Foundation
 import Logging
 import NIOCore
-import DragomanDialectKit
 
 /// One connection pool per upstream, with that upstream's connect timeout and TLS, owned by
 /// the ``GatewayReloader``, which shuts them down with the gateway or when a reload replaces

@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Foundation
 import NIOSSL
-import DragomanDialectKit
 
 /// `upstreams.<name>.tls`: for an `https://` backend, the CA bundle its certificate is checked
 /// against (instead of the system's roots) and the client certificate and key Dragoman

@@ -1,6 +1,6 @@
 import DragomanCore
-import Logging
 import DragomanDialectKit
+import Logging
 
 /// A create's outcome: the user as the caller will see it, and any fields dropped on the way.
 struct CreatedUser: Sendable {

@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import HTTPTypes
 import NIOCore
-import DragomanDialectKit
 
 /// Renders the answers the connection layer gives by itself (a stalled request, a request line
 /// or header block too large, a full gateway): in the dialect that owns the request's path

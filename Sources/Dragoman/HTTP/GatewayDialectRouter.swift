@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import HTTPTypes
 import Hummingbird
-import DragomanDialectKit
 
 /// A dialect's own routes (``DialectRouter``) on the gateway's Hummingbird router: each request
 /// is handed to the dialect as a ``DialectHTTPRequest`` (its body read up to the route's limit)

@@ -1,6 +1,6 @@
+import DragomanDialectKit
 public import Hummingbird
 public import NIOCore
-import DragomanDialectKit
 
 /// The request context of every Dragoman route: Hummingbird's core context, the client's
 /// address (throttling and logs need it) and, on a dialect route, what the pipeline has learnt

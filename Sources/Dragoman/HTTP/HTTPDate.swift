@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Foundation
 import Synchronization
-import DragomanDialectKit
 
 /// The `Date` header's value (RFC 9110's IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`),
 /// formatted at most once a second and shared by every answer of that second.

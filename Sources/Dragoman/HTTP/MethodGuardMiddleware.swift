@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import HTTPTypes
 import Hummingbird
-import DragomanDialectKit
 
 /// Answers a method a dialect path does not have with 405 and `Allow`, in the dialect's own
 /// shape, instead of 404. `TRACE` and `CONNECT` are refused on every path, proxied or not (a

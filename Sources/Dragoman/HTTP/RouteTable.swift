@@ -1,5 +1,5 @@
-import HTTPTypes
 import DragomanDialectKit
+import HTTPTypes
 
 /// Which dialect owns a path, and which methods the path has: for answers given before (or
 /// instead of) the router, such as 405, 408, 414 and 431, so that they too come in the

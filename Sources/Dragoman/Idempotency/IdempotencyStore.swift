@@ -1,6 +1,6 @@
-public import Foundation
 import DragomanCore
 import DragomanDialectKit
+public import Foundation
 
 /// A response as recorded for replay: exactly what the first caller was answered.
 public struct RecordedResponse: Sendable, Equatable, Codable {

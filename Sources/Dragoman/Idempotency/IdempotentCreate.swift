@@ -1,8 +1,8 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Logging
-import DragomanDialectKit
 
 /// Runs keyed creates at most once per principal and key: the first request runs and its
 /// response is recorded; a retry with the same request gets the recorded response; the same key

@@ -1,8 +1,8 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
-import DragomanDialectKit
+    import Glibc
+    import DragomanDialectKit
 #endif
 
 /// Who runs a claimed idempotency key: this machine's host name and the process id. A claim

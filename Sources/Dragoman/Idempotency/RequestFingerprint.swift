@@ -1,7 +1,7 @@
 import Crypto
 import DragomanCore
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 /// The fingerprint a keyed request is compared by: SHA-256 over the canonical request, so two
 /// requests that differ only in whitespace, key order, letter case of field names or body format

@@ -1,6 +1,6 @@
+import DragomanDialectKit
 public import ServiceLifecycle
 import Synchronization
-import DragomanDialectKit
 
 /// Whether the gateway is draining: set when a graceful shutdown begins, so `/health/ready`
 /// answers 503 while in-flight requests finish and load balancers stop sending new ones.

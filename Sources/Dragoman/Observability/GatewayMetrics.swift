@@ -1,8 +1,8 @@
 import CoreMetrics
+import DragomanDialectKit
 import Foundation
 public import Prometheus
 import Synchronization
-import DragomanDialectKit
 
 /// The gateway's metrics, kept in its own Prometheus registry (so two gateways in one process,
 /// as in the tests, never mix) and recorded through swift-metrics' types with swift-prometheus'
@@ -67,7 +67,9 @@ public final class GatewayMetrics: Sendable {
             let labels = RequestLabels(dialect: dialect, operation: operation, status: status)
             if let known = handles[labels] { return known }
             let made = (
-                count: Counter(label: "dragoman_requests_total", dimensions: [("dialect", dialect), ("operation", operation), ("status", String(status))], factory: factory),
+                count: Counter(
+                    label: "dragoman_requests_total", dimensions: [("dialect", dialect), ("operation", operation), ("status", String(status))], factory: factory
+                ),
                 duration: Timer(label: "dragoman_request_duration_seconds", dimensions: [("dialect", dialect), ("operation", operation)], factory: factory)
             )
             handles[labels] = made

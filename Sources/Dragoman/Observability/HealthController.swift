@@ -1,10 +1,10 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import DragomanDialectKit
 
 /// `GET /health/live` (the process answers) and `GET /health/ready` (the store answers a query,
 /// the gateway is not draining; each upstream's circuit breaker state is reported). No
@@ -43,7 +43,9 @@ struct HealthController: Sendable {
     }
 
     private static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 }
 

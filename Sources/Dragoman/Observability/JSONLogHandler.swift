@@ -1,7 +1,7 @@
-public import Logging
-import Foundation
-import Synchronization
 import DragomanDialectKit
+import Foundation
+public import Logging
+import Synchronization
 
 /// A swift-log handler writing one JSON object per line to standard output: `time`, `level`,
 /// `label`, `message`, then the metadata as string members (`dragoman.request.id`, …). The
@@ -24,7 +24,9 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let level = event.level, message = event.message, metadata = event.metadata
+        let level = event.level
+        let message = event.message
+        let metadata = event.metadata
         var members: [String: String] = [:]
         for (key, value) in metadataProvider?.get() ?? [:] { members[key] = value.description }
         for (key, value) in self.metadata { members[key] = value.description }
@@ -46,7 +48,8 @@ public struct JSONLogHandler: LogHandler {
     private static func timestamp(_ date: Date) -> String {
         let t = UTCDateParts(date)
         let millis = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
-        return "\(t.year.zeroPadded(4))-\(t.month.zeroPadded(2))-\(t.day.zeroPadded(2))T\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2)).\(millis.zeroPadded(3))Z"
+        return
+            "\(t.year.zeroPadded(4))-\(t.month.zeroPadded(2))-\(t.day.zeroPadded(2))T\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2)).\(millis.zeroPadded(3))Z"
     }
 
     private static let lock = Mutex(())

@@ -1,6 +1,6 @@
 import DragomanCore
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 /// The user store as the service sees it: every call goes to `base`, and its latency is
 /// recorded in the metrics by engine and operation and added to the request's `store` stage

@@ -1,7 +1,7 @@
+import DragomanDialectKit
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import DragomanDialectKit
 
 /// `GET /metrics` (the path is `metrics.path`): the gateway's metrics in Prometheus' text
 /// format, unauthenticated like the health routes, each upstream's breaker state read at the

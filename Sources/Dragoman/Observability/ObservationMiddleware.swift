@@ -1,9 +1,9 @@
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import Tracing
-import DragomanDialectKit
 
 /// The first step of every request: takes or mints its `X-Request-Id` (returned in the answer,
 /// sent to any upstream, and in every log line as `dragoman.request.id`), binds a

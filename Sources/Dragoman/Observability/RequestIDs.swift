@@ -1,6 +1,6 @@
 import DragomanCore
-import Synchronization
 import DragomanDialectKit
+import Synchronization
 
 /// Mints request ids: 32 lowercase hex digits, a random half fixed for the process and a
 /// counter that starts at a random value, as Hummingbird's own ids are (unique within the

@@ -1,8 +1,8 @@
+import DragomanDialectKit
 import Logging
 import Synchronization
 import Tracing
 import W3CTraceContext
-import DragomanDialectKit
 
 /// What one request did, gathered as it passes the pipeline (dialect, operation, route,
 /// principal, upstream exchange, time spent in each stage, the events operators count) for its
@@ -117,7 +117,9 @@ final class RequestRecord: Sendable {
     /// else a new one (``RequestIDs``).
     static func requestID(from header: String?) -> String {
         if let header, (1...128).contains(header.utf8.count),
-            header.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x5F || $0 == 0x3A || $0 == 0x2D })
+            header.utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x5F || $0 == 0x3A || $0 == 0x2D
+            })
         {
             return header
         }

@@ -1,9 +1,9 @@
+import DragomanDialectKit
 import HTTPTypes
 import Instrumentation
 import NIOHTTP1
 import Tracing
 import W3CTraceContext
-import DragomanDialectKit
 
 /// W3C Trace Context (`traceparent`, `tracestate`) across the gateway: read from the caller,
 /// sent to every upstream.

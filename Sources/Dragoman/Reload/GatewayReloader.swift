@@ -1,9 +1,9 @@
+import DragomanDialectKit
 import Foundation
 import Logging
 import NIOSSL
 public import ServiceLifecycle
 import Synchronization
-import DragomanDialectKit
 
 /// Reloads the configuration while the gateway runs: on ``reload(trigger:)`` (the CLI calls it on
 /// SIGHUP) or, with a watched file, when that file changes. The new configuration is read from
@@ -91,7 +91,9 @@ public final class GatewayReloader: Service, Sendable {
             built = try current.build(next)
         } catch {
             let reason = "\(error)"
-            logger.error("Configuration reload refused; the running configuration keeps serving", metadata: ["dragoman.reload.trigger": "\(trigger)", "dragoman.reload.error": "\(reason)"])
+            logger.error(
+                "Configuration reload refused; the running configuration keeps serving",
+                metadata: ["dragoman.reload.trigger": "\(trigger)", "dragoman.reload.error": "\(reason)"])
             return .refused(reason)
         }
         // One lock around the whole swap, so that two reloads at once (a signal and the file
@@ -165,7 +167,10 @@ public final class GatewayReloader: Service, Sendable {
             let modified = Self.modified(watchPath)
             let changed = state.withLock { state -> Bool in
                 guard let known = state?.lastModified, let modified else { return false }
-                if modified != known { state?.lastModified = modified; return true }
+                if modified != known {
+                    state?.lastModified = modified
+                    return true
+                }
                 return false
             }
             if changed { await reload(trigger: "file") }

@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Hummingbird
 import Synchronization
-import DragomanDialectKit
 
 /// The gateway's responder: every request goes to the router current when it arrives. A reload
 /// swaps in a new router at once; requests already running finish on the one they started

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import Glibc
-import DragomanDialectKit
+    import Glibc
+    import DragomanDialectKit
 #endif
 
 /// How the gateway's process asks glibc's allocator to keep freed heap memory.
@@ -31,12 +31,12 @@ public enum HeapTuning {
     public static func apply(environment: [String: String]) -> Bool {
         if let tunables = environment["GLIBC_TUNABLES"], tunables.contains("glibc.malloc.") { return false }
         #if canImport(Glibc)
-        // `mallopt` is declared in <malloc.h>, which Swift's Glibc module leaves out.
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }
-        let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-        return mallopt(Self.trimOption, trimThreshold) == 1 && mallopt(Self.mmapOption, mmapThreshold) == 1
+            // `mallopt` is declared in <malloc.h>, which Swift's Glibc module leaves out.
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }
+            let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+            return mallopt(Self.trimOption, trimThreshold) == 1 && mallopt(Self.mmapOption, mmapThreshold) == 1
         #else
-        return false
+            return false
         #endif
     }
 

@@ -1,7 +1,7 @@
 public import DragomanCore
+import DragomanDialectKit
 import HummingbirdBcrypt
 import NIOPosix
-import DragomanDialectKit
 
 /// Hashes passwords with bcrypt on NIO's thread pool, so the event loops never block on it.
 public struct BcryptPasswordHasher: PasswordHasher {

@@ -1,7 +1,7 @@
 public import DragomanCore
+import DragomanDialectKit
 public import Logging
 public import ServiceLifecycle
-import DragomanDialectKit
 
 /// Everything Dragoman keeps durably, behind one interface with two engines: users, the id map
 /// of forwarded users, login sessions and idempotency records.

@@ -1,6 +1,6 @@
 import DragomanCore
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 /// A user insert waiting to be committed with others: the record, its stored document, and the
 /// unique keys it holds with their column values, in the profile's order.

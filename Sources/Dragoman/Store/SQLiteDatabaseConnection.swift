@@ -1,6 +1,6 @@
-import NIOCore
 import CSQLite
 import DragomanDialectKit
+import NIOCore
 
 /// A row a statement returned, with its columns by name.
 struct SQLiteResultRow {

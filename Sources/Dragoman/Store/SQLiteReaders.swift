@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import NIOPosix
 import Synchronization
-import DragomanDialectKit
 
 /// The read-only connections of the embedded store, used synchronously on the caller's thread.
 ///

@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Foundation
 import Logging
-import DragomanDialectKit
 
 /// The SQLite schema, as numbered migrations applied in order at start-up.
 enum SQLiteSchema {

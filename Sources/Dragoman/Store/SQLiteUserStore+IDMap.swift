@@ -1,6 +1,6 @@
 import DragomanCore
-public import Foundation
 import DragomanDialectKit
+public import Foundation
 
 /// The ids a caller was given for a user that lives in a backend.
 public struct MappedID: Sendable, Equatable {
@@ -26,7 +26,8 @@ extension SQLiteUserStore {
 
     public func mapped(upstream: String, serial: Int64) async throws -> MappedID? {
         let rows = try readers.read { reader in
-            try reader.query("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND serial = ?", [.text(upstream), .integer(Int(serial))])
+            try reader.query(
+                "SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND serial = ?", [.text(upstream), .integer(Int(serial))])
         }
         return rows.first.flatMap(Self.mappedID)
     }
@@ -63,7 +64,8 @@ struct SQLiteIDMapping: GroupableWrite {
                 "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?) RETURNING \(columns)",
                 [.text(UUID.timeOrdered(at: write.now).text()), .text(write.upstream), .text(write.backendID), .float(write.now.timeIntervalSince1970)]
             )
-            let rows = try inserted.isEmpty
+            let rows =
+                try inserted.isEmpty
                 ? connection.query("SELECT \(columns) FROM id_map WHERE upstream = ? AND backend_id = ?", [.text(write.upstream), .text(write.backendID)])
                 : inserted
             guard let row = rows.first, let mapped = SQLiteUserStore.mappedID(row) else { throw StoreError.corruptRow }

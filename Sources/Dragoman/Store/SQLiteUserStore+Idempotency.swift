@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 public import Foundation
 import NIOCore
-import DragomanDialectKit
 
 extension SQLiteUserStore {
     /// A key's record.

@@ -1,6 +1,6 @@
 import DragomanCore
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 /// A user insert as the SQLite writer groups it: the inserts waiting are settled together
 /// (``InsertGroup``), each with one prepared statement that leaves the row out when one of its
@@ -36,13 +36,15 @@ struct SQLiteUserInsert: GroupableWrite, InsertGroupStatements {
             let record = write.record
             let keys = record.keyColumns
             let checked = write.held.map(\.key)
-            let rows = try connection.query(insertOne, [
-                .text(record.uuid.text()), .text(record.realm), keys.email.map(SQLiteValue.text) ?? .null,
-                keys.userName.map(SQLiteValue.text) ?? .null, keys.phone.map(SQLiteValue.text) ?? .null,
-                .text(write.document), .float(record.createdAt.timeIntervalSince1970),
-                .integer(checked.contains(.email) ? 1 : 0), .integer(checked.contains(.userName) ? 1 : 0),
-                .integer(checked.contains(.phone) ? 1 : 0),
-            ])
+            let rows = try connection.query(
+                insertOne,
+                [
+                    .text(record.uuid.text()), .text(record.realm), keys.email.map(SQLiteValue.text) ?? .null,
+                    keys.userName.map(SQLiteValue.text) ?? .null, keys.phone.map(SQLiteValue.text) ?? .null,
+                    .text(write.document), .float(record.createdAt.timeIntervalSince1970),
+                    .integer(checked.contains(.email) ? 1 : 0), .integer(checked.contains(.userName) ? 1 : 0),
+                    .integer(checked.contains(.phone) ? 1 : 0),
+                ])
             guard let row = rows.first else { continue }
             guard let serial = row.column("serial")?.integer else { throw StoreError.noSerial }
             serials[record.uuid] = Int64(serial)

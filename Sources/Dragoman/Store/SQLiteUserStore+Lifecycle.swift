@@ -1,6 +1,6 @@
 public import DragomanCore
-public import Foundation
 import DragomanDialectKit
+public import Foundation
 
 extension SQLiteUserStore {
     /// Runs in the writer's transaction, so the uniqueness check and the write are one step.
@@ -20,8 +20,10 @@ extension SQLiteUserStore {
             }
             try connection.query(
                 "UPDATE users SET email_key = ?, user_name_key = ?, phone = ?, document = ? WHERE uuid = ?",
-                [keys.email.map(SQLiteValue.text) ?? .null, keys.userName.map(SQLiteValue.text) ?? .null, keys.phone.map(SQLiteValue.text) ?? .null,
-                 .text(document), .text(uuid)]
+                [
+                    keys.email.map(SQLiteValue.text) ?? .null, keys.userName.map(SQLiteValue.text) ?? .null, keys.phone.map(SQLiteValue.text) ?? .null,
+                    .text(document), .text(uuid),
+                ]
             )
             return .updated(user)
         }

@@ -1,5 +1,5 @@
-public import Foundation
 import DragomanDialectKit
+public import Foundation
 
 /// Sessions in SQLite; every write goes through the store's writer and its group transaction, so it
 /// never lands inside another task's transaction on the shared connection.
@@ -7,15 +7,16 @@ extension SQLiteUserStore {
     public func createSession(digest: String, record: SessionRecord) async throws {
         _ = try await transaction { connection in
             try connection.query(
-            "INSERT INTO sessions (id_digest, principal, created_at, expires_at) VALUES (?, ?, ?, ?)",
-            [.text(digest), .text(record.principal), .float(Date().timeIntervalSince1970), .float(record.expiresAt.timeIntervalSince1970)]
+                "INSERT INTO sessions (id_digest, principal, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                [.text(digest), .text(record.principal), .float(Date().timeIntervalSince1970), .float(record.expiresAt.timeIntervalSince1970)]
             )
         }
     }
 
     public func session(digest: String, now: Date) async throws -> SessionRecord? {
         let rows = try readers.read { reader in
-            try reader.query("SELECT principal, expires_at FROM sessions WHERE id_digest = ? AND expires_at > ?", [.text(digest), .float(now.timeIntervalSince1970)])
+            try reader.query(
+                "SELECT principal, expires_at FROM sessions WHERE id_digest = ? AND expires_at > ?", [.text(digest), .float(now.timeIntervalSince1970)])
         }
         guard let row = rows.first, let principal = row.column("principal")?.string, let expires = row.column("expires_at")?.double else {
             return nil

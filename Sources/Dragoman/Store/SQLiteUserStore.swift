@@ -1,9 +1,9 @@
 public import DragomanCore
+import DragomanDialectKit
 import Foundation
 public import Logging
 import NIOPosix
 import ServiceLifecycle
-import DragomanDialectKit
 
 /// The embedded store: one SQLite file in WAL mode.
 ///

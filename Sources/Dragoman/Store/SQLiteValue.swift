@@ -1,5 +1,5 @@
-import NIOCore
 import DragomanDialectKit
+import NIOCore
 
 /// A value SQLite binds or returns: SQLite's five storage classes. The accessors convert as
 /// SQLite's own column functions do (a number read as text, text read as a number), so a row

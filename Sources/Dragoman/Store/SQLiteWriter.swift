@@ -1,8 +1,8 @@
+import DragomanDialectKit
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import DragomanDialectKit
 
 /// A write the ``SQLiteWriter`` can run together with others of its kind: a group of them is
 /// one pass with the group's statements prepared once.

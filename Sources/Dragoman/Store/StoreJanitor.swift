@@ -1,7 +1,7 @@
+import DragomanDialectKit
 import Foundation
 import Logging
 import ServiceLifecycle
-import DragomanDialectKit
 
 /// Sweeps expired sessions and idempotency records from the store once a minute until shutdown.
 /// With several instances on one store each sweeps; the deletes are idempotent.

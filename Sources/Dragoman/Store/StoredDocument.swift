@@ -1,6 +1,6 @@
 import DragomanCore
-import Foundation
 import DragomanDialectKit
+import Foundation
 
 /// The JSON document a user row holds in either engine: the canonical profile, the password
 /// hash and the timestamps. Key columns beside it index the unique fields.
@@ -110,9 +110,11 @@ struct StoredDocument: Equatable {
             if group.fields.count == 1, group.fields[0].storage.count == 1 {
                 writer.field(group.key, profile[group.fields[0]]?.json)
             } else {
-                writer.field(group.key, object: { writer in
-                    for field in group.fields { writer.field(field.storage[1], profile[field]?.json) }
-                })
+                writer.field(
+                    group.key,
+                    object: { writer in
+                        for field in group.fields { writer.field(field.storage[1], profile[field]?.json) }
+                    })
             }
         }
         for key in profile.extra.keys.sorted() { writer.field(key, profile.extra[key]) }
@@ -141,13 +143,14 @@ struct StoredDocument: Equatable {
     private static func value(_ json: JSONValue, of field: UserField) throws -> FieldValue {
         // Numbers stored by `JSONEncoder` may read as doubles where ids are whole.
         if field.kind == .ids, case .array(let items) = json {
-            return .ids(try items.map { item in
-                switch item {
-                case .integer(let number): return number
-                case .number(let number) where number.rounded() == number && abs(number) < 9e15: return Int64(number)
-                default: throw StoreError.corruptRow
-                }
-            })
+            return .ids(
+                try items.map { item in
+                    switch item {
+                    case .integer(let number): return number
+                    case .number(let number) where number.rounded() == number && abs(number) < 9e15: return Int64(number)
+                    default: throw StoreError.corruptRow
+                    }
+                })
         }
         guard let value = FieldValue(json: json, kind: field.kind) else { throw StoreError.corruptRow }
         return value
@@ -199,8 +202,9 @@ private struct DocumentFields {
 extension UserRecord {
     /// The user this record became under `serial`.
     func stored(serial: Int64) -> User {
-        User(id: UserID(serial: serial, uuid: uuid), realm: realm, profile: profile, passwordHash: passwordHash, createdAt: createdAt, updatedAt: createdAt,
-             createdBy: createdBy)
+        User(
+            id: UserID(serial: serial, uuid: uuid), realm: realm, profile: profile, passwordHash: passwordHash, createdAt: createdAt, updatedAt: createdAt,
+            createdBy: createdBy)
     }
 
     var keyColumns: UniqueKeyColumns { UniqueKeyColumns(profile) }

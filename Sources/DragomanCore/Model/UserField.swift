@@ -35,8 +35,9 @@ public struct UserField: Sendable, Hashable, CustomStringConvertible {
     public static func `extension`(_ name: String, _ kind: FieldKind, storage: [String]? = nil, merge: FieldMerge = .replace) -> UserField {
         let path = storage ?? [name]
         // Storage keys name JSON members and SQL JSON paths: letters, digits and `_` only.
-        precondition(!path.isEmpty && path.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } },
-                     "a field's storage path is one or more keys of ASCII letters, digits and _")
+        precondition(
+            !path.isEmpty && path.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } },
+            "a field's storage path is one or more keys of ASCII letters, digits and _")
         return UserField(name, kind, storage: storage, merge: merge, slot: .extra)
     }
 

@@ -79,7 +79,9 @@ public struct UserService: Sendable {
             var hash: String? = nil
             if let password = user.password { hash = try await hasher.hash(password) }
             let createdAt = now()
-            let record = UserRecord(uuid: .timeOrdered(at: createdAt), realm: user.realm, profile: user.profile, passwordHash: hash, createdAt: createdAt, createdBy: creator, mark: mark)
+            let record = UserRecord(
+                uuid: .timeOrdered(at: createdAt), realm: user.realm, profile: user.profile, passwordHash: hash, createdAt: createdAt, createdBy: creator,
+                mark: mark)
             switch try await store.insert(record, uniqueKeys: profile.uniqueKeys) {
             case .created(let stored): return stored
             case .duplicate(let existing, let key): throw ServiceError.duplicate(Conflict(key: key, existing: existing))

@@ -1,5 +1,5 @@
-package import HTTPTypes
 package import Foundation
+package import HTTPTypes
 
 /// What a dialect answers: a status, headers and body bytes.
 package struct DialectResponse: Sendable {
@@ -16,7 +16,8 @@ package struct DialectResponse: Sendable {
     /// A JSON response of `value`, encoded with sorted keys (stable output) and nil
     /// properties left out: written by the value itself when it is ``JSONWritable`` (the
     /// answers of every request), else by ``WireJSON/encoder``.
-    package static func json(_ status: HTTPResponse.Status, _ value: some Encodable, contentType: String = "application/json; charset=utf-8") -> DialectResponse {
+    package static func json(_ status: HTTPResponse.Status, _ value: some Encodable, contentType: String = "application/json; charset=utf-8") -> DialectResponse
+    {
         DialectResponse(status: status, headers: [.contentType: contentType], body: WireJSON.bytes(value))
     }
 }

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import HTTPTypes
 
 /// How a dialect spells idempotency: which header carries the key, how the value is written,
@@ -28,7 +28,9 @@ package struct IdempotencyConvention: Sendable {
         let name = header.rawName
         guard values.count == 1 else { throw .invalidParameter(parameter: name, reason: "send one \(name) header, not \(values.count)") }
         let key = structured ? Self.unquoted(raw) : raw
-        guard let key else { throw .invalidParameter(parameter: name, reason: "\(name) must be a quoted string, e.g. \"8e03978e-40d5-43e8-bc93-6894a57f9324\"") }
+        guard let key else {
+            throw .invalidParameter(parameter: name, reason: "\(name) must be a quoted string, e.g. \"8e03978e-40d5-43e8-bc93-6894a57f9324\"")
+        }
         guard !key.isEmpty else { throw .invalidParameter(parameter: name, reason: "\(name) must not be empty") }
         guard key.count <= Self.maxLength else {
             throw .invalidParameter(parameter: name, reason: "\(name) must be at most \(Self.maxLength) characters")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed `Content-Type` value: type, subtype and parameters, lowercased.
 package struct MediaType: Sendable, Equatable {
     package var type: String
@@ -31,5 +33,3 @@ package struct MediaType: Sendable, Equatable {
         return charset == "utf-8" || charset == "utf8"
     }
 }
-
-package import Foundation

@@ -37,7 +37,8 @@ extension UTCDateParts {
 extension Int {
     /// Quotient and remainder rounded toward negative infinity (the remainder is never negative).
     package func floorDivided(by divisor: Int) -> (quotient: Int, remainder: Int) {
-        let q = self / divisor, r = self % divisor
+        let q = self / divisor
+        let r = self % divisor
         return r < 0 ? (q - 1, r + divisor) : (q, r)
     }
 

@@ -1,4 +1,5 @@
 import DragomanDialectKit
+
 /// The wire names of Volt MX access-management users.
 enum AccessField {
     static let userName = "userName"

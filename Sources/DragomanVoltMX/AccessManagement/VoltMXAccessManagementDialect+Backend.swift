@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 extension VoltMXAccessManagementDialect: VoltMXBackend {
     static let resourcePath = "/api/v1/accessmgmt/users"
@@ -24,11 +24,13 @@ extension VoltMXAccessManagementDialect: VoltMXBackend {
     }
 
     func backendPage(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> BackendPage {
-        try BackendAnswer.interpret(response, success: [200], parse: { body in
-            guard let users = body.member("users")?.arrayValue else { return nil }
-            let page = users.compactMap { user in user.member("id")?.textValue.flatMap { id in Self.profile(from: user).map { (id, $0) } } }
-            return page.count == users.count ? BackendPage(users: page, next: nil) : nil
-        }, failure: { status, body in VoltMX.backendFailure(status, body, field: canonicalField(wire:), notFoundPrefix: Self.notFoundPrefix) })
+        try BackendAnswer.interpret(
+            response, success: [200],
+            parse: { body in
+                guard let users = body.member("users")?.arrayValue else { return nil }
+                let page = users.compactMap { user in user.member("id")?.textValue.flatMap { id in Self.profile(from: user).map { (id, $0) } } }
+                return page.count == users.count ? BackendPage(users: page, next: nil) : nil
+            }, failure: { status, body in VoltMX.backendFailure(status, body, field: canonicalField(wire:), notFoundPrefix: Self.notFoundPrefix) })
     }
 
     /// Modify takes the create's body; the password only when the caller changes it.
@@ -40,13 +42,13 @@ extension VoltMXAccessManagementDialect: VoltMXBackend {
         let p = user.profile
         func ids(_ values: [Int64]?) -> JSONValue? { values.map { .array($0.map { .string(String($0)) }) } }
         return [
-                AccessField.userName: .text(p.userName), AccessField.email: .text(p.email), AccessField.password: .text(user.password?.exposedValue),
-                AccessField.displayName: .text(p.fullName), AccessField.activeFlag: .flag(p.active), AccessField.mobileNo: .text(p.phone),
-                AccessField.selectedPermissionIds: ids(p.permissionIDs), AccessField.selectedGroupIds: ids(p.groupIDs),
-                AccessField.selectedAppIds: ids(p.appIDs), AccessField.allowAllApps: .flag(p.allowAllApps),
-                AccessField.emailSubscription: .flag(p.channels.email), AccessField.smsSubscription: .flag(p.channels.sms),
-                AccessField.voiceSubscription: .flag(p.channels.voice), AccessField.whatsappSubscription: .flag(p.channels.whatsapp),
-            ]
+            AccessField.userName: .text(p.userName), AccessField.email: .text(p.email), AccessField.password: .text(user.password?.exposedValue),
+            AccessField.displayName: .text(p.fullName), AccessField.activeFlag: .flag(p.active), AccessField.mobileNo: .text(p.phone),
+            AccessField.selectedPermissionIds: ids(p.permissionIDs), AccessField.selectedGroupIds: ids(p.groupIDs),
+            AccessField.selectedAppIds: ids(p.appIDs), AccessField.allowAllApps: .flag(p.allowAllApps),
+            AccessField.emailSubscription: .flag(p.channels.email), AccessField.smsSubscription: .flag(p.channels.sms),
+            AccessField.voiceSubscription: .flag(p.channels.voice), AccessField.whatsappSubscription: .flag(p.channels.whatsapp),
+        ]
     }
 
     static func profile(from body: JSONValue) -> UserProfile? {

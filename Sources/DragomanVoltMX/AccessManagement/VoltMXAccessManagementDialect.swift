@@ -1,6 +1,6 @@
 import DragomanCore
-import HTTPTypes
 import DragomanDialectKit
+import HTTPTypes
 
 /// Volt MX Engagement Services access management "Create User" (console users):
 /// `POST /api/v1/accessmgmt/users`, also under the `/kpns` web context.

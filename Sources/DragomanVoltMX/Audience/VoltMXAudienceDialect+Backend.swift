@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 extension VoltMXAudienceDialect: VoltMXBackend {
     static let resourcePath = "/api/v1/audience"
@@ -24,12 +24,12 @@ extension VoltMXAudienceDialect: VoltMXBackend {
         let p = user.profile
         let names = p.nameParts
         return [
-                AudienceField.firstName: .text(names.given), AudienceField.lastName: .text(names.family),
-                AudienceField.country: .text(p.country), AudienceField.state: .text(p.state), AudienceField.email: .text(p.email),
-                AudienceField.mobileNumber: .text(p.phone), AudienceField.smsSubscription: .flag(p.channels.sms),
-                AudienceField.voiceSubscription: .flag(p.channels.voice), AudienceField.emailSubscription: .flag(p.channels.email),
-                AudienceField.lastActiveDate: .text(p.lastActiveDate),
-            ]
+            AudienceField.firstName: .text(names.given), AudienceField.lastName: .text(names.family),
+            AudienceField.country: .text(p.country), AudienceField.state: .text(p.state), AudienceField.email: .text(p.email),
+            AudienceField.mobileNumber: .text(p.phone), AudienceField.smsSubscription: .flag(p.channels.sms),
+            AudienceField.voiceSubscription: .flag(p.channels.voice), AudienceField.emailSubscription: .flag(p.channels.email),
+            AudienceField.lastActiveDate: .text(p.lastActiveDate),
+        ]
     }
 
     static func profile(from body: JSONValue) -> UserProfile? {

@@ -1,6 +1,6 @@
 import DragomanCore
-import HTTPTypes
 import DragomanDialectKit
+import HTTPTypes
 
 /// HCL Volt MX Engagement Services "Create Users" (audience members): `POST /api/v1/audience`,
 /// also under the `/kpns` web context.

@@ -1,4 +1,5 @@
 import DragomanDialectKit
+
 /// The wire names of Volt MX Engagement Services audience members.
 enum AudienceField {
     static let firstName = "firstName"

@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 /// What both Volt MX dialects share as backends: the create and read answers, the failure
 /// reading and field lookup. Each names its resource path, its not-found message and how it

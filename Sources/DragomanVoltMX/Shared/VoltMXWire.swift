@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
-import DragomanDialectKit
 
 /// The body Volt MX answers with on success and on error: a message, the user's id where there
 /// is one, and (our addition, see the README) every failing attribute.
@@ -132,7 +132,8 @@ enum VoltMX {
     static func dateTime(_ date: Date) -> String {
         let t = UTCDateParts(date)
         let hour12 = t.hour % 12 == 0 ? 12 : t.hour % 12
-        return "\(t.month.zeroPadded(2))/\(t.day.zeroPadded(2))/\(t.year) \(hour12.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2)) \(t.hour < 12 ? "AM" : "PM") UTC"
+        return
+            "\(t.month.zeroPadded(2))/\(t.day.zeroPadded(2))/\(t.year) \(hour12.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2)) \(t.hour < 12 ? "AM" : "PM") UTC"
     }
 
     /// The web contexts Volt MX serves its API under: the root and `/kpns`.

@@ -86,7 +86,8 @@ final class ScriptedBackend: Sendable {
             buffer += text
             while let end = buffer.range(of: "\r\n\r\n") {
                 let head = buffer[..<end.lowerBound]
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 let total = buffer.distance(from: buffer.startIndex, to: end.upperBound) + length
                 guard buffer.utf8.count >= total else { return }

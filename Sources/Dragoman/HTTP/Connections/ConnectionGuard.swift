@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 import Logging
 import NIOCore
-import DragomanDialectKit
 
 /// The first handler of every connection, on the raw bytes: enforces the timeouts of
 /// ``ConnectionLimits``, admits the connection through the ``ConnectionRegistry``, and closes

@@ -1,5 +1,5 @@
-public import NIOCore
 import DragomanDialectKit
+public import NIOCore
 
 /// The timeouts and caps that keep slow, idle and greedy clients from exhausting the gateway.
 /// Every value is configurable under `server.` (see the README); the defaults are nginx's

@@ -1,7 +1,7 @@
+import DragomanDialectKit
 import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
-import DragomanDialectKit
 
 /// Every open connection of one server, shared by all event loops: enforces
 /// ``ConnectionLimits/maxConnections`` and ``ConnectionLimits/maxConnectionsPerClient`` and

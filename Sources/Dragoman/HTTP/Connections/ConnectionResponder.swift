@@ -1,10 +1,10 @@
+import DragomanDialectKit
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import DragomanDialectKit
 
 /// Answers the requests a connection reads (HTTP/1, and HTTP/2's streams): what Hummingbird's
 /// `Application` does for each one, less the logger it makes per request. Hummingbird copies

@@ -1,5 +1,5 @@
-import NIOCore
 import DragomanDialectKit
+import NIOCore
 
 /// A connection's event loop as a Swift task executor: the connection's request handling runs
 /// with it as its preferred executor, so the handler's async code continues on the thread that

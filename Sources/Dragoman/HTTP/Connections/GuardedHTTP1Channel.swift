@@ -1,3 +1,4 @@
+import DragomanDialectKit
 import Hummingbird
 public import HummingbirdCore
 public import Logging
@@ -5,7 +6,6 @@ public import NIOCore
 import NIOHTTP1
 public import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
-import DragomanDialectKit
 
 /// Hummingbird's HTTP/1 child channel with Dragoman's ``ConnectionGuard`` in front of the codec
 /// and a ``RequestPhaseHandler`` behind it: the same pipeline as `HTTP1Channel` (with its

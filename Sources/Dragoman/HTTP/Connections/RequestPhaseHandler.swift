@@ -1,8 +1,8 @@
+import DragomanDialectKit
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
-import DragomanDialectKit
 
 /// Sits behind the HTTP/1 codec and tells the connection's ``ConnectionGuard`` where each
 /// request stands (head read, end read, response started, response sent), and turns the

@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Hummingbird
 import Logging
-import DragomanDialectKit
 
 /// Runs the route's auth chain and puts the principal it authenticates in the context; a
 /// refusal is the dialect's own 401 or 429.
@@ -13,7 +13,8 @@ struct AuthenticationMiddleware: GatewayMiddleware {
         guard var state = context.dialectRoute else { return try await next(request, context) }
         var context = context
         do {
-            let headers = request.headers, caller = context
+            let headers = request.headers
+            let caller = context
             state.request.principal = try await RequestRecord.timed(.auth) { () async throws(GatewayFailure) in
                 try await chain.authenticate(headers, client: caller.clientAddress, policy: policy, logger: caller.logger)
             }

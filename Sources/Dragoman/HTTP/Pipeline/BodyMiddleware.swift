@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Hummingbird
 import NIOCore
-import DragomanDialectKit
 
 /// Reads a create's body: the media type must be one the dialect accepts (415), the body no
 /// larger than the limit (413), and it must parse (400); the parsed body goes in the context.

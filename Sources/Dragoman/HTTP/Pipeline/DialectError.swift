@@ -1,8 +1,8 @@
 import DragomanCore
+import DragomanDialectKit
 import HTTPTypes
 import Hummingbird
 import Logging
-import DragomanDialectKit
 
 /// A failure on a dialect route that renders itself in that dialect's shape: any middleware or
 /// handler of the route throws it, and Hummingbird's router asks it for the response, as it

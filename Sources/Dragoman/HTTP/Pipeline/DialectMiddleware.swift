@@ -1,6 +1,6 @@
+import DragomanDialectKit
 import Hummingbird
 import Logging
-import DragomanDialectKit
 
 /// The first step of every dialect route: puts the dialect, the route and the request as the
 /// dialect sees it into the context, and makes sure nothing leaves the route as a bare 500:

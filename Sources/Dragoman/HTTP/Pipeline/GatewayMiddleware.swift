@@ -1,5 +1,5 @@
-import Hummingbird
 import DragomanDialectKit
+import Hummingbird
 
 /// A step of Dragoman's request pipeline: router middleware whose `next` runs on the caller's
 /// executor.

@@ -1,5 +1,5 @@
-import Hummingbird
 import DragomanDialectKit
+import Hummingbird
 
 /// What one configuration answers with: the observation step (request id, metrics, access
 /// line, span) around the router. Observation comes before routing, so every request is

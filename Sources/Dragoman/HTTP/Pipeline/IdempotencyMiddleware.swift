@@ -1,11 +1,11 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import DragomanDialectKit
 
 /// Runs a keyed create at most once per principal and key (``IdempotentCreate``): the first
 /// request goes on to the handler under its claim and its answer, failures in the dialect's

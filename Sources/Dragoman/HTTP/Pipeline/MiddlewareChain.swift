@@ -1,5 +1,5 @@
-import Hummingbird
 import DragomanDialectKit
+import Hummingbird
 
 /// One route's pipeline as one responder: its steps in order, then its handler (for a dialect's
 /// create: dialect → authentication → body → idempotency → `UserHandlers.create`). The router

@@ -1,8 +1,8 @@
 import DragomanCore
+import DragomanDialectKit
 import HTTPTypes
 import Hummingbird
 import Logging
-import DragomanDialectKit
 
 /// The last step of a dialect route: a create, read, update, delete or list, run against the route's backend (the
 /// local store or an upstream) and answered in the dialect's shape. Failures are thrown as
@@ -19,7 +19,11 @@ struct UserHandlers: Sendable {
         let input = state.request
         do throws(GatewayFailure) {
             let decoded: DecodedCreate
-            if let known = state.decoded { decoded = known } else { decoded = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.decodeCreate(input) } }
+            if let known = state.decoded {
+                decoded = known
+            } else {
+                decoded = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.decodeCreate(input) }
+            }
             let create = CreateContext(principal: input.principal?.name, idempotencyKey: state.backendKey, claim: state.claim)
             let created = try await backend.create(decoded, caller: dialect, context: create, logger: context.logger)
             var response = RequestRecord.timed(.encode) { dialect.created(created.user, request: input) }

@@ -1,3 +1,4 @@
+import DragomanDialectKit
 import Hummingbird
 public import HummingbirdCore
 import HummingbirdHTTP2
@@ -6,7 +7,6 @@ public import NIOCore
 import NIOHTTP2
 import NIOSSL
 import NIOTLS
-import DragomanDialectKit
 
 /// The HTTPS child channel: TLS with the current context (``TLSContextBox``), then by ALPN either
 /// HTTP/2 (Hummingbird's HTTP/2 channel) or HTTP/1.1 through Dragoman's guarded channel, so an

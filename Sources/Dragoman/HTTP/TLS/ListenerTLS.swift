@@ -1,7 +1,7 @@
+import DragomanDialectKit
 import Foundation
 import NIOSSL
 import Synchronization
-import DragomanDialectKit
 
 /// `server.tls`: the gateway listens for HTTPS with this certificate chain and key (PEM files),
 /// offering HTTP/2 by ALPN unless `http2` is off. Both files are read again at every reload.

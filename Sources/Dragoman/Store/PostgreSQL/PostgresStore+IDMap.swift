@@ -1,7 +1,7 @@
 import DragomanCore
+import DragomanDialectKit
 public import Foundation
 import PostgresNIO
-import DragomanDialectKit
 
 extension PostgresStore {
     public func map(upstream: String, backendID: String, now: Date) async throws -> MappedID {
@@ -13,7 +13,8 @@ extension PostgresStore {
             """,
             logger: logger
         )
-        guard let mapped = try await mapped("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = \(upstream) AND backend_id = \(backendID)")
+        guard
+            let mapped = try await mapped("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = \(upstream) AND backend_id = \(backendID)")
         else { throw StoreError.corruptRow }
         return mapped
     }

@@ -1,8 +1,8 @@
 import DragomanCore
+import DragomanDialectKit
 public import Foundation
 import NIOCore
 import PostgresNIO
-import DragomanDialectKit
 
 extension PostgresStore {
     /// Claims a key with a share of one round trip when it is new (the claims that wait are
@@ -77,7 +77,8 @@ extension PostgresStore {
                 fingerprint: fingerprint,
                 token: token,
                 response: status.map {
-                    RecordedResponse(status: Int($0), headers: RecordedResponse.headers(fromJSON: headers ?? "[]"), body: body.map { Array($0.readableBytesView) } ?? [])
+                    RecordedResponse(
+                        status: Int($0), headers: RecordedResponse.headers(fromJSON: headers ?? "[]"), body: body.map { Array($0.readableBytesView) } ?? [])
                 },
                 leaseUntil: Date(timeIntervalSince1970: lease),
                 expiresAt: expires.map(Date.init(timeIntervalSince1970:)),

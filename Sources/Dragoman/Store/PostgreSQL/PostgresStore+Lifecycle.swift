@@ -1,7 +1,7 @@
 public import DragomanCore
+import DragomanDialectKit
 public import Foundation
 import PostgresNIO
-import DragomanDialectKit
 
 extension PostgresStore {
     /// Under the same advisory locks as creates, so an update and a create (or two updates)

@@ -1,6 +1,6 @@
+import DragomanDialectKit
 public import Foundation
 import PostgresNIO
-import DragomanDialectKit
 
 extension PostgresStore {
     public func createSession(digest: String, record: SessionRecord) async throws {

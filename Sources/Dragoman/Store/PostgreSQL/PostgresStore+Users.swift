@@ -1,7 +1,7 @@
 public import DragomanCore
+import DragomanDialectKit
 import Foundation
 import PostgresNIO
-import DragomanDialectKit
 
 extension PostgresStore {
     /// Queued for the next group commit (``inserts``).

@@ -1,11 +1,11 @@
-import DragomanCore
 import Crypto
+import DragomanCore
+import DragomanDialectKit
 import Foundation
 public import Logging
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
-import DragomanDialectKit
 
 /// The shared store: PostgreSQL through a postgres-nio connection pool, for several Dragoman
 /// instances that must behave as one.

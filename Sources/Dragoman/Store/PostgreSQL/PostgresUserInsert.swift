@@ -1,8 +1,8 @@
 import DragomanCore
+import DragomanDialectKit
 import Foundation
 import Logging
 import PostgresNIO
-import DragomanDialectKit
 
 /// The PostgreSQL statements of a group of inserts (``InsertGroup``), on the group's connection.
 struct PostgresUserInsert: InsertGroupStatements {
@@ -15,8 +15,16 @@ struct PostgresUserInsert: InsertGroupStatements {
     static func insertFree(_ writes: [PendingInsert], on group: Connection) async throws -> [UUID: Int64] {
         guard !writes.isEmpty else { return [:] }
         // Absent key columns travel as '' (no key value is empty) and are stored as NULL.
-        var uuids: [String] = [], realms: [String] = [], emails: [String] = [], userNames: [String] = [], phones: [String] = []
-        var documents: [String] = [], created: [Double] = [], checkEmail: [Bool] = [], checkUserName: [Bool] = [], checkPhone: [Bool] = []
+        var uuids: [String] = []
+        var realms: [String] = []
+        var emails: [String] = []
+        var userNames: [String] = []
+        var phones: [String] = []
+        var documents: [String] = []
+        var created: [Double] = []
+        var checkEmail: [Bool] = []
+        var checkUserName: [Bool] = []
+        var checkPhone: [Bool] = []
         for write in writes {
             let record = write.record
             let keys = record.keyColumns
@@ -56,7 +64,9 @@ struct PostgresUserInsert: InsertGroupStatements {
         for (key, value) in write.held {
             let query: PostgresQuery =
                 "SELECT \(unescaped: PostgresStore.columns) FROM users WHERE realm = \(record.realm) AND \(unescaped: key.column) = \(value) ORDER BY serial LIMIT 1"
-            if let existing = try await PostgresStore.users(query, on: group.connection, logger: group.logger).first { return .duplicate(existing: existing, key: key) }
+            if let existing = try await PostgresStore.users(query, on: group.connection, logger: group.logger).first {
+                return .duplicate(existing: existing, key: key)
+            }
         }
         throw StoreError.noSerial
     }
