@@ -12,6 +12,10 @@ import NIOCore
 /// (408, 414, 431, 503, in the caller's dialect when the path is known), half-closes, reads and
 /// drops whatever the client still sends for ``ConnectionLimits/lingerTimeout`` (so the client
 /// reads the answer instead of a reset), and closes. One timer per connection, rescheduled lazily.
+///
+/// The rules live in ``ConnectionGuardState``, a value this handler feeds with what happens and
+/// the event loop's time (`eventLoop.now`, so an `EmbeddedEventLoop` drives it by hand); the
+/// handler only performs what the state decides on its channel.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -25,37 +29,16 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let responder: EdgeResponder
     private let logger: Logger
 
-    /// Request heads read, response heads written and response ends written, on this connection.
-    private var requestHeads = 0
-    private var responseHeads = 0
-    private var responseEnds = 0
-    /// Bytes of a request arrived whose end was not read yet.
-    private var inRequest = false
-    /// The current request's head was parsed.
-    private var headerDone = false
-    /// When the current request's first byte arrived.
-    private var requestStart = NIODeadline.now()
-    /// Since when the connection has had nothing to do (no request, nothing owed).
-    private var idleSince = NIODeadline.now()
+    /// Where the connection stands; set when the handler joins its channel.
+    private var state: ConnectionGuardState
     /// Whether the connection has been counted in (at activation, or when added to an active one).
     private var admitted = false
-    /// Since when the pipeline has asked for bytes the client has not sent.
-    private var readWanted: NIODeadline?
-    /// Since when the socket has been too full to write to.
-    private var unwritableSince: NIODeadline?
-    /// How long the current request's first line is so far (for 414).
-    private var requestLineLength = 0
-    /// The line itself, kept only while the head is incomplete (for the path of an answer).
+    /// The request line, kept only while the head is incomplete (for the path of an answer).
     private var requestLine: [UInt8] = []
     /// The request line's part of the read being decoded, while it is decoded.
     private var lineInFlight: ByteBuffer?
-    private var requestLineComplete = false
     /// The current request's target, once its head was parsed.
     private var target: Substring?
-    /// The connection answers its current response and then closes.
-    private(set) var closesAfterResponse = false
-    private var lingerUntil: NIODeadline?
-    private var inputClosed = false
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     /// This handler's own place in the pipeline, for the reports that come from behind the codec.
@@ -66,14 +49,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         self.registry = registry
         self.responder = responder
         self.logger = logger
+        self.state = ConnectionGuardState(limits: limits, now: .now())
     }
 
     private var id: ObjectIdentifier { ObjectIdentifier(self) }
+
+    /// The connection answers its current response and then closes.
+    var closesAfterResponse: Bool { state.closesAfterResponse }
 
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        state = ConnectionGuardState(limits: limits, now: context.eventLoop.now)
         // Behind TLS the guard joins after the handshake, when the channel is already active.
         if context.channel.isActive { admit(context: context) }
     }
@@ -95,34 +83,28 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        readWanted = nil
-        if lingerUntil != nil { return }  // dropped: the answer is out, the connection closing
         let buffer = unwrapInboundIn(data)
-        if !inRequest, buffer.readableBytes > 0 {
-            inRequest = true
-            headerDone = false
-            requestStart = .now()
-            requestLineLength = 0
+        let wasInRequest = state.inRequest
+        // Dropped: the answer is out, the connection closing.
+        guard state.bytesArrived(count: buffer.readableBytes, at: context.eventLoop.now) else { return }
+        if !wasInRequest, state.inRequest {
             requestLine = []  // no capacity kept: an idle connection holds no buffer
-            requestLineComplete = false
             target = nil
         }
         // The part of this buffer that is request line, as a slice (no copy) while the decoder
         // runs; copied only if the head stays incomplete, for an answer in the right dialect.
-        if inRequest, !headerDone, !requestLineComplete {
+        if state.isReadingRequestLine {
             let view = buffer.readableBytesView
             let newline = view.firstIndex(of: UInt8(ascii: "\n"))
             let count = newline.map { $0 - view.startIndex } ?? view.count
-            requestLineLength += count
-            requestLineComplete = newline != nil
             lineInFlight = buffer.getSlice(at: buffer.readerIndex, length: count)
-            if requestLineLength > limits.maxRequestLineBytes {
+            if state.requestLineArrived(count, newline: newline != nil) {
                 refuse(.uriTooLong(limit: limits.maxRequestLineBytes), context: context)
                 return
             }
         }
         context.fireChannelRead(data)
-        if let line = lineInFlight, !headerDone {
+        if let line = lineInFlight, !state.headerDone {
             requestLine.append(contentsOf: line.readableBytesView.prefix(max(0, limits.maxRequestLineBytes - requestLine.count)))
         }
         lineInFlight = nil
@@ -130,7 +112,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if lingerUntil != nil {
+        if state.isLingering {
             context.read()  // keep draining what the client sends until it stops or time is up
             return
         }
@@ -139,36 +121,30 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // The server is shutting down: a connection that only lingers has nothing left to say.
-        if event is ChannelShouldQuiesceEvent, lingerUntil != nil {
+        if event is ChannelShouldQuiesceEvent, state.isLingering {
             context.close(promise: nil)
             return
         }
-        if case .some(.inputClosed) = event as? ChannelEvent {
-            inputClosed = true
-            if lingerUntil != nil {
-                context.close(promise: nil)
-                return
-            }
+        if case .some(.inputClosed) = event as? ChannelEvent, state.inputClosedByClient() {
+            context.close(promise: nil)
+            return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        unwritableSince = context.channel.isWritable ? nil : .now()
+        state.writabilityChanged(writable: context.channel.isWritable, at: context.eventLoop.now)
         armTimer(context: context)
         context.fireChannelWritabilityChanged()
     }
 
     func read(context: ChannelHandlerContext) {
-        if readWanted == nil {
-            readWanted = .now()
-            if inRequest, headerDone { armTimer(context: context) }
-        }
+        if state.readRequested(at: context.eventLoop.now) { armTimer(context: context) }
         context.read()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard lingerUntil == nil else {
+        guard !state.isLingering else {
             promise?.fail(ChannelError.outputClosed)
             return
         }
@@ -179,7 +155,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         // The HTTP layer half-closes after its last response: linger instead, or close at once
         // when the client is gone already.
         if mode == .output {
-            if inputClosed {
+            if state.inputClosed {
                 context.close(mode: .all, promise: promise)
             } else {
                 startLinger(context: context)
@@ -195,39 +171,31 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// A request's head was parsed.
     func headReceived(target: Substring) {
         guard let context else { return }
-        requestHeads += 1
-        if !inRequest {  // a pipelined request whose bytes came with the previous one
-            inRequest = true
-            requestStart = .now()
-        }
-        headerDone = true
+        state.headReceived(at: context.eventLoop.now)
         self.target = target
-        slot.set(.busy, since: .now())
+        slot.set(.busy, since: context.eventLoop.now)
         armTimer(context: context)
     }
 
     /// A request's last part was read.
     func requestEnded() {
         guard let context else { return }
-        inRequest = false
-        settleIfIdle(context: context)
+        if state.requestEnded(at: context.eventLoop.now) { settle(context: context) }
     }
 
     /// A response head was written; `closing` when it says `Connection: close`.
     func responseStarted(closing: Bool) {
-        responseHeads += 1
-        if closing { closesAfterResponse = true }
+        state.responseStarted(closing: closing)
     }
 
     /// A response's last part was written (when the connection closes after it: and flushed).
     func responseEnded() {
         guard let context else { return }
-        responseEnds += 1
-        if closesAfterResponse {
-            halfCloseAndLinger(context: context)
-            return
+        switch state.responseEnded(at: context.eventLoop.now) {
+        case .halfCloseAndLinger: halfCloseAndLinger(context: context)
+        case .idle: settle(context: context)
+        case .none: break
         }
-        settleIfIdle(context: context)
     }
 
     /// The HTTP decoder refused the request.
@@ -238,17 +206,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// What a header overflow means: before the request line ended, the line is too long (414);
     /// after it, the header block is (431).
-    var overflowFailure: GatewayFailure {
-        requestLineComplete ? .headersTooLarge : .uriTooLong(limit: limits.maxRequestLineBytes)
-    }
+    var overflowFailure: GatewayFailure { state.overflowFailure }
 
     // MARK: Admission, refusal, lingering
 
     private func admit(context: ChannelHandlerContext) {
         admitted = true
-        idleSince = .now()
+        state.admitted(at: context.eventLoop.now)
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        switch registry.admit(id, slot: slot, channel: context.channel, address: address, now: idleSince) {
+        switch registry.admit(id, slot: slot, channel: context.channel, address: address, now: state.idleSince) {
         case .admitted:
             armTimer(context: context)
         case .refusedPerClient, .refusedFull:
@@ -260,11 +226,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Gives up on the current request: answers it when nothing else is being answered, then
     /// closes.
     private func refuse(_ failure: GatewayFailure, context: ChannelHandlerContext) {
-        guard lingerUntil == nil else { return }
-        let owed = headerDone ? requestHeads - 1 : requestHeads
-        let answerable = responseHeads == owed && responseEnds == owed
+        let refusal = state.refusal()
+        guard refusal != .none else { return }
         logger.info("Request refused by the connection guard", metadata: ["dragoman.failure": .string(failure.summary)])
-        if answerable {
+        if refusal == .answer {
             let line = target ?? Self.target(ofRequestLine: requestLine + (lineInFlight.map { Array($0.readableBytesView) } ?? []))
             answerAndClose(responder.bytes(for: failure, target: line, allocator: context.channel.allocator), context: context)
         } else {
@@ -283,8 +248,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func halfCloseAndLinger(context: ChannelHandlerContext) {
-        guard lingerUntil == nil else { return }
-        if inputClosed {
+        guard !state.isLingering else { return }
+        if state.inputClosed {
             context.close(promise: nil)
             return
         }
@@ -293,45 +258,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func startLinger(context: ChannelHandlerContext) {
-        guard lingerUntil == nil else { return }
-        lingerUntil = .now() + limits.lingerTimeout
-        slot.set(.waiting, since: .now())
+        guard state.startLinger(at: context.eventLoop.now) else { return }
+        slot.set(.waiting, since: context.eventLoop.now)
         context.read()
         armTimer(context: context)
     }
 
-    private func settleIfIdle(context: ChannelHandlerContext) {
-        guard !inRequest, responseEnds >= requestHeads else { return }
-        idleSince = .now()
-        slot.set(.waiting, since: idleSince)
+    /// The connection has nothing to do: tell the registry, and time its idleness.
+    private func settle(context: ChannelHandlerContext) {
+        slot.set(.waiting, since: state.idleSince)
         armTimer(context: context)
     }
 
     // MARK: Timer
 
-    /// When the connection's current phase runs out, or `nil` when it has no limit now.
-    private var deadline: NIODeadline? {
-        if let lingerUntil { return lingerUntil }
-        var earliest: NIODeadline? = unwritableSince.map { $0 + limits.sendTimeout }
-        func consider(_ candidate: NIODeadline) {
-            if let current = earliest, current <= candidate { return }
-            earliest = candidate
-        }
-        if inRequest {
-            if !headerDone {
-                consider(requestStart + limits.headerTimeout)
-            } else {
-                consider(requestStart + limits.requestTimeout)
-                if let readWanted { consider(readWanted + limits.bodyTimeout) }
-            }
-        } else if responseEnds >= requestHeads {
-            consider(idleSince + (requestHeads == 0 ? limits.headerTimeout : limits.idleTimeout))
-        }
-        return earliest
-    }
-
     private func armTimer(context: ChannelHandlerContext) {
-        guard let deadline else { return }
+        guard let deadline = state.deadline else { return }
         if let timerDeadline, timerDeadline <= deadline { return }
         timer?.cancel()
         timerDeadline = deadline
@@ -349,21 +291,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func fire(context: ChannelHandlerContext) {
-        guard context.channel.isActive, let deadline else { return }
-        let now = NIODeadline.now()
-        guard now >= deadline else {
+        guard context.channel.isActive else { return }
+        switch state.expiry(at: context.eventLoop.now) {
+        case .notYet:
             armTimer(context: context)
-            return
-        }
-        if lingerUntil != nil {
+        case .close, .closeIdle:
             context.close(promise: nil)
-        } else if let unwritableSince, now >= unwritableSince + limits.sendTimeout {
+        case .closeUnreadResponse:
             logger.info("Connection closed: the client does not read its response")
             context.close(promise: nil)
-        } else if inRequest {
+        case .refuseRequestTimeout:
             refuse(.requestTimeout, context: context)
-        } else {
-            context.close(promise: nil)  // idle keep-alive, or a connection that never sent a byte
         }
     }
 
