@@ -80,39 +80,25 @@ enum UpstreamExchangeError: Error, Equatable {
 /// fast as the body is consumed. It skips interim (1xx) answers, fails the exchange when its
 /// deadline (or a streamed body's idle timeout) passes, the connection closes or the pipeline
 /// reports an error, and closes a connection that sends anything between exchanges.
+///
+/// The rules live in ``UpstreamExchangeState``; this handler holds what cannot be a value (the
+/// exchange's promises, the body's stream, the timer) and performs what the state decides, with
+/// the event loop's clock (`eventLoop.now`, so an `EmbeddedEventLoop` drives it by hand).
 final class UpstreamExchangeHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = UpstreamOutbound
     typealias OutboundOut = HTTPClientRequestPart
 
-    /// The exchange in progress.
-    private struct Pending {
-        let delivery: UpstreamDelivery
-        let generation: UInt64
-        var timer: Scheduled<Void>
-        var head: HTTPResponseHead?
-        var body: ByteBuffer?
-        /// An interim (1xx) head was read; its end is not the answer's.
-        var interim = false
-        /// The request's end was written.
-        var requestEnded: Bool
-        /// A streamed answer's head was handed over; its body goes to `source`, if any.
-        var handedOver = false
-        var source: UpstreamResponseBody.Source?
-        /// When a streamed answer's body last had a part.
-        var lastRead: NIODeadline = .now()
-    }
-
-    private let maxBodyBytes: Int
-    private var pending: Pending?
-    private var generation: UInt64 = 0
+    private var state: UpstreamExchangeState
+    /// Where the exchange in progress delivers its answer.
+    private var delivery: UpstreamDelivery?
+    /// A streamed answer's body, once its head was handed over.
+    private var source: UpstreamResponseBody.Source?
+    private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
-    /// The consumer of a streamed body has enough parts: the connection's reads wait.
-    private var paused = false
-    private var readHeld = false
 
     init(maxBodyBytes: Int) {
-        self.maxBodyBytes = maxBodyBytes
+        self.state = UpstreamExchangeState(maxBodyBytes: maxBodyBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -128,33 +114,34 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
         case .exchange(let exchange):
             start(exchange, context: context, promise: promise)
         case .uploadPart(let part):
-            guard let exchange = pending, !exchange.requestEnded else {
+            guard state.acceptsUpload else {
                 promise?.fail(UpstreamExchangeError.closed)
                 return
             }
             context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: promise)
         case .uploadEnd:
-            guard var exchange = pending, !exchange.requestEnded else {
+            guard state.uploadEnded() else {
                 promise?.fail(UpstreamExchangeError.closed)
                 return
             }
-            exchange.requestEnded = true
-            pending = exchange
             context.write(wrapOutboundOut(.end(nil)), promise: promise)
         }
     }
 
     private func start(_ exchange: UpstreamExchange, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
-        guard pending == nil else {
+        let kind: UpstreamExchangeState.Kind =
+            switch exchange.delivery {
+            case .whole: .whole
+            case .streamed(_, _, let idleTimeout): .streamed(idleTimeout: idleTimeout)
+            }
+        guard state.start(kind, uploadFollows: exchange.uploadFollows, at: context.eventLoop.now) else {
             Self.fail(exchange.delivery, UpstreamExchangeError.busy)
             promise?.fail(UpstreamExchangeError.busy)
             return
         }
-        generation &+= 1
-        let generation = self.generation
-        let timer = timer(at: exchange.deadline, generation: generation, context: context)
-        pending = Pending(delivery: exchange.delivery, generation: generation, timer: timer, requestEnded: !exchange.uploadFollows)
-        paused = false
+        delivery = exchange.delivery
+        source = nil
+        schedule(at: exchange.deadline, context: context)
         if exchange.uploadFollows {
             context.writeAndFlush(wrapOutboundOut(.head(exchange.head)), promise: promise)
             return
@@ -167,98 +154,79 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // Bytes between exchanges answer nothing that was asked: the connection is in a state
-        // the next answer could not be told from, so it is closed (as nginx does).
-        guard var exchange = pending else { return context.close(promise: nil) }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if head.status.code >= 100, head.status.code < 200, head.status != .switchingProtocols {
-                exchange.interim = true
-            } else {
-                exchange.head = head
-            }
-            pending = exchange
-        case .body(var part):
-            guard !exchange.interim else { return }
-            if let source = exchange.source {
-                exchange.lastRead = .now()
-                pending = exchange
-                if case .stopProducing = source.yield(part) { paused = true }
-                return
-            }
-            if case .whole = exchange.delivery, (exchange.body?.readableBytes ?? 0) + part.readableBytes > maxBodyBytes {
-                return fail(UpstreamExchangeError.tooLarge, context: context)
-            }
-            if exchange.body == nil {
-                exchange.body = part
-            } else {
-                // Release the copy held in `pending`, so the append does not copy the buffer.
-                pending = nil
-                exchange.body!.writeBuffer(&part)
-            }
-            pending = exchange
+            perform(state.headReceived(head), context: context)
+        case .body(let part):
+            perform(state.bodyReceived(part, at: context.eventLoop.now), context: context)
         case .end:
-            if exchange.interim {
-                exchange.interim = false
-                pending = exchange
-                return
-            }
-            guard let head = exchange.head else { return fail(UpstreamExchangeError.closed, context: context) }
-            pending = nil
-            paused = false
-            exchange.timer.cancel()
-            switch exchange.delivery {
-            case .whole(let promise):
-                promise.succeed(UpstreamAnswer(head: head, body: exchange.body))
-            case .streamed(let headPromise, let done, _):
-                // A backend that answered before it read the whole upload leaves the connection
-                // in the middle of a request: it is closed, not reused. The connection goes back
-                // to the pool before the answer's end is handed over, so that the next exchange
-                // of the same caller finds it.
-                let reusable = exchange.requestEnded && head.isKeepAlive
-                if !reusable { context.close(promise: nil) }
-                done.succeed(reusable)
-                if let source = exchange.source {
-                    source.finish()
-                } else {
-                    headPromise.succeed(UpstreamStreamedAnswer(head: head, body: .complete(exchange.body)))
-                }
+            finish(state.endReceived(), context: context)
+        }
+    }
+
+    private func perform(_ action: UpstreamExchangeState.ReadAction, context: ChannelHandlerContext) {
+        switch action {
+        case .none: break
+        case .closeConnection: context.close(promise: nil)
+        case .fail(let error): fail(error, context: context)
+        case .yield(let part):
+            if let source, case .stopProducing = source.yield(part) { state.readerFull() }
+        }
+    }
+
+    private func finish(_ action: UpstreamExchangeState.EndAction, context: ChannelHandlerContext) {
+        switch action {
+        case .none: return
+        case .closeConnection: return context.close(promise: nil)
+        case .fail(let error): return fail(error, context: context)
+        case .whole(let head, let body):
+            let delivery = takeExchange()
+            if case .whole(let promise) = delivery { promise.succeed(UpstreamAnswer(head: head, body: body)) }
+        case .streamed(let head, let body, let handedOver, let reusable):
+            let source = self.source
+            guard case .streamed(let headPromise, let done, _) = takeExchange() else { return }
+            // The connection goes back to the pool before the answer's end is handed over, so
+            // that the next exchange of the same caller finds it.
+            if !reusable { context.close(promise: nil) }
+            done.succeed(reusable)
+            if handedOver {
+                source?.finish()
+            } else {
+                headPromise.succeed(UpstreamStreamedAnswer(head: head, body: .complete(body)))
             }
         }
+    }
+
+    /// The exchange's delivery, with its timer and stream let go.
+    private func takeExchange() -> UpstreamDelivery? {
+        timer?.cancel()
+        timer = nil
+        source = nil
+        defer { delivery = nil }
+        return delivery
     }
 
     /// A streamed answer's head goes to its reader once the reads at hand are handled: a small
     /// body that came with it goes along whole, a larger one follows as a stream.
     func channelReadComplete(context: ChannelHandlerContext) {
         defer { context.fireChannelReadComplete() }
-        guard var exchange = pending, !exchange.handedOver, let head = exchange.head, !exchange.interim,
-            case .streamed(let headPromise, _, let idleTimeout) = exchange.delivery
-        else { return }
-        let demand = UpstreamBodyDemand(handler: NIOLoopBound(self, eventLoop: context.eventLoop), generation: exchange.generation)
+        guard case .streamed(let headPromise, _, _) = delivery, let handOver = state.readsHandled(at: context.eventLoop.now) else { return }
+        let demand = UpstreamBodyDemand(handler: NIOLoopBound(self, eventLoop: context.eventLoop), generation: state.generation)
         let stream = UpstreamResponseBody.makeSequence(
-            elementType: ByteBuffer.self, failureType: (any Error).self,
-            backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8), finishOnDeinit: false, delegate: demand
+            elementType: ByteBuffer.self,
+            failureType: (any Error).self,
+            backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8),
+            finishOnDeinit: false,
+            delegate: demand
         )
-        exchange.handedOver = true
-        exchange.source = stream.source
-        exchange.lastRead = .now()
-        // From here the body's idle timeout bounds the wait, not the deadline for the head.
-        exchange.timer.cancel()
-        exchange.timer = timer(at: exchange.lastRead + idleTimeout, generation: exchange.generation, context: context)
-        if let early = exchange.body {
-            exchange.body = nil
-            if case .stopProducing = stream.source.yield(early) { paused = true }
-        }
-        pending = exchange
-        headPromise.succeed(UpstreamStreamedAnswer(head: head, body: .streaming(stream.sequence)))
+        source = stream.source
+        schedule(at: handOver.idleDeadline, context: context)
+        if let early = handOver.early, case .stopProducing = stream.source.yield(early) { state.readerFull() }
+        headPromise.succeed(UpstreamStreamedAnswer(head: handOver.head, body: .streaming(stream.sequence)))
     }
 
     func read(context: ChannelHandlerContext) {
-        if paused {
-            readHeld = true
-        } else {
-            context.read()
-        }
+        if state.readRequested() { context.read() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -272,61 +240,47 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
 
     /// The streamed body's reader wants more: reads resume.
     fileprivate func resumeReading(_ generation: UInt64) {
-        guard pending?.generation == generation, paused else { return }
-        paused = false
-        if readHeld, let context {
-            readHeld = false
-            context.read()
-        }
+        if state.readerWantsMore(generation), let context { context.read() }
     }
 
     /// The streamed body's reader is gone before its end: the rest of the answer is unwanted,
     /// and the connection, in the middle of it, is closed.
     fileprivate func readerGone(_ generation: UInt64) {
-        guard pending?.generation == generation, let context else { return }
+        guard state.readerLeft(generation), let context else { return }
         fail(UpstreamExchangeError.closed, context: context)
     }
 
-    /// Checks the exchange of `generation` at `deadline` (see ``timerFired(_:)``).
-    private func timer(at deadline: NIODeadline, generation: UInt64, context: ChannelHandlerContext) -> Scheduled<Void> {
-        context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in timerFired(generation) }
+    /// (Re)arms the exchange's timer for `deadline` (see ``timerFired(_:)``).
+    private func schedule(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        timer?.cancel()
+        let generation = state.generation
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in timerFired(generation) }
     }
 
     /// The exchange's deadline, or a streamed body's idle timeout, may have passed.
     private func timerFired(_ generation: UInt64) {
-        guard var exchange = pending, exchange.generation == generation, let context else { return }
-        guard exchange.handedOver, case .streamed(_, _, let idleTimeout) = exchange.delivery else {
-            return fail(UpstreamExchangeError.timeout, context: context)
+        guard let context else { return }
+        switch state.timerFired(generation, at: context.eventLoop.now) {
+        case .ignore: return
+        case .timeout: fail(UpstreamExchangeError.timeout, context: context)
+        case .checkAgain(let deadline): schedule(at: deadline, context: context)
         }
-        let now = NIODeadline.now()
-        // A paused body waits for its reader, not for the backend.
-        if paused { exchange.lastRead = now }
-        guard exchange.lastRead + idleTimeout <= now else {
-            exchange.timer = timer(at: exchange.lastRead + idleTimeout, generation: generation, context: context)
-            pending = exchange
-            return
-        }
-        fail(UpstreamExchangeError.timeout, context: context)
     }
 
     /// Fails the exchange in progress, if any, and closes the connection: what is left of a
     /// failed exchange on it cannot be told from the next answer.
     private func fail(_ error: any Error, context: ChannelHandlerContext) {
-        if let exchange = pending {
-            pending = nil
-            paused = false
-            exchange.timer.cancel()
-            if let source = exchange.source {
-                source.finish(error)
-                if case .streamed(_, let done, _) = exchange.delivery { done.succeed(false) }
+        let failure = state.fail()
+        let source = self.source
+        if failure.hadExchange, let delivery = takeExchange() {
+            if failure.handedOver {
+                source?.finish(error)
+                if case .streamed(_, let done, _) = delivery { done.succeed(false) }
             } else {
-                Self.fail(exchange.delivery, error)
+                Self.fail(delivery, error)
             }
         }
-        if readHeld {
-            readHeld = false
-            context.read()
-        }
+        if failure.releaseRead { context.read() }
         context.close(promise: nil)
     }
 
