@@ -22,25 +22,15 @@ import NIOSSL
 /// sooner. At most `maxConnections` connections stay open, idle ones being reused on their own
 /// loop first.
 final class UpstreamConnectionPool: Sendable {
-    /// The connections and the exchanges waiting for one.
-    private struct State {
-        /// Idle connections by event loop, oldest first, with when each became idle.
-        var idle: [ObjectIdentifier: [(channel: any Channel, since: NIODeadline)]] = [:]
-        var open = 0
-        var running = 0
-        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
-        var nextWaiter: UInt64 = 0
-        var closed = false
-    }
+    /// The connections and the exchanges waiting for one (the rules are ``UpstreamPoolState``'s).
+    private typealias State = UpstreamPoolState<ChannelBox, CheckedContinuation<Void, any Error>>
 
     let address: UpstreamAddress
     private let connectTimeout: TimeAmount
-    private let maxConnections: Int
     private let maxBodyBytes: Int
-    private let idleTimeout: TimeAmount
     private let tls: NIOSSLContext?
     private let group: any EventLoopGroup
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
 
     init(
         address: UpstreamAddress,
@@ -54,10 +44,9 @@ final class UpstreamConnectionPool: Sendable {
         self.address = address
         self.tls = address.tls ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil
         self.connectTimeout = connectTimeout
-        self.maxConnections = max(1, maxConnections)
         self.maxBodyBytes = maxBodyBytes
-        self.idleTimeout = idleTimeout
         self.group = group
+        self.state = NIOLockedValueBox(State(maxConnections: maxConnections, idleTimeout: idleTimeout))
     }
 
     /// Sends `head` and `body` to the backend and returns its whole answer; throws
@@ -86,16 +75,9 @@ final class UpstreamConnectionPool: Sendable {
     /// Closes every idle connection and fails every waiting exchange; exchanges in progress
     /// finish, and their connections are closed after them.
     func shutdown() async {
-        let (idle, waiters) = state.withLockedValue { state in
-            state.closed = true
-            defer {
-                state.idle = [:]
-                state.waiters = []
-            }
-            return (state.idle.values.flatMap { $0.map(\.channel) }, state.waiters)
-        }
-        for waiter in waiters { waiter.continuation.resume(throwing: UpstreamExchangeError.closed) }
-        for channel in idle { try? await channel.close() }
+        let (idle, waiters) = state.withLockedValue { $0.shutdown() }
+        for waiter in waiters { waiter.resume(throwing: UpstreamExchangeError.closed) }
+        for box in idle { try? await box.channel.close() }
     }
 
     /// Open connections (idle or in use), for the tests.
@@ -115,40 +97,17 @@ final class UpstreamConnectionPool: Sendable {
 
     /// Returns when fewer than `maxConnections` exchanges run; waits its turn otherwise.
     func startExchange(deadline: NIODeadline) async throws {
-        enum Turn {
-            case now
-            case wait(UInt64)
-            case closed
-        }
         // The common case, a free slot and no one waiting, takes it under one lock, with no
         // continuation; otherwise the exchange gets its place in the line below.
-        let first = state.withLockedValue { state -> Turn in
-            if state.closed { return .closed }
-            if state.running < maxConnections, state.waiters.isEmpty {
-                state.running += 1
-                return .now
-            }
-            state.nextWaiter += 1
-            return .wait(state.nextWaiter)
-        }
         let id: UInt64
-        switch first {
+        switch state.withLockedValue({ $0.startExchange() }) {
         case .now: return
         case .closed: throw UpstreamExchangeError.closed
         case .wait(let waiter): id = waiter
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let turn = state.withLockedValue { state -> Turn in
-                    if state.closed { return .closed }
-                    if state.running < maxConnections, state.waiters.isEmpty {
-                        state.running += 1
-                        return .now
-                    }
-                    state.waiters.append((id, continuation))
-                    return .wait(id)
-                }
-                switch turn {
+                switch state.withLockedValue({ $0.enqueue(id, continuation) }) {
                 case .now: continuation.resume()
                 case .closed: continuation.resume(throwing: UpstreamExchangeError.closed)
                 case .wait(let id):
@@ -164,21 +123,12 @@ final class UpstreamConnectionPool: Sendable {
 
     /// Gives a waiting exchange its turn, or frees the slot.
     func finishExchange() {
-        let next = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
-            if !state.waiters.isEmpty, !state.closed { return state.waiters.removeFirst().continuation }
-            state.running -= 1
-            return nil
-        }
-        next?.resume()
+        state.withLockedValue { $0.finishExchange() }?.resume()
     }
 
     /// Fails a waiting exchange that is still waiting (its deadline passed, or it was cancelled).
     private func abandonWait(_ id: UInt64, error: any Error) {
-        let continuation = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-            return state.waiters.remove(at: index).continuation
-        }
-        continuation?.resume(throwing: error)
+        state.withLockedValue { $0.abandonWait(id) }?.resume(throwing: error)
     }
 
     // MARK: Connections
@@ -194,27 +144,9 @@ final class UpstreamConnectionPool: Sendable {
     /// As above, with whether the connection was reused; `reuse: false` opens a new one unless
     /// the limit leaves none to open.
     func connection(on loop: (any EventLoop)?, deadline: NIODeadline, reuse: Bool) async throws -> (channel: any Channel, reused: Bool) {
-        let (reused, stale) = state.withLockedValue { state -> ((any Channel)?, [any Channel]) in
-            let now = NIODeadline.now()
-            var stale: [any Channel] = []
-            func take(_ key: ObjectIdentifier) -> (any Channel)? {
-                guard var list = state.idle[key] else { return nil }
-                while let oldest = list.first, oldest.since + idleTimeout <= now { stale.append(list.removeFirst().channel) }
-                let channel = list.popLast()?.channel
-                state.idle[key] = list
-                return channel
-            }
-            if reuse, let loop, let channel = take(ObjectIdentifier(loop)) { return (channel, stale) }
-            // Past the limit there is an idle connection somewhere: fewer exchanges run than it.
-            if (reuse && loop == nil) || state.open - stale.count >= maxConnections {
-                for key in state.idle.keys {
-                    if let channel = take(key) { return (channel, stale) }
-                }
-            }
-            state.open += 1
-            return (nil, stale)
-        }
-        for channel in stale { channel.close(promise: nil) }
+        let take = state.withLockedValue { $0.takeConnection(on: loop.map { ObjectIdentifier($0) }, reuse: reuse, at: .now()) }
+        for box in take.stale { box.channel.close(promise: nil) }
+        let reused = take.connection?.channel
         if let reused {
             if reused.isActive { return (reused, true) }
             // It closed while idle, and its close has not yet been counted.
@@ -223,7 +155,7 @@ final class UpstreamConnectionPool: Sendable {
         do {
             return (try await connect(on: loop ?? group.next(), deadline: deadline), false)
         } catch {
-            state.withLockedValue { $0.open -= 1 }
+            state.withLockedValue { $0.connectFailed() }
             throw error
         }
     }
@@ -258,20 +190,25 @@ final class UpstreamConnectionPool: Sendable {
 
     /// Keeps a connection that finished an exchange for the next one on its loop.
     func giveBack(_ channel: any Channel) {
-        let keep = state.withLockedValue { state -> Bool in
-            guard !state.closed, channel.isActive else { return false }
-            state.idle[ObjectIdentifier(channel.eventLoop), default: []].append((channel, .now()))
-            return true
+        let keep = state.withLockedValue {
+            $0.giveBack(ChannelBox(channel), loop: ObjectIdentifier(channel.eventLoop), isActive: channel.isActive, at: .now())
         }
         if !keep { channel.close(promise: nil) }
     }
 
     /// Takes a closed connection out of the count and the idle lists.
     private func forget(_ channel: any Channel) {
-        state.withLockedValue { state in
-            state.open -= 1
-            let key = ObjectIdentifier(channel.eventLoop)
-            state.idle[key]?.removeAll { $0.channel === channel }
-        }
+        state.withLockedValue { $0.forget(ChannelBox(channel), loop: ObjectIdentifier(channel.eventLoop)) }
     }
+}
+
+/// A connection as the pool's state holds it: equal when the channel is the same one.
+struct ChannelBox: Sendable, Equatable {
+    let channel: any Channel
+
+    init(_ channel: any Channel) {
+        self.channel = channel
+    }
+
+    static func == (lhs: ChannelBox, rhs: ChannelBox) -> Bool { lhs.channel === rhs.channel }
 }
