@@ -44,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -88,6 +89,25 @@ let package = Package(
         .target(name: "DragomanVoltMX", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
         .target(name: "DragomanTelness", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
         .target(name: "DragomanCCC", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
+        // The store: users, sessions, the id map and idempotency records, in SQLite (the system's,
+        // one writer thread committing in groups) or PostgreSQL; no HTTP, no dialect.
+        .target(
+            name: "DragomanStore",
+            dependencies: [
+                "DragomanCore",
+                "DragomanDialectKit",
+                "CSQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings + fuzzFlags
+        ),
         // The assembled gateway: HTTP server and pipeline, auth, the SQLite and PostgreSQL stores,
         // forwarding, configuration, observability, and the shipped dialects' registry.
         .target(
@@ -98,11 +118,11 @@ let package = Package(
                 "DragomanVoltMX",
                 "DragomanTelness",
                 "DragomanCCC",
+                "DragomanStore",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                "CSQLite",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +141,7 @@ let package = Package(
             name: "DragomanCLI",
             dependencies: [
                 "Dragoman",
+                "DragomanStore",
                 "DragomanDialectKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,6 +156,7 @@ let package = Package(
             name: "DragomanBenchmark",
             dependencies: [
                 "Dragoman",
+                "DragomanStore",
                 "DragomanCore",
                 "DragomanDialectKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -154,6 +176,7 @@ let package = Package(
             name: "DragomanTests",
             dependencies: [
                 "Dragoman",
+                "DragomanStore",
                 "DragomanCore",
                 "DragomanDialectKit",
                 "DragomanVoltMX",
@@ -179,6 +202,7 @@ let package = Package(
             name: "DragomanExtensionTests",
             dependencies: [
                 "Dragoman",
+                "DragomanStore",
                 "DragomanCore",
                 "DragomanDialectKit",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -196,7 +220,7 @@ if fuzzing {
         // libFuzzer targets for every parser a client or operator reaches: `scripts/fuzz`.
         .executableTarget(
             name: "DragomanFuzz",
-            dependencies: ["Dragoman", "DragomanCore", "DragomanDialectKit", "DragomanVoltMX", "DragomanTelness", "DragomanCCC"],
+            dependencies: ["Dragoman", "DragomanCore", "DragomanDialectKit", "DragomanStore", "DragomanVoltMX", "DragomanTelness", "DragomanCCC"],
             swiftSettings: testSwiftSettings + [.unsafeFlags(["-sanitize=fuzzer", "-parse-as-library"])],
             // libFuzzer without its `main`: SwiftPM names the executable's entry point itself,
             // and `DragomanFuzz_main` hands over to libFuzzer's driver.

@@ -1,5 +1,6 @@
 import DragomanCore
 import DragomanDialectKit
+import DragomanStore
 public import Hummingbird
 import HummingbirdCore
 public import Logging

@@ -1,5 +1,6 @@
 import DragomanCCC
 public import DragomanDialectKit
+import DragomanStore
 import DragomanTelness
 import DragomanVoltMX
 

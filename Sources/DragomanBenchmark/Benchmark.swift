@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Dragoman
 import DragomanCore
 import DragomanDialectKit
+import DragomanStore
 import Foundation
 import Hummingbird
 import HummingbirdBcrypt

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dragoman
 import DragomanDialectKit
+import DragomanStore
 import Foundation
 import Hummingbird
 import HummingbirdBcrypt

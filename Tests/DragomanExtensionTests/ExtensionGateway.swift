@@ -1,5 +1,6 @@
 import Dragoman
 import DragomanDialectKit
+import DragomanStore
 import Foundation
 import HTTPTypes
 import Hummingbird

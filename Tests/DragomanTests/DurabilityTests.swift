@@ -9,6 +9,7 @@ import Testing
 @testable import Dragoman
 @testable import DragomanCCC
 @testable import DragomanDialectKit
+@testable import DragomanStore
 @testable import DragomanTelness
 @testable import DragomanVoltMX
 

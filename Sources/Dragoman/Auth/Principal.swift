@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 
 /// The principals, looked up by name or by API key.
 struct PrincipalDirectory: Sendable {

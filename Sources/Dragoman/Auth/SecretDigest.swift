@@ -1,5 +1,6 @@
 import Crypto
 import DragomanDialectKit
+import DragomanStore
 import Foundation
 
 /// Hashing and comparison of secrets: SHA-256 digests in hex, compared in constant time, and

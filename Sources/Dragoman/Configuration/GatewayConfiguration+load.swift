@@ -1,5 +1,6 @@
 import DragomanCore
 public import DragomanDialectKit
+import DragomanStore
 public import Foundation
 import HTTPTypes
 import HummingbirdBcrypt

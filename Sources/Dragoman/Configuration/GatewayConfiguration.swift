@@ -1,5 +1,6 @@
 import DragomanCore
 public import DragomanDialectKit
+public import DragomanStore
 public import Foundation
 public import Logging
 

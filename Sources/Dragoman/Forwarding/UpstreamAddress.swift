@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 import Foundation
 
 /// Where a backend is, parsed once from its base URL: the address to connect to, the `Host`

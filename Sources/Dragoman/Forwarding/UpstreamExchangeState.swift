@@ -1,3 +1,4 @@
+import DragomanStore
 import NIOCore
 import NIOHTTP1
 

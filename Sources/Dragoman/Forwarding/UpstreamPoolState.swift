@@ -1,3 +1,4 @@
+import DragomanStore
 import NIOCore
 
 /// The bookkeeping of an upstream connection pool, as a value: the open connections, the idle

@@ -1,5 +1,6 @@
 import DragomanCore
 import DragomanDialectKit
+import DragomanStore
 import Logging
 
 /// A create's outcome: the user as the caller will see it, and any fields dropped on the way.

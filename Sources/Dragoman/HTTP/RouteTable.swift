@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 import HTTPTypes
 
 /// Which dialect owns a path, and which methods the path has: for answers given before (or

@@ -1,5 +1,6 @@
 import DragomanCore
 import DragomanDialectKit
+import DragomanStore
 import Foundation
 import HTTPTypes
 import Logging
@@ -61,10 +62,6 @@ struct IdempotentCreate: Sendable {
             return response
         }
     }
-
-    /// A claimed user whose answer was never recorded is kept this long past its lease (a
-    /// day), so that a late retry still finds it.
-    static let committedRetention: TimeInterval = 24 * 3600
 
     private func record(_ response: DialectResponse, claim: IdempotencyClaim, logger: Logger) async {
         do {

@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 public import ServiceLifecycle
 import Synchronization
 

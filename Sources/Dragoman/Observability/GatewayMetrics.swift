@@ -1,5 +1,6 @@
 import CoreMetrics
 import DragomanDialectKit
+import DragomanStore
 import Foundation
 public import Prometheus
 import Synchronization

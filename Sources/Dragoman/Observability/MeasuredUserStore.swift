@@ -1,5 +1,6 @@
 import DragomanCore
 import DragomanDialectKit
+import DragomanStore
 import Foundation
 
 /// The user store as the service sees it: every call goes to `base`, and its latency is

@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 import HTTPTypes
 import Hummingbird
 import NIOCore

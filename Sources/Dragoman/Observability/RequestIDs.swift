@@ -1,5 +1,6 @@
 import DragomanCore
 import DragomanDialectKit
+import DragomanStore
 import Synchronization
 
 /// Mints request ids: 32 lowercase hex digits, a random half fixed for the process and a

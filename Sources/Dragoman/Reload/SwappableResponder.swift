@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 import Hummingbird
 import Synchronization
 

@@ -1,6 +1,7 @@
+import DragomanStore
+
 #if canImport(Glibc)
     import Glibc
-    import DragomanDialectKit
 #endif
 
 /// How the gateway's process asks glibc's allocator to keep freed heap memory.

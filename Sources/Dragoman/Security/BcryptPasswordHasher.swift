@@ -1,5 +1,6 @@
 public import DragomanCore
 import DragomanDialectKit
+import DragomanStore
 import HummingbirdBcrypt
 import NIOPosix
 

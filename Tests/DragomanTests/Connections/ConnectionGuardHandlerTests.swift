@@ -5,6 +5,7 @@ import NIOEmbedded
 import Testing
 
 @testable import Dragoman
+@testable import DragomanStore
 
 /// The connection guard on an `EmbeddedChannel` whose event loop's clock is moved by hand:
 /// each timeout is shown to hold to the nanosecond, with no wall time waited.
@@ -39,6 +40,23 @@ import Testing
         return (channel, guardian, recorder)
     }
 
+    /// A whole `GET /` read, as the request-phase handler reports it, and its response begun.
+    static func requestAnswering(_ channel: EmbeddedChannel, _ guardian: ConnectionGuard, closing: Bool = false) throws {
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\n\r\n"))
+        guardian.headReceived(target: "/")
+        guardian.requestEnded()
+        guardian.responseStarted(closing: closing)
+    }
+
+    /// Moves the clock to a nanosecond before `timeout` and then to it, and says whether the
+    /// connection was open just before and closed just after.
+    static func closes(_ channel: EmbeddedChannel, at timeout: TimeAmount) -> Bool {
+        channel.embeddedEventLoop.advanceTime(by: timeout - .nanoseconds(1))
+        let openBefore = channel.isActive
+        channel.embeddedEventLoop.advanceTime(by: .nanoseconds(1))
+        return openBefore && !channel.isActive
+    }
+
     static func answer(_ channel: EmbeddedChannel) throws -> String? {
         guard let data = try channel.readOutbound(as: IOData.self), case .byteBuffer(let buffer) = data else { return nil }
         return String(buffer: buffer)
@@ -47,10 +65,7 @@ import Testing
     @Test func aConnectionThatSendsNothingIsClosedAtTheHeaderTimeout() throws {
         let limits = ConnectionLimits()
         let (channel, _, _) = try Self.connection(limits)
-        channel.embeddedEventLoop.advanceTime(by: limits.headerTimeout - .nanoseconds(1))
-        #expect(channel.isActive)
-        channel.embeddedEventLoop.advanceTime(by: .nanoseconds(1))
-        #expect(!channel.isActive)
+        #expect(Self.closes(channel, at: limits.headerTimeout))
         #expect(try Self.answer(channel) == nil, "a connection that never sent a byte gets no answer")
     }
 
@@ -84,15 +99,9 @@ import Testing
     @Test func anIdleKeepAliveConnectionIsClosedAtTheIdleTimeout() throws {
         let limits = ConnectionLimits()
         let (channel, guardian, _) = try Self.connection(limits)
-        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\n\r\n"))
-        guardian.headReceived(target: "/")
-        guardian.requestEnded()
-        guardian.responseStarted(closing: false)
+        try Self.requestAnswering(channel, guardian)
         guardian.responseEnded()
-        channel.embeddedEventLoop.advanceTime(by: limits.idleTimeout - .nanoseconds(1))
-        #expect(channel.isActive)
-        channel.embeddedEventLoop.advanceTime(by: .nanoseconds(1))
-        #expect(!channel.isActive)
+        #expect(Self.closes(channel, at: limits.idleTimeout))
     }
 
     @Test func aBodyThatStopsIs408AtTheBodyTimeout() throws {
@@ -111,24 +120,15 @@ import Testing
     @Test func aClientThatDoesNotReadItsResponseIsDroppedAtTheSendTimeout() throws {
         let limits = ConnectionLimits()
         let (channel, guardian, _) = try Self.connection(limits)
-        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\n\r\n"))
-        guardian.headReceived(target: "/")
-        guardian.requestEnded()
-        guardian.responseStarted(closing: false)
+        try Self.requestAnswering(channel, guardian)
         channel.isWritable = false
         channel.pipeline.fireChannelWritabilityChanged()
-        channel.embeddedEventLoop.advanceTime(by: limits.sendTimeout - .nanoseconds(1))
-        #expect(channel.isActive)
-        channel.embeddedEventLoop.advanceTime(by: .nanoseconds(1))
-        #expect(!channel.isActive)
+        #expect(Self.closes(channel, at: limits.sendTimeout))
     }
 
     @Test func aClosingResponseEndsInALingerThatTheClientsCloseCutsShort() throws {
         let (channel, guardian, recorder) = try Self.connection()
-        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nConnection: close\r\n\r\n"))
-        guardian.headReceived(target: "/")
-        guardian.requestEnded()
-        guardian.responseStarted(closing: true)
+        try Self.requestAnswering(channel, guardian, closing: true)
         guardian.responseEnded()
         #expect(recorder.halfClosed && channel.isActive)
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanStore
 
 /// Each transition of a guarded connection's state, at times given by hand: no socket, no clock.
 @Suite struct ConnectionGuardStateTests {

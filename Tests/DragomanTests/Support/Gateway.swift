@@ -12,6 +12,7 @@ import Tracing
 @testable import Dragoman
 @testable import DragomanCCC
 @testable import DragomanDialectKit
+@testable import DragomanStore
 @testable import DragomanTelness
 @testable import DragomanVoltMX
 

@@ -4,6 +4,7 @@ import NIOHTTP1
 import Testing
 
 @testable import Dragoman
+@testable import DragomanStore
 
 /// The upstream exchange handler on an `EmbeddedChannel` whose clock is moved by hand: the
 /// request goes out with one flush, answers are delivered, and deadlines and idle timeouts fail

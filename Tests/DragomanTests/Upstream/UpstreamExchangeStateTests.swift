@@ -3,6 +3,7 @@ import NIOHTTP1
 import Testing
 
 @testable import Dragoman
+@testable import DragomanStore
 
 /// Each transition of an upstream connection's exchange, at times given by hand: no socket, no clock.
 @Suite struct UpstreamExchangeStateTests {

@@ -2,6 +2,7 @@ import NIOCore
 import Testing
 
 @testable import Dragoman
+@testable import DragomanStore
 
 /// The pool's bookkeeping without sockets: connections are plain values, loops are ids, times
 /// are given by hand.

@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 import NIOCore
 
 /// Where a guarded connection stands, as a value: the requests and responses it has seen, the

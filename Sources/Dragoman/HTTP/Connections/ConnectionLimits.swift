@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 public import NIOCore
 
 /// The timeouts and caps that keep slow, idle and greedy clients from exhausting the gateway.

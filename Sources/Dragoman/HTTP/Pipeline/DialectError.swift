@@ -1,5 +1,6 @@
 import DragomanCore
 import DragomanDialectKit
+import DragomanStore
 import HTTPTypes
 import Hummingbird
 import Logging

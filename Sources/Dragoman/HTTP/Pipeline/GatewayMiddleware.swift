@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 import Hummingbird
 
 /// A step of Dragoman's request pipeline: router middleware whose `next` runs on the caller's

@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 import Hummingbird
 
 /// What one configuration answers with: the observation step (request id, metrics, access

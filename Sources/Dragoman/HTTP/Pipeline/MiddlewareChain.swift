@@ -1,4 +1,5 @@
 import DragomanDialectKit
+import DragomanStore
 import Hummingbird
 
 /// One route's pipeline as one responder: its steps in order, then its handler (for a dialect's

@@ -1,0 +1,38 @@
+package import DragomanCore
+package import DragomanDialectKit
+public import Foundation
+package import PostgresNIO
+
+extension PostgresStore {
+    public func map(upstream: String, backendID: String, now: Date) async throws -> MappedID {
+        try await client.query(
+            """
+            INSERT INTO id_map (uuid, upstream, backend_id, created_at)
+            VALUES (\(UUID.timeOrdered(at: now).text()), \(upstream), \(backendID), \(now.timeIntervalSince1970))
+            ON CONFLICT (upstream, backend_id) DO NOTHING
+            """,
+            logger: logger
+        )
+        guard
+            let mapped = try await mapped("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = \(upstream) AND backend_id = \(backendID)")
+        else { throw StoreError.corruptRow }
+        return mapped
+    }
+
+    public func mapped(upstream: String, serial: Int64) async throws -> MappedID? {
+        try await mapped("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = \(upstream) AND serial = \(serial)")
+    }
+
+    public func mapped(upstream: String, uuid: UUID) async throws -> MappedID? {
+        try await mapped("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = \(upstream) AND uuid = \(uuid.text())")
+    }
+
+    private func mapped(_ query: PostgresQuery) async throws -> MappedID? {
+        let rows = try await client.query(query, logger: logger)
+        for try await (serial, uuid, backendID, created) in rows.decode((Int64, String, String, Double).self) {
+            guard let uuid = UUID(uuidString: uuid) else { throw StoreError.corruptRow }
+            return MappedID(serial: serial, uuid: uuid, backendID: backendID, createdAt: Date(timeIntervalSince1970: created))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,99 @@
+package import DragomanDialectKit
+package import Foundation
+package import Logging
+
+/// The SQLite schema, as numbered migrations applied in order at start-up.
+package enum SQLiteSchema {
+    /// Applies every migration `connection`'s file lacks, each in its own transaction, before
+    /// the store's writer takes the connection over (which opened with ``pragmas``).
+    package static func migrate(_ connection: SQLiteDatabaseConnection, logger: Logger) throws {
+        try connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
+        let rows = try connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+        let current = rows.first?.column("version")?.integer ?? 0
+        for (index, migration) in migrations.enumerated() where index + 1 > current {
+            try connection.query("BEGIN IMMEDIATE")
+            do {
+                for statement in migration.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                    try connection.query(String(statement))
+                }
+                try connection.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    [.integer(index + 1), .float(Date().timeIntervalSince1970)]
+                )
+                try connection.query("COMMIT")
+            } catch {
+                _ = try? connection.query("ROLLBACK")
+                throw error
+            }
+            logger.info("Applied SQLite migration", metadata: ["dragoman.migration": "\(index + 1)"])
+        }
+    }
+
+    /// Connection settings: WAL for concurrent readers, FULL sync so a commit is on disk before
+    /// the caller hears of it, a busy timeout for other processes sharing the file.
+    package static let pragmas = [
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA synchronous=FULL",
+        "PRAGMA busy_timeout=5000",
+        "PRAGMA foreign_keys=ON",
+    ]
+
+    package static let migrations: [String] = [
+        """
+        CREATE TABLE users (
+            serial INTEGER PRIMARY KEY AUTOINCREMENT,
+            uuid TEXT NOT NULL UNIQUE,
+            realm TEXT NOT NULL,
+            email_key TEXT,
+            user_name_key TEXT,
+            phone TEXT,
+            document TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX users_realm_email ON users(realm, email_key);
+        CREATE INDEX users_realm_user_name ON users(realm, user_name_key);
+        CREATE INDEX users_realm_phone ON users(realm, phone);
+        """,
+        """
+        CREATE TABLE sessions (
+            id_digest TEXT PRIMARY KEY,
+            principal TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX sessions_expiry ON sessions(expires_at);
+        """,
+        """
+        CREATE TABLE id_map (
+            serial INTEGER PRIMARY KEY AUTOINCREMENT,
+            uuid TEXT NOT NULL UNIQUE,
+            upstream TEXT NOT NULL,
+            backend_id TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX id_map_backend ON id_map(upstream, backend_id);
+        """,
+        """
+        CREATE TABLE idempotency (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            token TEXT NOT NULL,
+            lease_until REAL NOT NULL,
+            status INTEGER,
+            headers TEXT,
+            body BLOB,
+            created_at REAL NOT NULL,
+            expires_at REAL,
+            PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX idempotency_expiry ON idempotency(expires_at);
+        """,
+        // The instance running a claim (`host/pid`), and the user a keyed create stored, marked
+        // in the insert's transaction.
+        """
+        ALTER TABLE idempotency ADD COLUMN owner TEXT;
+        ALTER TABLE idempotency ADD COLUMN user_uuid TEXT
+        """,
+    ]
+}
