@@ -108,23 +108,37 @@ package struct StoredDocument: Equatable {
     private static func write(_ profile: UserProfile, to writer: inout JSONWriter) {
         for group in groups {
             if group.fields.count == 1, group.fields[0].storage.count == 1 {
-                writer.field(group.key, profile[group.fields[0]]?.json)
+                write(profile[group.fields[0]], as: group.key, to: &writer)
             } else {
                 writer.field(
                     group.key,
                     object: { writer in
-                        for field in group.fields { writer.field(field.storage[1], profile[field]?.json) }
+                        for field in group.fields { write(profile[field], as: field.storage[1], to: &writer) }
                     })
             }
         }
         for key in profile.extra.keys.sorted() { writer.field(key, profile.extra[key]) }
     }
 
+    /// One member, by the writer's typed methods (no JSON value is made for it); none when absent.
+    private static func write(_ value: FieldValue?, as key: String, to writer: inout JSONWriter) {
+        switch value {
+        case nil: return
+        case .text(let text): writer.field(key, text)
+        case .flag(let flag): writer.field(key, flag)
+        case .ids(let ids): writer.field(key, ids)
+        case .object(let members): writer.field(key, members)
+        }
+    }
+
     private static func profile(_ value: JSONValue) throws -> UserProfile {
-        guard case .object(var members) = value else { throw StoreError.corruptRow }
+        guard case .object(let members) = value else { throw StoreError.corruptRow }
         var profile = UserProfile()
+        var claimed = 0
         for group in groups {
-            guard let stored = members.removeValue(forKey: group.key), stored != .null else { continue }
+            guard let stored = members[group.key] else { continue }
+            claimed += 1
+            guard stored != .null else { continue }
             if group.fields.count == 1, group.fields[0].storage.count == 1 {
                 profile[group.fields[0]] = try Self.value(stored, of: group.fields[0])
             } else {
@@ -135,9 +149,15 @@ package struct StoredDocument: Equatable {
                 }
             }
         }
-        profile.extra = members.filter { $0.value != .null }
+        // Members no standard field claims are the extension data (none, for most users).
+        if claimed < members.count {
+            profile.extra = members.filter { $0.value != .null && !Self.groupKeys.contains($0.key) }
+        }
         return profile
     }
+
+    /// The members the standard fields are stored in.
+    private static let groupKeys = Set(groups.map(\.key))
 
     /// A stored field's value; one of the wrong type is a corrupt row.
     private static func value(_ json: JSONValue, of field: UserField) throws -> FieldValue {

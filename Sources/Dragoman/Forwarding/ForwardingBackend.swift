@@ -28,7 +28,8 @@ struct ForwardingBackend: UserBackend {
         if !missing.isEmpty {
             throw .service(.invalid(missing.sorted { $0.rawValue < $1.rawValue }.map { FieldViolation($0, .requiredByBackend(backend: dialect.id.rawValue)) }))
         }
-        let lost = validator.fields.fields.filter { $0 != .tenant && user.has($0) && !dialect.carriedFields.contains($0) }
+        let carried = dialect.carriedFields
+        let lost = validator.fields.fields.filter { $0 != .tenant && user.has($0) && !carried.contains($0) }
         if !lost.isEmpty {
             guard lostFields == .drop else {
                 throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) }))
@@ -85,7 +86,8 @@ struct ForwardingBackend: UserBackend {
         // Fields the backend's update cannot change: refused, or dropped (the backend keeps its
         // value, and so does the answer).
         var sent = NewUser(realm: user.realm, profile: update.patch.profile, password: update.patch.password)
-        let lost = validator.fields.fields.filter { $0 != .tenant && sent.has($0) && !dialect.updatableFields.contains($0) }
+        let updatable = dialect.updatableFields
+        let lost = validator.fields.fields.filter { $0 != .tenant && sent.has($0) && !updatable.contains($0) }
         if !lost.isEmpty {
             guard lostFields == .drop else { throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) })) }
             for field in lost { sent.remove(field) }

@@ -8,8 +8,9 @@
 /// standard fields are in ``UserField/standard``; a dialect declares fields only it knows with
 /// ``extension(_:_:storage:merge:)``, and lists them in its registration.
 ///
-/// Two fields are the same field when their names are equal.
-public struct UserField: Sendable, Hashable, CustomStringConvertible {
+/// Two fields are the same field when their names are equal. A field is a class so that the
+/// table's passes over it copy a reference, not its parts.
+public final class UserField: Sendable, Hashable, CustomStringConvertible {
     /// The field's canonical name, as errors and logs give it.
     public let rawValue: String
     /// What its values are.
@@ -20,6 +21,8 @@ public struct UserField: Sendable, Hashable, CustomStringConvertible {
     public let merge: FieldMerge
     /// Where its value lives in a ``UserProfile``.
     let slot: FieldSlot
+    /// The name's hash, computed once: sets of fields are looked up on every request.
+    private let nameHash: Int
 
     init(_ name: String, _ kind: FieldKind, storage: [String]? = nil, merge: FieldMerge = .replace, slot: FieldSlot) {
         self.rawValue = name
@@ -27,6 +30,7 @@ public struct UserField: Sendable, Hashable, CustomStringConvertible {
         self.storage = storage ?? [name]
         self.merge = merge
         self.slot = slot
+        self.nameHash = name.hashValue
     }
 
     /// A field kept in the profile's extension data (``UserProfile/extra``) at `storage`
@@ -51,7 +55,7 @@ public struct UserField: Sendable, Hashable, CustomStringConvertible {
 
     public static func == (lhs: UserField, rhs: UserField) -> Bool { lhs.rawValue == rhs.rawValue }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(nameHash) }
 }
 
 /// What kind of value a field holds, and the rules every value of that kind obeys.
@@ -156,13 +160,13 @@ public enum FieldValue: Sendable, Equatable {
     }
 }
 
-/// Where a field's value lives in a ``UserProfile``: one of its stored properties, named by key
-/// path, or its extension data.
+/// Where a field's value lives in a ``UserProfile``: one of its stored properties, read and
+/// written by a pair of closures, or its extension data.
 enum FieldSlot: Sendable {
-    case text(any WritableKeyPath<UserProfile, String?> & Sendable)
-    case flag(any WritableKeyPath<UserProfile, Bool?> & Sendable)
-    case ids(any WritableKeyPath<UserProfile, [Int64]?> & Sendable)
-    case object(any WritableKeyPath<UserProfile, [String: JSONValue]?> & Sendable)
+    case text(@Sendable (UserProfile) -> String?, @Sendable (inout UserProfile, String?) -> Void)
+    case flag(@Sendable (UserProfile) -> Bool?, @Sendable (inout UserProfile, Bool?) -> Void)
+    case ids(@Sendable (UserProfile) -> [Int64]?, @Sendable (inout UserProfile, [Int64]?) -> Void)
+    case object(@Sendable (UserProfile) -> [String: JSONValue]?, @Sendable (inout UserProfile, [String: JSONValue]?) -> Void)
     /// ``UserProfile/extra`` at the field's storage path.
     case extra
     /// ``NewUser/password``.

@@ -84,30 +84,33 @@ extension UserProfile {
     public subscript(field: UserField) -> FieldValue? {
         get {
             switch field.slot {
-            case .text(let path): self[keyPath: path].map(FieldValue.text)
-            case .flag(let path): self[keyPath: path].map(FieldValue.flag)
-            case .ids(let path): self[keyPath: path].map(FieldValue.ids)
-            case .object(let path): self[keyPath: path].map(FieldValue.object)
+            case .text(let get, _): get(self).map(FieldValue.text)
+            case .flag(let get, _): get(self).map(FieldValue.flag)
+            case .ids(let get, _): get(self).map(FieldValue.ids)
+            case .object(let get, _): get(self).map(FieldValue.object)
             case .extra: extraValue(at: field.storage[...]).flatMap { FieldValue(json: $0, kind: field.kind) }
             case .password: nil
             }
         }
         set {
             switch field.slot {
-            case .text(let path): self[keyPath: path] = newValue?.text
-            case .flag(let path): self[keyPath: path] = newValue?.flag
-            case .ids(let path):
-                if case .ids(let ids) = newValue { self[keyPath: path] = ids } else { self[keyPath: path] = nil }
-            case .object(let path):
-                if case .object(let members) = newValue { self[keyPath: path] = members } else { self[keyPath: path] = nil }
+            case .text(_, let set): set(&self, newValue?.text)
+            case .flag(_, let set): set(&self, newValue?.flag)
+            case .ids(_, let set):
+                if case .ids(let ids) = newValue { set(&self, ids) } else { set(&self, nil) }
+            case .object(_, let set):
+                if case .object(let members) = newValue { set(&self, members) } else { set(&self, nil) }
             case .extra: setExtraValue(newValue?.json, at: field.storage[...])
             case .password: break
             }
         }
     }
 
-    /// The text of `field`, or `nil`.
-    public func text(_ field: UserField) -> String? { self[field]?.text }
+    /// The text of `field` without making a ``FieldValue`` (the validator's passes read text).
+    public func text(_ field: UserField) -> String? {
+        if case .text(let get, _) = field.slot { return get(self) }
+        return self[field]?.text
+    }
 
     /// The boolean of `field`, or `nil`.
     public func flag(_ field: UserField) -> Bool? { self[field]?.flag }
