@@ -130,9 +130,9 @@ func buildRouter(
         firstBackoff: configuration.throttleFirstBackoff
     )
     let issuer = SessionIssuer(store: sessions, ttl: configuration.sessionTTL, rememberMeTTL: configuration.rememberMeTTL)
-    FormLoginController(verifier: verifier, throttle: throttle, sessions: issuer).addRoutes(to: router)
     let carriers = configuration.registry.sessionCarriers
     let signIn = GatewaySignIn(verifier: verifier, throttle: throttle, sessions: issuer, carriers: carriers)
+    FormLoginController(signIn: signIn).addRoutes(to: router)
     // Logins are mounted whatever the dialect's `enabled` says: a session from any login is
     // accepted by every route's session scheme.
     for registration in configuration.registry.registrations { registration.addRoutes?(GatewayDialectRouter(router: router), signIn) }

@@ -19,15 +19,10 @@ package struct DialectHTTPRequest: Sendable {
     package var headers: HTTPFields { head.headerFields }
 
     /// Whether the request came over TLS, directly or through a proxy that says so.
-    package var isSecure: Bool {
-        head.scheme == "https" || headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
-    }
+    package var isSecure: Bool { head.isSecure }
 
     /// The first query value named `name`, compared case-insensitively.
-    package func queryValue(_ name: String) -> String? {
-        let lowered = name.lowercased()
-        return query.first { $0.name.lowercased() == lowered }?.value
-    }
+    package func queryValue(_ name: String) -> String? { QueryItems.first(name, in: query) }
 
     package init(
         head: HTTPRequest, parameters: [String: String], query: [(name: String, value: String)], body: [UInt8]? = nil, clientAddress: String, logger: Logger
@@ -85,4 +80,11 @@ package protocol DialectSignIn: Sendable {
     func cookie(_ name: String, _ value: String, maxAge: Int?, secure: Bool) -> HTTPField
     /// Names the request's operation in its access line and metrics (`login`).
     func nameOperation(_ name: String)
+}
+
+extension HTTPRequest {
+    /// Whether the request came over TLS, directly or through a proxy that says so.
+    package var isSecure: Bool {
+        scheme == "https" || headerFields[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
 }

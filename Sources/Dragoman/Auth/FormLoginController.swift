@@ -11,9 +11,8 @@ import NIOCore
 /// the form, checks the token against its cookie (double submit), verifies the credentials and
 /// sets the `dragoman-session` cookie; `POST /logout` ends the session.
 struct FormLoginController: Sendable {
-    let verifier: CredentialVerifier
-    let throttle: FailureThrottle
-    let sessions: SessionIssuer
+    /// The gateway's sign-in, throttle and sessions, as every login uses them.
+    let signIn: GatewaySignIn
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/login") { request, _ in self.form(request) }
@@ -25,7 +24,7 @@ struct FormLoginController: Sendable {
         let token = SecretDigest.randomToken()
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers.append(
-            SessionIssuer.cookie(SessionCookies.csrfCookie, token, maxAge: 3600, secure: SessionIssuer.isSecure(request), sameSite: "Strict", path: "/login")
+            SessionIssuer.cookie(SessionCookies.csrfCookie, token, maxAge: 3600, secure: request.head.isSecure, sameSite: "Strict", path: "/login")
         )
         let notice = message.map { "<p role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
         let page = """
@@ -56,26 +55,25 @@ struct FormLoginController: Sendable {
             return form(request, message: "The form expired; please try again.", status: .forbidden)
         }
         let user = field("username")
-        RequestRecord.current?.update { $0.operation = "login" }
-        if let retryAfter = throttle.retryAfter(client: context.clientAddress, principal: user) {
-            RequestRecord.current?.update { $0.throttled = true }
+        signIn.nameOperation("login")
+        if let retryAfter = signIn.retryAfter(client: context.clientAddress, user: user) {
             var response = form(request, message: "Too many failed sign-ins; try again later.", status: .tooManyRequests)
             response.headers[.retryAfter] = String(retryAfter)
             return response
         }
-        guard let principal = await verifier.verifyPassword(user: user, password: field("password")) else {
-            throttle.recordFailure(client: context.clientAddress, principal: user)
-            RequestRecord.current?.update { $0.authFailure = "form" }
-            context.logger.notice("Form login failed", metadata: ["dragoman.auth.user": "\(user)", "dragoman.client": "\(context.clientAddress)"])
+        guard
+            let principal = await signIn.signIn(
+                user: user, password: field("password"), client: context.clientAddress, logger: context.logger, as: "form",
+                failedMessage: "Form login failed")
+        else {
             return form(request, message: "Wrong user name or password.", status: .unauthorized)
         }
-        throttle.recordSuccess(client: context.clientAddress, principal: user)
         do {
-            let session = try await sessions.open(for: principal)
+            let session = try await signIn.sessions.open(for: principal)
             context.logger.info("Signed in", metadata: ["dragoman.principal": "\(principal.name)"])
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
             headers.append(
-                SessionIssuer.cookie(SessionCookies.formCookie, session.id, maxAge: Int(sessions.ttl), secure: SessionIssuer.isSecure(request))
+                SessionIssuer.cookie(SessionCookies.formCookie, session.id, maxAge: signIn.sessionLifetime, secure: request.head.isSecure)
             )
             let page = "<!doctype html><html lang=\"en\"><body><p>Signed in as \(HTML.escape(principal.name)).</p></body></html>"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
@@ -87,10 +85,10 @@ struct FormLoginController: Sendable {
 
     private func logout(_ request: Request) async -> Response {
         if let id = SessionCookies.cookieValues(request.headers)[SessionCookies.formCookie] {
-            try? await sessions.close(id: id)
+            await signIn.closeSession(id: id)
         }
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
-        headers.append(SessionIssuer.cookie(SessionCookies.formCookie, "", maxAge: 0, secure: SessionIssuer.isSecure(request)))
+        headers.append(SessionIssuer.cookie(SessionCookies.formCookie, "", maxAge: 0, secure: request.head.isSecure))
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "<!doctype html><p>Signed out.</p>")))
     }
 }

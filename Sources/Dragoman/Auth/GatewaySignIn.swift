@@ -19,14 +19,21 @@ struct GatewaySignIn: DialectSignIn {
     }
 
     func signIn(user: String, password: String, client: String, logger: Logger) async -> String? {
+        await signIn(user: user, password: password, client: client, logger: logger, as: "credentials", failedMessage: "Sign-in failed")?.name
+    }
+
+    /// The one sign-in of every login (a dialect's, form login): the principal, or `nil`; the
+    /// attempt counts for the throttle, and a failure is recorded as `failure` in the request's
+    /// record and logged as `failedMessage`.
+    func signIn(user: String, password: String, client: String, logger: Logger, as failure: String, failedMessage: Logger.Message) async -> Principal? {
         guard let principal = await verifier.verifyPassword(user: user, password: password) else {
             throttle.recordFailure(client: client, principal: user)
-            RequestRecord.current?.update { $0.authFailure = "credentials" }
-            logger.notice("Sign-in failed", metadata: ["dragoman.auth.user": "\(user)", "dragoman.client": "\(client)"])
+            RequestRecord.current?.update { $0.authFailure = failure }
+            logger.notice(failedMessage, metadata: ["dragoman.auth.user": "\(user)", "dragoman.client": "\(client)"])
             return nil
         }
         throttle.recordSuccess(client: client, principal: user)
-        return principal.name
+        return principal
     }
 
     func principal(session id: String) async -> String? {

@@ -32,9 +32,4 @@ struct SessionIssuer: Sendable {
         if secure { parts.append("Secure") }
         return HTTPField(name: .setCookie, value: parts.joined(separator: "; "))
     }
-
-    /// Whether the request came over TLS, directly or through a proxy that says so.
-    static func isSecure(_ request: Request) -> Bool {
-        request.head.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
-    }
 }

@@ -34,8 +34,5 @@ package struct DialectRequest: Sendable {
     }
 
     /// The first query value named `name`, compared case-insensitively.
-    package func queryValue(_ name: String) -> String? {
-        let lowered = name.lowercased()
-        return query.first { $0.name.lowercased() == lowered }?.value
-    }
+    package func queryValue(_ name: String) -> String? { QueryItems.first(name, in: query) }
 }

@@ -45,3 +45,23 @@ package enum WireBody {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
+
+/// Query strings as dialects read them.
+package enum QueryItems {
+    /// Query items in order, decoded as form fields are (`+` is a space).
+    package static func parse(_ query: String?) -> [(name: String, value: String)] {
+        guard let query else { return [] }
+        return query.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = WireBody.decodeFormComponent(parts[0]) else { return nil }
+            let value = parts.count > 1 ? WireBody.decodeFormComponent(parts[1]) ?? "" : ""
+            return (name, value)
+        }
+    }
+
+    /// The first value named `name` in `items`, names compared case-insensitively.
+    package static func first(_ name: String, in items: [(name: String, value: String)]) -> String? {
+        let lowered = name.lowercased()
+        return items.first { $0.name.lowercased() == lowered }?.value
+    }
+}

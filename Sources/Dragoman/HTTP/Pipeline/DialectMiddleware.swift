@@ -57,17 +57,3 @@ struct DialectMiddleware: GatewayMiddleware {
         return values
     }
 }
-
-/// Query strings as dialects read them.
-enum QueryItems {
-    /// Query items in order, decoded as form fields are (`+` is a space).
-    static func parse(_ query: String?) -> [(name: String, value: String)] {
-        guard let query else { return [] }
-        return query.split(separator: "&").compactMap { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = WireBody.decodeFormComponent(parts[0]) else { return nil }
-            let value = parts.count > 1 ? WireBody.decodeFormComponent(parts[1]) ?? "" : ""
-            return (name, value)
-        }
-    }
-}
