@@ -79,6 +79,7 @@ let package = Package(
             name: "DragomanDialectKit",
             dependencies: [
                 "DragomanCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -108,8 +109,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings + fuzzFlags
         ),
-        // The assembled gateway: HTTP server and pipeline, auth, the SQLite and PostgreSQL stores,
-        // forwarding, configuration, observability, and the shipped dialects' registry.
+        // Transport and forwarding: the guarded HTTP/1 and TLS listeners (connection limits and
+        // timeouts), the upstream pool and its exchanges, the forwarding backend that speaks a
+        // backend's dialect, the reverse proxy, and what travels with each request (its record,
+        // id and trace context). Knows no vendor and no gateway configuration.
+        .target(
+            name: "DragomanTransport",
+            dependencies: [
+                "DragomanCore",
+                "DragomanDialectKit",
+                "DragomanStore",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+            ],
+            swiftSettings: swiftSettings + fuzzFlags
+        ),
+        // The assembled gateway: the HTTP pipeline, auth, configuration and reload, metrics and
+        // logs, and the shipped dialects' registry.
         .target(
             name: "Dragoman",
             dependencies: [
@@ -119,6 +144,7 @@ let package = Package(
                 "DragomanTelness",
                 "DragomanCCC",
                 "DragomanStore",
+                "DragomanTransport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -172,6 +198,20 @@ let package = Package(
             dependencies: ["DragomanCore"],
             swiftSettings: testSwiftSettings
         ),
+        // The transport's state machines and handlers on their own: EmbeddedChannel and a
+        // clock moved by hand, no gateway, no socket.
+        .testTarget(
+            name: "DragomanTransportTests",
+            dependencies: [
+                "DragomanTransport",
+                "DragomanDialectKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "DragomanTests",
             dependencies: [
@@ -182,6 +222,7 @@ let package = Package(
                 "DragomanVoltMX",
                 "DragomanTelness",
                 "DragomanCCC",
+                "DragomanTransport",
                 // Built so that the crash test can run the real `dragoman` process.
                 "DragomanCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -220,7 +261,9 @@ if fuzzing {
         // libFuzzer targets for every parser a client or operator reaches: `scripts/fuzz`.
         .executableTarget(
             name: "DragomanFuzz",
-            dependencies: ["Dragoman", "DragomanCore", "DragomanDialectKit", "DragomanStore", "DragomanVoltMX", "DragomanTelness", "DragomanCCC"],
+            dependencies: [
+                "Dragoman", "DragomanCore", "DragomanDialectKit", "DragomanStore", "DragomanTransport", "DragomanVoltMX", "DragomanTelness", "DragomanCCC",
+            ],
             swiftSettings: testSwiftSettings + [.unsafeFlags(["-sanitize=fuzzer", "-parse-as-library"])],
             // libFuzzer without its `main`: SwiftPM names the executable's entry point itself,
             // and `DragomanFuzz_main` hands over to libFuzzer's driver.

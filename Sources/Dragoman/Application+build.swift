@@ -1,6 +1,7 @@
 import DragomanCore
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 public import Hummingbird
 import HummingbirdCore
 public import Logging
@@ -31,7 +32,8 @@ public func buildApplication(
     let store = try await configuration.storeLocation.open(logger: logger)
     // The edge answers requests the HTTP parser refused, in the dialect owning the path; it is
     // part of the listener, so it keeps the dialects of the start-up configuration.
-    let edge = EdgeResponder(routes: RouteTable(dialects: configuration.enabledDialects))
+    let routes = RouteTable(dialects: configuration.enabledDialects)
+    let edge = EdgeResponder(routes: routes)
     let build: @Sendable (GatewayConfiguration) throws -> BuiltRouter = { configuration in
         try buildRouter(configuration: configuration, store: store, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer)
     }
@@ -46,7 +48,7 @@ public func buildApplication(
     let serverName = "dragoman"
     let responder = SwappableResponder(built.responder)
     let answering = ConnectionResponder(responder: responder, logger: logger, serverName: serverName)
-    var server = HTTPServerBuilder.guardedHTTP1(limits: configuration.connectionLimits, edge: edge, answering: answering)
+    var server = HTTPServerBuilder.guardedHTTP1(limits: configuration.connectionLimits, edge: edge, answering: answering.respond)
     var certificates: TLSContextBox?
     if let tls = configuration.tls {
         do {
@@ -55,7 +57,7 @@ public func buildApplication(
             try? await store.close()
             throw error
         }
-        server = .guardedHTTPS(limits: configuration.connectionLimits, edge: edge, contexts: certificates!, answering: answering)
+        server = .guardedHTTPS(limits: configuration.connectionLimits, edge: edge, contexts: certificates!, answering: answering.respond)
     }
     let reloader = reloader ?? GatewayReloader { configuration }
     reloader.attach(configuration: configuration, built: built, responder: responder, certificates: certificates, logger: logger, build: build)
@@ -201,7 +203,8 @@ func buildRouter(
     }
     // Router middleware applies to the routes added after it, and to requests no route matches:
     // added here, after every route, the method guard (and the proxy's fallback) see only those.
-    router.add(middleware: MethodGuardMiddleware(edge: edge, proxied: configuration.proxyUpstream != nil))
+    router.add(
+        middleware: MethodGuardMiddleware(edge: edge, routes: RouteTable(dialects: configuration.enabledDialects), proxied: configuration.proxyUpstream != nil))
     if let name = configuration.proxyUpstream, let upstream = configuration.upstreams[name], let pool = http.pools[name] {
         ReverseProxy(upstream: upstream, pool: pool).addRoutes(to: router)
     }

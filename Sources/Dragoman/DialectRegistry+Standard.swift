@@ -2,6 +2,7 @@ import DragomanCCC
 public import DragomanDialectKit
 import DragomanStore
 import DragomanTelness
+import DragomanTransport
 import DragomanVoltMX
 
 extension DialectRegistry {

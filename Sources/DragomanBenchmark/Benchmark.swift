@@ -3,6 +3,7 @@ import Dragoman
 import DragomanCore
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Foundation
 import Hummingbird
 import HummingbirdBcrypt

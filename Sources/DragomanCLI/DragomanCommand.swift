@@ -2,6 +2,7 @@ import ArgumentParser
 import Dragoman
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Foundation
 import Hummingbird
 import HummingbirdBcrypt

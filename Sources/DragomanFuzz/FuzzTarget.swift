@@ -1,4 +1,5 @@
 import DragomanCore
+import DragomanTransport
 import Foundation
 
 @testable import Dragoman

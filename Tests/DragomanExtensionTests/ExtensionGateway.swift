@@ -1,6 +1,7 @@
 import Dragoman
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Foundation
 import HTTPTypes
 import Hummingbird

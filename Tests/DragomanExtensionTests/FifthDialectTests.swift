@@ -1,6 +1,7 @@
 import Dragoman
 import DragomanCore
 import DragomanDialectKit
+import DragomanTransport
 import Foundation
 import HTTPTypes
 import Testing

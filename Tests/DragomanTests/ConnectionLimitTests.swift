@@ -1,3 +1,4 @@
+import DragomanTransport
 import Foundation
 import NIOCore
 import Testing

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import DragomanTransport
 import Foundation
 import NIOCore
 import Testing

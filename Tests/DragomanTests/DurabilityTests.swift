@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DragomanCore
+import DragomanTransport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

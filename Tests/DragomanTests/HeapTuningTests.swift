@@ -1,3 +1,4 @@
+import DragomanTransport
 import Testing
 
 @testable import Dragoman

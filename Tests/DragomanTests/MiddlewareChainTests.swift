@@ -1,3 +1,4 @@
+import DragomanTransport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

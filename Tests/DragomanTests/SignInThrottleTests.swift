@@ -1,3 +1,4 @@
+import DragomanTransport
 import Foundation
 import HTTPTypes
 import Synchronization

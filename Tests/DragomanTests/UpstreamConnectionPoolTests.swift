@@ -1,3 +1,4 @@
+import DragomanTransport
 import NIOCore
 import NIOHTTP1
 import NIOPosix

@@ -1,3 +1,4 @@
+import DragomanTransport
 import HummingbirdCore
 import NIOConcurrencyHelpers
 import NIOCore

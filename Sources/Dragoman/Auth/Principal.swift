@@ -1,5 +1,6 @@
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 
 /// The principals, looked up by name or by API key.
 struct PrincipalDirectory: Sendable {

@@ -1,6 +1,7 @@
 import DragomanCore
 public import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 public import Foundation
 import HTTPTypes
 import HummingbirdBcrypt

@@ -1,6 +1,7 @@
 import DragomanCore
 public import DragomanDialectKit
 public import DragomanStore
+public import DragomanTransport
 public import Foundation
 public import Logging
 

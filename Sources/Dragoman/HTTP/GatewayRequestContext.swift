@@ -1,5 +1,6 @@
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 public import Hummingbird
 public import NIOCore
 

@@ -1,5 +1,6 @@
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import HTTPTypes
 import Hummingbird
 
@@ -11,16 +12,18 @@ import Hummingbird
 struct MethodGuardMiddleware: GatewayMiddleware {
     typealias Context = GatewayRequestContext
     let edge: EdgeResponder
+    /// Which methods each dialect path has.
+    let routes: RouteTable
     let proxied: Bool
 
     func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.method == .trace || request.method == .connect {
-            return refuse(request, allowed: edge.routes.methods(for: Substring(request.uri.path)))
+            return refuse(request, allowed: routes.methods(for: Substring(request.uri.path)))
         }
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && !proxied {
-            let allowed = edge.routes.methods(for: Substring(request.uri.path))
+            let allowed = routes.methods(for: Substring(request.uri.path))
             guard !allowed.isEmpty else { throw error }
             return refuse(request, allowed: allowed)
         }

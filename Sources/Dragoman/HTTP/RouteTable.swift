@@ -1,5 +1,6 @@
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import HTTPTypes
 
 /// Which dialect owns a path, and which methods the path has: for answers given before (or

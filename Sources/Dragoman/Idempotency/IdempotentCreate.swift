@@ -1,6 +1,7 @@
 import DragomanCore
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Foundation
 import HTTPTypes
 import Logging

@@ -2,6 +2,7 @@ import Crypto
 import DragomanCore
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Foundation
 
 /// The fingerprint a keyed request is compared by: SHA-256 over the canonical request, so two

@@ -1,6 +1,7 @@
 import CoreMetrics
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Foundation
 public import Prometheus
 import Synchronization
@@ -148,14 +149,5 @@ public final class GatewayMetrics: Sendable {
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)
         return buffer
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds (saturating), as swift-metrics' timers take it.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : whole + attoseconds / 1_000_000_000
     }
 }

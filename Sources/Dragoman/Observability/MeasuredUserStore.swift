@@ -1,6 +1,7 @@
 import DragomanCore
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Foundation
 
 /// The user store as the service sees it: every call goes to `base`, and its latency is

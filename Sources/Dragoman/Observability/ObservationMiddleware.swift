@@ -1,5 +1,6 @@
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,7 +18,7 @@ import Tracing
 /// child spans.
 struct ObservationMiddleware: GatewayMiddleware {
     typealias Context = GatewayRequestContext
-    static let header = HTTPField.Name("X-Request-Id")!
+    static let header = RequestRecord.header
     /// Whether access lines are written (`log.access`).
     let accessLog: Bool
     let metrics: GatewayMetrics

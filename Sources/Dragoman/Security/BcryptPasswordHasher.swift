@@ -1,6 +1,7 @@
 public import DragomanCore
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import HummingbirdBcrypt
 import NIOPosix
 

@@ -1,5 +1,6 @@
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore

@@ -1,6 +1,7 @@
 import DragomanCore
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -18,7 +19,7 @@ struct DialectError: HTTPResponseError {
     /// The answer in the dialect's shape, with the headers the failure implies.
     var rendered: DialectResponse {
         var response = dialect.failure(failure, request: request)
-        Self.addHeaders(for: failure, to: &response)
+        failure.addHeaders(to: &response)
         // Refused before a large body was read (authentication, 413, 415): close after the
         // answer rather than read a body nobody wants; the guard drains it for a moment so the
         // client sees the answer. A small body is read and dropped, keeping the connection.
@@ -34,23 +35,6 @@ struct DialectError: HTTPResponseError {
     /// Whether the request says a body of unknown length, or over 64 KiB, follows.
     static func declaresLargeBody(_ headers: HTTPFields) -> Bool {
         headers[.transferEncoding] != nil || (headers[.contentLength].flatMap(Int.init) ?? 0) > 65536
-    }
-
-    /// `WWW-Authenticate` on a 401, `Retry-After` on a 429 or 503, `Allow` on a 405, whatever
-    /// the dialect.
-    static func addHeaders(for failure: GatewayFailure, to response: inout DialectResponse) {
-        switch failure {
-        case .unauthenticated(let challenges, _):
-            for challenge in challenges { response.headers.append(HTTPField(name: .wwwAuthenticate, value: challenge)) }
-        case .throttled(let seconds), .serviceUnavailable(let seconds), .overloaded(let seconds):
-            response.headers[.retryAfter] = String(seconds)
-        case .methodNotAllowed(let allowed):
-            response.headers[.allow] = allowed.joined(separator: ", ")
-        case .idempotencyKeyInFlight:
-            response.headers[.retryAfter] = "1"
-        default:
-            break
-        }
     }
 
     func log(_ logger: Logger) {

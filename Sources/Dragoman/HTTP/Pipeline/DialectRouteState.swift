@@ -1,6 +1,7 @@
 import DragomanCore
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 
 /// What the pipeline knows of a dialect request as it goes: the dialect and route answering it,
 /// the request as the dialect sees it (principal and body filled in by the middleware that

@@ -1,5 +1,6 @@
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Hummingbird
 
 /// A step of Dragoman's request pipeline: router middleware whose `next` runs on the caller's

@@ -1,5 +1,6 @@
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Hummingbird
 
 /// What one configuration answers with: the observation step (request id, metrics, access

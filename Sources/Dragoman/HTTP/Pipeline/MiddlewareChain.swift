@@ -1,5 +1,6 @@
 import DragomanDialectKit
 import DragomanStore
+import DragomanTransport
 import Hummingbird
 
 /// One route's pipeline as one responder: its steps in order, then its handler (for a dialect's

@@ -1,0 +1,217 @@
+package import DragomanCore
+package import DragomanDialectKit
+package import DragomanStore
+package import Foundation
+package import HTTPTypes
+package import Logging
+
+/// Answers a dialect by forwarding to a backend that speaks another (or the same) dialect:
+/// caller's dialect → canonical → backend's dialect, and back, with a durable id map so the
+/// caller keeps seeing ids in its own format.
+package struct ForwardingBackend: UserBackend {
+    package let upstream: UpstreamClient
+    package let dialect: any BackendDialect
+    package let validator: UserValidator
+    package let idMap: any IDMapStore
+    package let lostFields: LostFieldPolicy
+
+    package var configuration: UpstreamConfiguration { upstream.configuration }
+
+    package func create(_ decoded: DecodedCreate, caller: any UserDialect, context: CreateContext, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
+        var user: NewUser
+        switch validator.validate(decoded.user, profile: caller.profile, prior: decoded.violations) {
+        case .success(let valid): user = valid
+        case .failure(let failure): throw .service(.invalid(failure.violations))
+        }
+        let tenant = applyDefaults(to: &user)
+        let missing = dialect.profile.required.filter { !satisfies(user, $0, tenant: tenant) }
+        if !missing.isEmpty {
+            throw .service(.invalid(missing.sorted { $0.rawValue < $1.rawValue }.map { FieldViolation($0, .requiredByBackend(backend: dialect.id.rawValue)) }))
+        }
+        let carried = dialect.carriedFields
+        let lost = validator.fields.fields.filter { $0 != .tenant && user.has($0) && !carried.contains($0) }
+        if !lost.isEmpty {
+            guard lostFields == .drop else {
+                throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) }))
+            }
+            for field in lost { user.remove(field) }
+            logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
+            RequestRecord.current?.update { $0.dropped = (dialect.id.rawValue, lost.count) }
+        }
+        // Every forwarded create carries a key of Dragoman's own, so a retry after a broken
+        // connection cannot make a second user at the backend.
+        var request = dialect.backendCreate(user, tenant: tenant)
+        let convention = dialect.idempotency
+        request.headers[convention.header] = convention.value(for: context.idempotencyKey ?? "dgm-" + UUID.random().text(uppercase: false))
+        request.carriesIdempotencyKey = true
+        let response = try await upstream.send(request, logger: logger)
+        let backendID = try dialect.backendCreated(response, tenant: tenant)
+        let mapped = try await map(backendID)
+        var profile = user.profile
+        // A caller whose users belong to a tenant sees the one the backend created it in.
+        if profile[.tenant] == nil, let tenant, caller.profile.required.contains(.tenant) {
+            profile[.tenant] = .text(tenant)
+        }
+        let created = User(
+            id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: user.realm, profile: profile, passwordHash: nil,
+            createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
+        logger.info("Forwarded create", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
+        return CreatedUser(user: created, dropped: lost)
+    }
+
+    package func find(_ lookup: UserLookup, logger: Logger) async throws(GatewayFailure) -> User {
+        let mapped: MappedID?
+        do {
+            switch lookup {
+            case .serial(let serial): mapped = try await idMap.mapped(upstream: configuration.name, serial: serial)
+            case .uuid(let uuid): mapped = try await idMap.mapped(upstream: configuration.name, uuid: uuid)
+            case .email: mapped = nil
+            }
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
+        guard let mapped else { throw .service(.notFound) }
+        let response = try await upstream.send(dialect.backendRead(id: mapped.backendID), logger: logger)
+        let profile = try dialect.backendUser(response)
+        return User(
+            id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
+            createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
+    }
+
+    /// The caller's change applied to the user as the backend has it, validated by the
+    /// caller's rules as a local update is, and sent in the backend's dialect to the backend's
+    /// id for it. Fields the backend cannot carry follow `lostFields`, as for a create.
+    package func update(_ user: User, with update: DecodedUpdate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> User {
+        let backendID = try await backendID(of: user)
+        // Fields the backend's update cannot change: refused, or dropped (the backend keeps its
+        // value, and so does the answer).
+        var sent = NewUser(realm: user.realm, profile: update.patch.profile, password: update.patch.password)
+        let updatable = dialect.updatableFields
+        let lost = validator.fields.fields.filter { $0 != .tenant && sent.has($0) && !updatable.contains($0) }
+        if !lost.isEmpty {
+            guard lostFields == .drop else { throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) })) }
+            for field in lost { sent.remove(field) }
+            logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
+            RequestRecord.current?.update { $0.dropped = (dialect.id.rawValue, lost.count) }
+        }
+        let draft = NewUser(realm: user.realm, profile: user.profile.merging(sent.profile, fields: validator.fields), password: sent.password)
+        var valid: NewUser
+        switch validator.validate(draft, profile: caller.profile.forUpdate(of: user.profile, to: draft), prior: update.violations) {
+        case .success(let checked): valid = checked
+        case .failure(let failure): throw .service(.invalid(failure.violations))
+        }
+        let tenant = applyDefaults(to: &valid)
+        guard let request = dialect.backendUpdate(id: backendID, user: valid, tenant: tenant) else {
+            throw .notImplemented("The backend's dialect (\(dialect.id)) documents no update; Dragoman cannot forward one")
+        }
+        try dialect.backendChanged(try await upstream.send(request, logger: logger))
+        logger.info("Forwarded update", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
+        var updated = user
+        updated.profile = valid.profile
+        updated.updatedAt = Date()
+        return updated
+    }
+
+    package func delete(_ user: User, logger: Logger) async throws(GatewayFailure) {
+        let backendID = try await backendID(of: user)
+        guard let request = dialect.backendDelete(id: backendID) else {
+            throw .notImplemented("The backend's dialect (\(dialect.id)) documents no delete; Dragoman cannot forward one")
+        }
+        try dialect.backendChanged(try await upstream.send(request, logger: logger))
+        logger.info("Forwarded delete", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
+    }
+
+    /// Every user the backend lists (page by page, in its own dialect), each mapped to the id
+    /// the caller sees (minted on first sight), then filtered and paged by the caller's query
+    /// in Dragoman's order, so the caller's cursors and pages mean what they mean locally. A
+    /// backend with more than ``maxBridgedList`` users is refused (502) rather than listed in part.
+    package func list(_ query: UserListQuery, logger: Logger) async throws(GatewayFailure) -> UserPage {
+        var collected: [(id: String, profile: UserProfile)] = []
+        var continuation: String? = nil
+        var pages = 0
+        repeat {
+            guard let request = dialect.backendList(continuation: continuation, tenant: configuration.tenant) else {
+                throw .notImplemented("The backend's dialect (\(dialect.id)) documents no list Dragoman can read; Dragoman cannot forward one")
+            }
+            let page = try dialect.backendPage(try await upstream.send(request, logger: logger), tenant: configuration.tenant)
+            collected += page.users
+            pages += 1
+            guard collected.count <= Self.maxBridgedList, pages <= Self.maxBridgedList / 10 else {
+                throw .badGateway("the backend lists more than \(Self.maxBridgedList) users, more than Dragoman bridges in one list")
+            }
+            if let next = page.next, next == continuation { throw .badGateway("the backend's list did not advance") }
+            continuation = page.next
+        } while continuation != nil
+        var users: [User] = []
+        for (backendID, profile) in collected {
+            let mapped = try await map(backendID)
+            users.append(
+                User(
+                    id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
+                    createdAt: mapped.createdAt, updatedAt: mapped.createdAt))
+        }
+        var scoped = query
+        scoped.realms = nil  // the backend's list is the scope
+        logger.info("Forwarded list", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.users": "\(collected.count)"])
+        return scoped.page(of: users)
+    }
+
+    /// The most users a forwarded list reads from a backend.
+    package static let maxBridgedList = 10_000
+
+    /// The backend's id for a user this backend answered.
+    private func backendID(of user: User) async throws(GatewayFailure) -> String {
+        do {
+            guard let mapped = try await idMap.mapped(upstream: configuration.name, uuid: user.id.uuid) else { throw GatewayFailure.service(.notFound) }
+            return mapped.backendID
+        } catch let failure as GatewayFailure {
+            throw failure
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
+    }
+
+    private func map(_ backendID: String) async throws(GatewayFailure) -> MappedID {
+        do {
+            return try await idMap.map(upstream: configuration.name, backendID: backendID, now: Date())
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
+    }
+
+    /// Fills what the backend requires from the upstream's defaults; returns the tenant to
+    /// create the user in when the backend requires one.
+    private func applyDefaults(to user: inout NewUser) -> String? {
+        let required = dialect.profile.required
+        if required.contains(.password), !user.has(.password), configuration.password == .generate {
+            user.password = Secret(SecretDigest.randomToken(bytes: 18))
+        }
+        if required.contains(.userName), !user.has(.userName), configuration.userName == .fromEmail, let email = user.profile.email {
+            user.profile.userName = String(email.prefix { $0 != "@" })
+        }
+        if required.contains(.permissionIDs), !user.has(.permissionIDs) { user.profile.permissionIDs = configuration.permissionIDs }
+        if required.contains(.country), !user.has(.country) { user.profile.country = configuration.country }
+        guard required.contains(.tenant) else { return nil }
+        return user.profile.text(.tenant) ?? configuration.tenant
+    }
+
+    /// Whether `user` gives the backend `field`, names counting as given when they can be split
+    /// from or joined into the other form.
+    private func satisfies(_ user: NewUser, _ field: UserField, tenant: String?) -> Bool {
+        switch field {
+        case .givenName: user.profile.nameParts.given != nil
+        case .familyName: user.profile.nameParts.family != nil
+        case .displayName: user.profile.fullName != nil
+        case .tenant: tenant != nil
+        default: user.has(field)
+        }
+    }
+
+    package init(upstream: UpstreamClient, dialect: any BackendDialect, validator: UserValidator, idMap: any IDMapStore, lostFields: LostFieldPolicy) {
+        self.upstream = upstream
+        self.dialect = dialect
+        self.validator = validator
+        self.idMap = idMap
+        self.lostFields = lostFields
+    }
+}
