@@ -1,4 +1,4 @@
-package import DragomanDialectKit
+import DragomanDialectKit
 package import NIOCore
 
 /// A connection's event loop as a Swift task executor: the connection's request handling runs

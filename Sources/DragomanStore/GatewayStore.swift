@@ -1,5 +1,5 @@
 public import DragomanCore
-package import DragomanDialectKit
+import DragomanDialectKit
 public import Logging
 public import ServiceLifecycle
 

@@ -1,5 +1,5 @@
-package import DragomanDialectKit
-package import NIOConcurrencyHelpers
+import DragomanDialectKit
+import NIOConcurrencyHelpers
 
 /// The queue in front of a group-committing writer (``SQLiteWriter``, ``PostgresGroups``):
 /// jobs wait here, and one loop takes every job waiting (up to `maxBatch`) and hands them to

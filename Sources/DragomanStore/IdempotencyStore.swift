@@ -1,5 +1,5 @@
-package import DragomanCore
-package import DragomanDialectKit
+import DragomanCore
+import DragomanDialectKit
 public import Foundation
 
 /// A response as recorded for replay: exactly what the first caller was answered.

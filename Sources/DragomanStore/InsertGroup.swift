@@ -1,5 +1,5 @@
 package import DragomanCore
-package import DragomanDialectKit
+import DragomanDialectKit
 package import Foundation
 
 /// A user insert waiting to be committed with others: the record, its stored document, and the

@@ -1,6 +1,6 @@
-package import CSQLite
-package import DragomanDialectKit
-package import NIOCore
+import CSQLite
+import DragomanDialectKit
+import NIOCore
 
 /// A row a statement returned, with its columns by name.
 package struct SQLiteResultRow {

@@ -1,6 +1,6 @@
-package import DragomanDialectKit
-package import NIOPosix
-package import Synchronization
+import DragomanDialectKit
+import NIOPosix
+import Synchronization
 
 /// The read-only connections of the embedded store, used synchronously on the caller's thread.
 ///

@@ -1,5 +1,5 @@
-package import DragomanDialectKit
-package import Foundation
+import DragomanDialectKit
+import Foundation
 package import Logging
 
 /// The SQLite schema, as numbered migrations applied in order at start-up.

@@ -1,5 +1,5 @@
-package import DragomanCore
-package import DragomanDialectKit
+import DragomanCore
+import DragomanDialectKit
 public import Foundation
 
 /// The ids a caller was given for a user that lives in a backend.

@@ -1,5 +1,5 @@
 package import DragomanCore
-package import DragomanDialectKit
+import DragomanDialectKit
 package import Foundation
 
 /// A user insert as the SQLite writer groups it: the inserts waiting are settled together

@@ -1,4 +1,4 @@
-package import DragomanDialectKit
+import DragomanDialectKit
 public import Foundation
 
 /// Sessions in SQLite; every write goes through the store's writer and its group transaction, so it

@@ -1,9 +1,9 @@
 public import DragomanCore
-package import DragomanDialectKit
-package import Foundation
+import DragomanDialectKit
+import Foundation
 public import Logging
-package import NIOPosix
-package import ServiceLifecycle
+import NIOPosix
+import ServiceLifecycle
 
 /// The embedded store: one SQLite file in WAL mode.
 ///

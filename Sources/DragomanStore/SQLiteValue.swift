@@ -1,4 +1,4 @@
-package import DragomanDialectKit
+import DragomanDialectKit
 package import NIOCore
 
 /// A value SQLite binds or returns: SQLite's five storage classes. The accessors convert as

@@ -1,8 +1,8 @@
-package import DragomanDialectKit
+import DragomanDialectKit
 package import Logging
-package import NIOConcurrencyHelpers
-package import NIOCore
-package import NIOPosix
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// A write the ``SQLiteWriter`` can run together with others of its kind: a group of them is
 /// one pass with the group's statements prepared once.

@@ -1,4 +1,4 @@
-package import DragomanDialectKit
+import DragomanDialectKit
 public import Foundation
 
 /// A login session as stored: whose it is and until when. The session id itself is never

@@ -1,7 +1,7 @@
-package import DragomanDialectKit
+import DragomanDialectKit
 package import Foundation
 package import Logging
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// Sweeps expired sessions and idempotency records from the store once a minute until shutdown.
 /// With several instances on one store each sweeps; the deletes are idempotent.

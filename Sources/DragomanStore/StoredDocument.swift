@@ -1,5 +1,5 @@
 package import DragomanCore
-package import DragomanDialectKit
+import DragomanDialectKit
 package import Foundation
 
 /// The JSON document a user row holds in either engine: the canonical profile, the password

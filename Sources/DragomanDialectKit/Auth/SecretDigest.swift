@@ -1,5 +1,5 @@
-package import Crypto
-package import Foundation
+import Crypto
+import Foundation
 
 /// Hashing and comparison of secrets: SHA-256 digests in hex, compared in constant time, and
 /// random tokens for API keys, session ids and CSRF tokens.

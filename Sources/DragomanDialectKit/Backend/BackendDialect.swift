@@ -1,5 +1,5 @@
 package import DragomanCore
-package import Foundation
+import Foundation
 package import HTTPTypes
 
 /// A request Dragoman sends to a backend, relative to the upstream's base URL.

@@ -2,7 +2,7 @@
 /// key. Reading a section also checks that it holds no key Dragoman does not know. Keys match
 /// regardless of case (`bodyLimit`, `bodylimit`), so an environment variable, which cannot keep
 /// camelCase reliably, reaches every setting; two keys differing only in case are refused.
-package import Foundation
+import Foundation
 
 package struct ConfigSection {
     package let path: String

@@ -1,5 +1,5 @@
 package import DragomanCore
-package import Foundation
+import Foundation
 
 /// Parses request bodies into neutral JSON, refusing what could hurt: invalid UTF-8, nesting
 /// deeper than ``maxDepth``, and anything that is not strictly well-formed.

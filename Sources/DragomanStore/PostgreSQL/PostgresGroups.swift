@@ -1,5 +1,5 @@
-package import DragomanDialectKit
-package import Foundation
+import DragomanDialectKit
+import Foundation
 
 /// Runs the statements of one kind that many requests wait on as one statement (or one
 /// transaction) per group: group commit for PostgreSQL.

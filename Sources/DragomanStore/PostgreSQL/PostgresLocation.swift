@@ -1,5 +1,5 @@
-package import DragomanDialectKit
-package import Foundation
+import DragomanDialectKit
+import Foundation
 
 /// Where a PostgreSQL store lives, read from a `postgres://` URL:
 /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|prefer|require&schema=NAME&maxConnections=N`.

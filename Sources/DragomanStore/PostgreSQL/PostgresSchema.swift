@@ -1,4 +1,4 @@
-package import DragomanDialectKit
+import DragomanDialectKit
 
 /// The PostgreSQL schema, as numbered migrations applied in order at start-up, the same tables
 /// as ``SQLiteSchema`` in PostgreSQL's types. Timestamps are seconds since 1970 in both engines.

@@ -1,7 +1,7 @@
-package import DragomanCore
-package import DragomanDialectKit
+import DragomanCore
+import DragomanDialectKit
 public import Foundation
-package import PostgresNIO
+import PostgresNIO
 
 extension PostgresStore {
     public func map(upstream: String, backendID: String, now: Date) async throws -> MappedID {

@@ -1,7 +1,7 @@
-package import DragomanCore
-package import DragomanDialectKit
+import DragomanCore
+import DragomanDialectKit
 public import Foundation
-package import NIOCore
+import NIOCore
 package import PostgresNIO
 
 extension PostgresStore {

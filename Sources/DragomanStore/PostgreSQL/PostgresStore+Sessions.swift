@@ -1,6 +1,6 @@
-package import DragomanDialectKit
+import DragomanDialectKit
 public import Foundation
-package import PostgresNIO
+import PostgresNIO
 
 extension PostgresStore {
     public func createSession(digest: String, record: SessionRecord) async throws {

@@ -1,6 +1,6 @@
 public import DragomanCore
-package import DragomanDialectKit
-package import Foundation
+import DragomanDialectKit
+import Foundation
 package import PostgresNIO
 
 extension PostgresStore {

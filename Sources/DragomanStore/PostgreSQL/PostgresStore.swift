@@ -1,11 +1,11 @@
-package import Crypto
+import Crypto
 package import DragomanCore
-package import DragomanDialectKit
-package import Foundation
+import DragomanDialectKit
+import Foundation
 public import Logging
-package import NIOSSL
+import NIOSSL
 package import PostgresNIO
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// The shared store: PostgreSQL through a postgres-nio connection pool, for several Dragoman
 /// instances that must behave as one.

@@ -1,5 +1,5 @@
 package import DragomanCore
-package import DragomanDialectKit
+import DragomanDialectKit
 package import Foundation
 package import Logging
 package import PostgresNIO

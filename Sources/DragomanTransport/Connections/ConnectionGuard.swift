@@ -1,6 +1,6 @@
-package import DragomanCore
+import DragomanCore
 package import DragomanDialectKit
-package import DragomanStore
+import DragomanStore
 package import Logging
 package import NIOCore
 

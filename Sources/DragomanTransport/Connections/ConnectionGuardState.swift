@@ -1,5 +1,5 @@
 package import DragomanDialectKit
-package import DragomanStore
+import DragomanStore
 package import NIOCore
 
 /// Where a guarded connection stands, as a value: the requests and responses it has seen, the

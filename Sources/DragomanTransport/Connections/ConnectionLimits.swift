@@ -1,5 +1,5 @@
-package import DragomanDialectKit
-package import DragomanStore
+import DragomanDialectKit
+import DragomanStore
 public import NIOCore
 
 /// The timeouts and caps that keep slow, idle and greedy clients from exhausting the gateway.

@@ -1,8 +1,8 @@
-package import DragomanDialectKit
-package import DragomanStore
-package import NIOConcurrencyHelpers
+import DragomanDialectKit
+import DragomanStore
+import NIOConcurrencyHelpers
 package import NIOCore
-package import Synchronization
+import Synchronization
 
 /// Every open connection of one server, shared by all event loops: enforces
 /// ``ConnectionLimits/maxConnections`` and ``ConnectionLimits/maxConnectionsPerClient`` and

@@ -1,12 +1,12 @@
-package import DragomanDialectKit
-package import DragomanStore
-package import Hummingbird
+import DragomanDialectKit
+import DragomanStore
+import Hummingbird
 public import HummingbirdCore
 public import Logging
 public import NIOCore
-package import NIOHTTP1
+import NIOHTTP1
 public import NIOHTTPTypes
-package import NIOHTTPTypesHTTP1
+import NIOHTTPTypesHTTP1
 
 /// Hummingbird's HTTP/1 child channel with Dragoman's ``ConnectionGuard`` in front of the codec
 /// and a ``RequestPhaseHandler`` behind it: the same pipeline as `HTTP1Channel` (with its

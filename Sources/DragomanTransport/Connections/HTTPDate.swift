@@ -1,7 +1,7 @@
-package import DragomanDialectKit
-package import DragomanStore
-package import Foundation
-package import Synchronization
+import DragomanDialectKit
+import DragomanStore
+import Foundation
+import Synchronization
 
 /// The `Date` header's value (RFC 9110's IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`),
 /// formatted at most once a second and shared by every answer of that second.

@@ -1,8 +1,8 @@
-package import DragomanDialectKit
-package import DragomanStore
-package import HTTPTypes
+import DragomanDialectKit
+import DragomanStore
+import HTTPTypes
 package import NIOCore
-package import NIOHTTP1
+import NIOHTTP1
 package import NIOHTTPTypes
 
 /// Sits behind the HTTP/1 codec and tells the connection's ``ConnectionGuard`` where each

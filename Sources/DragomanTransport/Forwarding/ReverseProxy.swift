@@ -1,8 +1,8 @@
-package import DragomanDialectKit
-package import DragomanStore
-package import Foundation
-package import HTTPTypes
-package import Hummingbird
+import DragomanDialectKit
+import DragomanStore
+import Foundation
+import HTTPTypes
+import Hummingbird
 package import HummingbirdCore
 package import Logging
 package import NIOCore

@@ -1,7 +1,7 @@
-package import DragomanCore
-package import DragomanDialectKit
-package import DragomanStore
-package import Synchronization
+import DragomanCore
+import DragomanDialectKit
+import DragomanStore
+import Synchronization
 
 /// Mints request ids: 32 lowercase hex digits, a random half fixed for the process and a
 /// counter that starts at a random value, as Hummingbird's own ids are (unique within the

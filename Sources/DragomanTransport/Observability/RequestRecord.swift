@@ -1,8 +1,8 @@
-package import DragomanDialectKit
-package import DragomanStore
+import DragomanDialectKit
+import DragomanStore
 package import HTTPTypes
 package import Logging
-package import Synchronization
+import Synchronization
 package import Tracing
 package import W3CTraceContext
 

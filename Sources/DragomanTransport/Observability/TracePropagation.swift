@@ -1,9 +1,9 @@
-package import DragomanDialectKit
-package import DragomanStore
+import DragomanDialectKit
+import DragomanStore
 package import HTTPTypes
-package import Instrumentation
+import Instrumentation
 package import NIOHTTP1
-package import Tracing
+import Tracing
 package import W3CTraceContext
 
 /// W3C Trace Context (`traceparent`, `tracestate`) across the gateway: read from the caller,

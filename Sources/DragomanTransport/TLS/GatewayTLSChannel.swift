@@ -1,13 +1,13 @@
-package import DragomanDialectKit
-package import DragomanStore
-package import Hummingbird
+import DragomanDialectKit
+import DragomanStore
+import Hummingbird
 public import HummingbirdCore
 package import HummingbirdHTTP2
 public import Logging
 public import NIOCore
 package import NIOHTTP2
-package import NIOSSL
-package import NIOTLS
+import NIOSSL
+import NIOTLS
 
 /// The HTTPS child channel: TLS with the current context (``TLSContextBox``), then by ALPN either
 /// HTTP/2 (Hummingbird's HTTP/2 channel) or HTTP/1.1 through Dragoman's guarded channel, so an

@@ -1,8 +1,8 @@
 package import DragomanDialectKit
-package import DragomanStore
-package import Foundation
+import DragomanStore
+import Foundation
 package import NIOSSL
-package import Synchronization
+import Synchronization
 
 /// `server.tls`: the gateway listens for HTTPS with this certificate chain and key (PEM files),
 /// offering HTTP/2 by ALPN unless `http2` is off. Both files are read again at every reload.

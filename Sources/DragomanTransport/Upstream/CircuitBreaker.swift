@@ -1,7 +1,7 @@
-package import DragomanDialectKit
-package import DragomanStore
+import DragomanDialectKit
+import DragomanStore
 package import Foundation
-package import NIOConcurrencyHelpers
+import NIOConcurrencyHelpers
 
 /// A circuit breaker for one backend. After ``failureThreshold`` consecutive failures it opens
 /// and fails fast for ``cooldown``; then one request is let through as a probe: success closes

@@ -1,8 +1,8 @@
-package import DragomanDialectKit
-package import DragomanStore
-package import Hummingbird
+import DragomanDialectKit
+import DragomanStore
+import Hummingbird
 package import HummingbirdCore
-package import NIOConcurrencyHelpers
+import NIOConcurrencyHelpers
 package import NIOCore
 
 /// A caller's request body as the reverse proxy hands it to its upstream connection pool, which

@@ -1,6 +1,6 @@
-package import DragomanDialectKit
-package import DragomanStore
-package import Foundation
+import DragomanDialectKit
+import DragomanStore
+import Foundation
 
 /// Where a backend is, parsed once from its base URL: the address to connect to, the `Host`
 /// header, whether TLS is spoken, and the context path every request path goes under.

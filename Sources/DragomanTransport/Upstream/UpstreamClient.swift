@@ -1,13 +1,13 @@
-package import DragomanCore
+import DragomanCore
 package import DragomanDialectKit
-package import DragomanStore
-package import Foundation
-package import HTTPTypes
+import DragomanStore
+import Foundation
+import HTTPTypes
 package import Logging
-package import NIOConcurrencyHelpers
-package import NIOCore
-package import NIOHTTP1
-package import NIOPosix
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
 /// Sends requests to one backend: signs them in the configured way, applies the timeouts and
 /// the circuit breaker, and turns transport faults into 502, 504 and 503.

@@ -1,6 +1,6 @@
 public import DragomanCore
 public import DragomanDialectKit
-package import DragomanStore
+import DragomanStore
 public import Foundation
 
 /// A backend Dragoman forwards to: where it is, which dialect it speaks, how Dragoman signs in

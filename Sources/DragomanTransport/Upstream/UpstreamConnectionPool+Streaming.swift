@@ -1,8 +1,8 @@
-package import DragomanDialectKit
-package import DragomanStore
+import DragomanDialectKit
+import DragomanStore
 package import NIOCore
 package import NIOHTTP1
-package import NIOPosix
+import NIOPosix
 
 /// The reverse proxy's exchanges: streamed both ways, with one retry of a bodiless request on a
 /// reused connection the backend had closed.

@@ -1,9 +1,9 @@
-package import DragomanDialectKit
-package import DragomanStore
-package import NIOConcurrencyHelpers
+import DragomanDialectKit
+import DragomanStore
+import NIOConcurrencyHelpers
 package import NIOCore
 package import NIOHTTP1
-package import NIOPosix
+import NIOPosix
 package import NIOSSL
 
 /// Keep-alive HTTP/1.1 connections to one backend, for the exchanges a forwarding route makes

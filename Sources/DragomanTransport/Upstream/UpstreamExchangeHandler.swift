@@ -1,5 +1,5 @@
-package import DragomanDialectKit
-package import DragomanStore
+import DragomanDialectKit
+import DragomanStore
 package import NIOCore
 package import NIOHTTP1
 

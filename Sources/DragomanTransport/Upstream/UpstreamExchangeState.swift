@@ -1,4 +1,4 @@
-package import DragomanStore
+import DragomanStore
 package import NIOCore
 package import NIOHTTP1
 

@@ -1,8 +1,8 @@
 package import DragomanDialectKit
-package import DragomanStore
-package import Foundation
-package import Logging
-package import NIOCore
+import DragomanStore
+import Foundation
+import Logging
+import NIOCore
 
 /// One connection pool per upstream, with that upstream's connect timeout and TLS, owned by
 /// the ``GatewayReloader``, which shuts them down with the gateway or when a reload replaces

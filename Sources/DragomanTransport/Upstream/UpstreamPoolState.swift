@@ -1,4 +1,4 @@
-package import DragomanStore
+import DragomanStore
 package import NIOCore
 
 /// The bookkeeping of an upstream connection pool, as a value: the open connections, the idle

@@ -1,6 +1,6 @@
 package import DragomanDialectKit
-package import DragomanStore
-package import Foundation
+import DragomanStore
+import Foundation
 package import NIOSSL
 
 /// `upstreams.<name>.tls`: for an `https://` backend, the CA bundle its certificate is checked
