@@ -90,6 +90,7 @@ let package = Package(
         .target(name: "DragomanVoltMX", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
         .target(name: "DragomanTelness", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
         .target(name: "DragomanCCC", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
+        .target(name: "DragomanSCIM", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
         // The store: users, sessions, the id map and idempotency records, in SQLite (the system's,
         // one writer thread committing in groups) or PostgreSQL; no HTTP, no dialect.
         .target(
@@ -143,6 +144,7 @@ let package = Package(
                 "DragomanVoltMX",
                 "DragomanTelness",
                 "DragomanCCC",
+                "DragomanSCIM",
                 "DragomanStore",
                 "DragomanTransport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -222,6 +224,7 @@ let package = Package(
                 "DragomanVoltMX",
                 "DragomanTelness",
                 "DragomanCCC",
+                "DragomanSCIM",
                 "DragomanTransport",
                 // Built so that the crash test can run the real `dragoman` process.
                 "DragomanCLI",

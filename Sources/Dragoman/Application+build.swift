@@ -194,7 +194,8 @@ func buildRouter(
             case .delete:
                 pipeline = MiddlewareChain(steps: steps, handler: handlers.delete)
             case .list:
-                pipeline = MiddlewareChain(steps: steps, handler: handlers.list)
+                // A list asked by POST (SCIM's `.search`) carries its query in the body.
+                pipeline = MiddlewareChain(steps: route.method == .post ? steps + [bodyStep] : steps, handler: handlers.list)
             case .unknownOperation:
                 continue
             }

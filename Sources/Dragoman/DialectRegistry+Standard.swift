@@ -1,5 +1,6 @@
 import DragomanCCC
 public import DragomanDialectKit
+import DragomanSCIM
 import DragomanStore
 import DragomanTelness
 import DragomanTransport
@@ -13,5 +14,6 @@ extension DialectRegistry {
         .voltMXAccessManagement,
         .telnessConnect,
         .deliverySlipCCC,
+        .scim,
     ])
 }

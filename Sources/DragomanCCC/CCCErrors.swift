@@ -65,6 +65,8 @@ enum CCCErrors {
             return body(.methodNotAllowed, "NotImplementedException", "The operation '\(name)' does not exist for this service", [])
         case .overloaded(let seconds):
             return body(.serviceUnavailable, "ServiceUnavailable", "The server is busy; retry after \(seconds) seconds", [])
+        case .protocolError(let status, let code, let detail):
+            return body(HTTPResponse.Status(code: status), code.capitalizedFirst, detail, [])
         case .internalError, .backendFailed, .service(.storeFailure):
             return body(.internalServerError, "Exception", "Internal server error", [])
         }

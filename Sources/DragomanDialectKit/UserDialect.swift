@@ -111,9 +111,16 @@ package protocol UserDialect: Sendable {
     /// Maps an update request to the fields it changes (by default: the create's fields that
     /// were sent).
     func decodeUpdate(_ request: DialectRequest) throws(GatewayFailure) -> DecodedUpdate
+    /// Maps an update request to the change it makes to `current`, the user as just read (by
+    /// default: ``decodeUpdate(_:)``). A dialect whose updates depend on the stored resource
+    /// (a replacement, a patch of operations, a precondition on its version) implements this.
+    func decodeUpdate(_ request: DialectRequest, current: User) throws(GatewayFailure) -> DecodedUpdate
     func updated(_ user: User, request: DialectRequest) -> DialectResponse
     /// Why `user` may not be deleted, in this vendor's rules, or `nil`.
     func deletionRefusal(_ user: User) -> GatewayFailure?
+    /// Why `user` may not be deleted by `request` (by default: ``deletionRefusal(_:)``), such as
+    /// a precondition on its version that does not hold.
+    func deletionRefusal(_ user: User, request: DialectRequest) -> GatewayFailure?
     func deleted(_ user: User, request: DialectRequest) -> DialectResponse
     func listQuery(_ request: DialectRequest) throws(GatewayFailure) -> DialectListQuery
     func listed(_ page: UserPage, query: UserListQuery, request: DialectRequest) -> DialectResponse
@@ -138,7 +145,13 @@ extension UserDialect {
         return DecodedUpdate(patch: UserPatch(profile: decoded.user.profile, password: decoded.user.password), violations: decoded.violations)
     }
 
+    package func decodeUpdate(_ request: DialectRequest, current: User) throws(GatewayFailure) -> DecodedUpdate {
+        try decodeUpdate(request)
+    }
+
     package func updated(_ user: User, request: DialectRequest) -> DialectResponse { read(user, request: request) }
+
+    package func deletionRefusal(_ user: User, request: DialectRequest) -> GatewayFailure? { deletionRefusal(user) }
 
     package func deletionRefusal(_ user: User) -> GatewayFailure? { nil }
 

@@ -5,6 +5,7 @@ import Foundation
 @testable import Dragoman
 @testable import DragomanCCC
 @testable import DragomanDialectKit
+@testable import DragomanSCIM
 @testable import DragomanStore
 @testable import DragomanTelness
 @testable import DragomanVoltMX
@@ -22,6 +23,9 @@ enum FuzzTarget: String, CaseIterable {
     case voltmxAccessManagement = "voltmx-accessmgmt"
     case telness = "telness-connect"
     case ccc = "deliveryslip-ccc"
+    case scim
+    /// SCIM's filter and PATCH path grammar, and PATCH operations applied to a resource.
+    case scimFilter = "scim-filter"
     case config
 
     static let current: FuzzTarget = {
@@ -31,6 +35,12 @@ enum FuzzTarget: String, CaseIterable {
     }()
 
     static let validator = UserValidator()
+
+    static let scimResource: [String: JSONValue] = [
+        "userName": .string("bjensen"), "name": .object(["givenName": .string("Barbara")]), "active": .bool(true),
+        "emails": .array([.object(["value": .string("b@example.com"), "type": .string("work"), "primary": .bool(true)])]),
+        SCIMURN.enterpriseUser: .object(["department": .string("Tours")]),
+    ]
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -54,6 +64,19 @@ enum FuzzTarget: String, CaseIterable {
             // CCC reads JSON, forms and ServiceStack's XML, JSV and CSV: the first byte picks which.
             let formats: [BodyFormat] = [.json, .form, .dialect("xml"), .dialect("jsv"), .dialect("csv")]
             decode(Array(bytes.dropFirst()), with: DeliverySlipCCCDialect(), format: formats[Int(bytes.first ?? 0) % formats.count])
+        case .scim:
+            decode(bytes, with: SCIMDialect(), format: .json)
+        case .scimFilter:
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let filter = try? SCIMFilter.parse(text) {
+                _ = try? filter.predicate()
+                _ = filter.matches(entry: ["type": .string("work"), "value": .string("a@example.com"), "primary": .bool(true)])
+            }
+            _ = try? SCIMPatch.path(text)
+            // The bytes as a PatchOp body, applied to a resource with every kind of attribute.
+            if let body = try? StrictJSONParser.parse(bytes, maxDepth: WireBody.maxDepth), let patch = try? SCIMPatch(body) {
+                _ = try? patch.applied(to: Self.scimResource)
+            }
         case .config:
             guard let text = String(validating: bytes, as: UTF8.self), let tree = try? ConfigTree.parse(yaml: text, source: "fuzz") else { return }
             _ = try? GatewayConfiguration(tree: tree)

@@ -1,5 +1,5 @@
 public import DragomanCore
-package import DragomanDialectKit
+import DragomanDialectKit
 public import Foundation
 
 extension SQLiteUserStore {
@@ -51,6 +51,16 @@ extension SQLiteUserStore {
         for (path, value) in UserListText.equalities(query) {
             conditions.append("json_extract(document, '\(path)') = ?")
             binds.append(.text(value))
+        }
+        if let predicate = query.predicate {
+            var filter = PredicateSQL(engine: .sqlite)
+            conditions.append(filter.condition(predicate))
+            binds += filter.binds.map { bind in
+                switch bind {
+                case .text(let text): .text(text)
+                case .double(let number): .float(number)
+                }
+            }
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let countBinds = binds

@@ -201,6 +201,8 @@ struct TelnessConnectDialect: UserDialect {
             return .json(.notFound, TelnessError(message: "No such operation: \(name)", code: "NOT_FOUND"))
         case .overloaded(let seconds):
             return .json(.serviceUnavailable, TelnessError(message: "Server busy", code: "SERVICE_UNAVAILABLE", hint: "Retry after \(seconds) seconds"))
+        case .protocolError(let status, _, let detail):
+            return .json(HTTPResponse.Status(code: status), TelnessError(message: detail, code: status == 412 ? "PRECONDITION_FAILED" : "BAD_REQUEST"))
         case .internalError, .backendFailed, .service(.storeFailure):
             return .json(.internalServerError, TelnessError(message: "Internal server error", code: "INTERNAL_ERROR"))
         }

@@ -8,6 +8,7 @@ import Testing
 @testable import Dragoman
 @testable import DragomanCCC
 @testable import DragomanDialectKit
+@testable import DragomanSCIM
 @testable import DragomanStore
 @testable import DragomanTelness
 @testable import DragomanVoltMX
@@ -26,6 +27,10 @@ import Testing
             case .voltMXAudience: try await client.json(.put, "/api/v1/audience/\(id)", #"{"firstName":"Augusta"}"#)
             case .voltMXAccessManagement: try await client.json(.post, "/api/v1/accessmgmt/users/\(id)/modify", #"{"displayName":"Augusta Lovelace"}"#)
             case .telnessConnect: try await client.json(.put, "/users/\(id)", #"{"name":"Augusta Lovelace"}"#)
+            case .scim:
+                try await client.json(
+                    .patch, "/scim/v2/Users/\(id)",
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"name.givenName","value":"Augusta"}]}"#)
             default: try await client.json(.put, "\(Samples.cccPath)?ServiceUserGuid=\(id)", #"{"firstName":"Augusta"}"#)
             }
         }
@@ -35,6 +40,7 @@ import Testing
             case .voltMXAudience: reply.json["firstName"]?.string
             case .voltMXAccessManagement: reply.json["displayName"]?.string.map { String($0.prefix { $0 != " " }) }
             case .telnessConnect: reply.json["name"]?.string.map { String($0.prefix { $0 != " " }) }
+            case .scim: reply.json["name"]?["givenName"]?.string
             default: reply.json["serviceUser"]?["firstName"]?.string
             }
         }

@@ -10,6 +10,7 @@ import Testing
 @testable import Dragoman
 @testable import DragomanCCC
 @testable import DragomanDialectKit
+@testable import DragomanSCIM
 @testable import DragomanStore
 @testable import DragomanTelness
 @testable import DragomanVoltMX
@@ -31,17 +32,21 @@ import Testing
                 return try await client.post("/api/v1/accessmgmt/users", body)
             case .telnessConnect:
                 return try await client.post("/users", #"{"name":"Ada Lovelace","email":"\#(email)"}"#)
+            case .scim:
+                let body = #"{"userName":"ada","name":{"givenName":"Ada","familyName":"Lovelace"},"emails":[{"value":"\#(email)","primary":true}]}"#
+                return try await client.post("/scim/v2/Users", body, contentType: "application/scim+json")
             default:  // deliveryslip-ccc
                 return try await client.post(Samples.cccPath, #"{"emailAddress":"\#(email)","password":"pw","firstName":"Ada","lastName":"Lovelace"}"#)
             }
         }
 
-        var createdStatus: HTTPResponse.Status { id == .telnessConnect ? .created : .ok }
+        var createdStatus: HTTPResponse.Status { id == .telnessConnect || id == .scim ? .created : .ok }
 
         func createdID(_ reply: Reply) -> String? {
             switch id {
             case .voltMXAudience, .voltMXAccessManagement: reply.json["id"]?.string
             case .telnessConnect: reply.json["userId"]?.string
+            case .scim: reply.json["id"]?.string
             default: reply.json["serviceUserGuid"]?.string  // deliveryslip-ccc
             }
         }
@@ -51,17 +56,24 @@ import Testing
             case .voltMXAudience: try await client.get("/api/v1/audience/\(id)")
             case .voltMXAccessManagement: try await client.get("/api/v1/accessmgmt/users/\(id)")
             case .telnessConnect: try await client.get("/users/\(id)")
+            case .scim: try await client.get("/scim/v2/Users/\(id)")
             default: try await client.get("\(Samples.cccPath)/single?ServiceUserGuid=\(id)")  // deliveryslip-ccc
             }
         }
 
         func email(_ reply: Reply) -> String? {
-            id == .deliverySlipCCC ? reply.json["serviceUser"]?["emailAddress"]?.string : reply.json["email"]?.string
+            switch id {
+            case .deliverySlipCCC: reply.json["serviceUser"]?["emailAddress"]?.string
+            case .scim: reply.json["emails"]?[0]?["value"]?.string
+            default: reply.json["email"]?.string
+            }
         }
     }
 
     static func upstream(port: Int, dialect: DialectID) -> UpstreamConfiguration {
-        var upstream = UpstreamConfiguration(name: "backend", baseURL: "http://127.0.0.1:\(port)", dialect: dialect)
+        // A SCIM service's base URL is its SCIM root, where `/Users` begins.
+        let root = dialect == .scim ? "/scim/v2" : ""
+        var upstream = UpstreamConfiguration(name: "backend", baseURL: "http://127.0.0.1:\(port)\(root)", dialect: dialect)
         upstream.password = .generate
         upstream.userName = .fromEmail
         upstream.permissionIDs = [1]

@@ -82,6 +82,8 @@ import Testing
     @Test func theStandardRegistryTableHoldsTheCCCFieldsAfterTheStandardOnes() {
         let fields = DialectRegistry.standard.fields.fields
         #expect(Array(fields.prefix(UserField.standard.count)) == UserField.standard)
-        #expect(Array(fields.dropFirst(UserField.standard.count)) == UserField.serviceOptions)
+        // Then each dialect's own fields, in the registry's order: CCC's, then SCIM's.
+        #expect(Array(fields.dropFirst(UserField.standard.count).prefix(UserField.serviceOptions.count)) == UserField.serviceOptions)
+        #expect(fields.count == UserField.standard.count + UserField.serviceOptions.count + 1)
     }
 }

@@ -42,12 +42,15 @@ extension UserField {
     /// gives it; set once. Documents keep it where they kept it before the field table
     /// (`service.serviceID`), so stored users read back unchanged.
     public static let tenant = UserField("tenant", .text(.code), storage: ["service", "serviceID"], merge: .fixed, slot: .extra)
+    /// The user's id in the system that provisions it (an identity provider's, SCIM's
+    /// `externalId`): kept as sent, compared exactly. Declared without a stored property.
+    public static let externalId = UserField.extension("externalId", .text(.plain))
 
     /// Every standard field, in the order errors list them.
     public static let standard: [UserField] = [
         .givenName, .familyName, .displayName, .userName, .email, .phone, .password, .country, .state, .language, .active,
         .emailSubscription, .smsSubscription, .voiceSubscription, .whatsappSubscription, .permissionIDs, .groupIDs, .appIDs,
-        .allowAllApps, .identity, .metadata, .lastActiveDate, .tenant,
+        .allowAllApps, .identity, .metadata, .lastActiveDate, .tenant, .externalId,
     ]
 }
 

@@ -1,15 +1,28 @@
 public import Foundation
 
 /// A change a caller asks for: the fields it sent, as a profile in which `nil` means "not sent",
-/// and a new password when it sent one. Fields not sent keep their stored values; a field
-/// cannot be cleared (every dialect reads `null` as "not sent").
+/// a new password when it sent one, and the fields it removes. Fields neither sent nor
+/// removed keep their stored values. Most dialects read `null` as "not sent" and remove
+/// nothing; a dialect whose vendor replaces a whole resource (SCIM's `PUT`) or removes
+/// attributes (SCIM's `PATCH` `remove`) lists them in ``cleared``.
 public struct UserPatch: Sendable, Equatable {
     public var profile: UserProfile
     public var password: Secret?
+    /// Fields the change removes; a field set once (``FieldMerge/fixed``) keeps its value.
+    public var cleared: [UserField]
 
-    public init(profile: UserProfile, password: Secret? = nil) {
+    public init(profile: UserProfile, password: Secret? = nil, cleared: [UserField] = []) {
         self.profile = profile
         self.password = password
+        self.cleared = cleared
+    }
+
+    /// `current` with this change applied: the fields sent merged in by their rules
+    /// (``UserProfile/merging(_:fields:)``), then the cleared ones removed.
+    public func applied(to current: UserProfile, fields: FieldTable = .standard) -> UserProfile {
+        var merged = current.merging(profile, fields: fields)
+        for field in cleared where field.merge != .fixed && profile[field] == nil { merged[field] = nil }
+        return merged
     }
 }
 
@@ -69,7 +82,7 @@ extension UserService {
         profile: ValidationProfile,
         prior: [FieldViolation] = []
     ) async throws(ServiceError) -> User {
-        let draft = NewUser(realm: current.realm, profile: current.profile.merging(patch.profile, fields: validator.fields), password: patch.password)
+        let draft = NewUser(realm: current.realm, profile: patch.applied(to: current.profile, fields: validator.fields), password: patch.password)
         let rules = profile.forUpdate(of: current.profile, to: draft)
         let valid: NewUser
         switch validator.validate(draft, profile: rules, prior: prior) {
@@ -120,6 +133,7 @@ extension UserListQuery {
     public func matches(_ user: User) -> Bool {
         if let realms, !realms.contains(user.realm) { return false }
         for match in fieldEquals where user.profile.text(match.field) != match.value { return false }
+        if let predicate, !predicate.matches(user) { return false }
         guard let text, !text.isEmpty else { return true }
         let needle = text.lowercased()
         let p = user.profile

@@ -118,6 +118,8 @@ public struct UserListQuery: Sendable, Equatable {
     public var offset: Int
     /// The most users on the page.
     public var limit: Int
+    /// A filter in a query language (SCIM's), in canonical terms; the stores translate it.
+    public var predicate: UserPredicate?
 
     public init(
         realms: [String]? = nil,
@@ -125,7 +127,8 @@ public struct UserListQuery: Sendable, Equatable {
         fieldEquals: [FieldMatch] = [],
         afterSerial: Int64? = nil,
         offset: Int = 0,
-        limit: Int
+        limit: Int,
+        predicate: UserPredicate? = nil
     ) {
         self.realms = realms
         self.text = text
@@ -133,6 +136,7 @@ public struct UserListQuery: Sendable, Equatable {
         self.afterSerial = afterSerial
         self.offset = offset
         self.limit = limit
+        self.predicate = predicate
     }
 }
 

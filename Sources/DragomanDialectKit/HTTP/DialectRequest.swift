@@ -14,6 +14,10 @@ package struct DialectRequest: Sendable {
     package var bodyFormat: BodyFormat?
     /// Who the auth chain authenticated; `nil` on an open route.
     package var principal: Principal?
+    /// The host (and port) the client addressed, from `Host` or HTTP/2's `:authority`.
+    package var authority: String?
+    /// Whether the request came over TLS, directly or through a proxy that says so.
+    package var isSecure = false
 
     package init(
         method: HTTPRequest.Method = .post,

@@ -54,6 +54,11 @@ public enum GatewayFailure: Error, Sendable, Equatable {
     case refused(String)
     /// The gateway has too many connections open, in all or from this client (503).
     case overloaded(retryAfter: Int)
+    /// The request breaks a rule of the dialect's own protocol that no other case names (a
+    /// filter that does not parse, an `If-Match` that does not match): `status` is the HTTP
+    /// status, `code` the protocol's own name for the problem, `detail` says what, naming the
+    /// parameter or attribute. Other dialects render it in their shape at that status.
+    case protocolError(status: Int, code: String, detail: String)
     /// Something failed inside the gateway; details are logged, never sent.
     case internalError
 }
@@ -89,6 +94,7 @@ extension GatewayFailure {
         case .notImplemented: "notImplemented"
         case .refused: "refused"
         case .overloaded: "overloaded"
+        case .protocolError(_, let code, _): "protocolError(\(code))"
         case .internalError: "internalError"
         }
     }

@@ -1,7 +1,7 @@
 public import DragomanCore
-package import DragomanDialectKit
+import DragomanDialectKit
 public import Foundation
-package import PostgresNIO
+import PostgresNIO
 
 extension PostgresStore {
     /// Under the same advisory locks as creates, so an update and a create (or two updates)
@@ -57,6 +57,16 @@ extension PostgresStore {
             binds.append(value)
             let keys = path.dropFirst(2).split(separator: ".").map { "'\($0)'" }
             conditions.append("document::jsonb #>> ARRAY[\(keys.joined(separator: ", "))] = $\(binds.count)")
+        }
+        if let predicate = query.predicate {
+            var filter = PredicateSQL(engine: .postgres, bindOffset: binds.count)
+            conditions.append(filter.condition(predicate))
+            for bind in filter.binds {
+                switch bind {
+                case .text(let text): binds.append(text)
+                case .double(let number): binds.append(number)
+                }
+            }
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let countBinds = binds

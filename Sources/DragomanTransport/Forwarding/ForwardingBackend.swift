@@ -1,8 +1,8 @@
 package import DragomanCore
 package import DragomanDialectKit
 package import DragomanStore
-package import Foundation
-package import HTTPTypes
+import Foundation
+import HTTPTypes
 package import Logging
 
 /// Answers a dialect by forwarding to a backend that speaks another (or the same) dialect:
@@ -94,7 +94,9 @@ package struct ForwardingBackend: UserBackend {
             logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
             RequestRecord.current?.update { $0.dropped = (dialect.id.rawValue, lost.count) }
         }
-        let draft = NewUser(realm: user.realm, profile: user.profile.merging(sent.profile, fields: validator.fields), password: sent.password)
+        // Fields the caller removes: removed where the backend's update can change them.
+        let change = UserPatch(profile: sent.profile, password: sent.password, cleared: update.patch.cleared.filter(updatable.contains))
+        let draft = NewUser(realm: user.realm, profile: change.applied(to: user.profile, fields: validator.fields), password: sent.password)
         var valid: NewUser
         switch validator.validate(draft, profile: caller.profile.forUpdate(of: user.profile, to: draft), prior: update.violations) {
         case .success(let checked): valid = checked

@@ -121,6 +121,8 @@ enum VoltMX {
             return .json(.notFound, VoltMXMessage(message: "No such operation: \(name)"))
         case .overloaded(let seconds):
             return .json(.serviceUnavailable, VoltMXMessage(message: "Server busy; retry after \(seconds) seconds"))
+        case .protocolError(let status, _, let detail):
+            return .json(HTTPResponse.Status(code: status), VoltMXMessage(message: detail))
         case .internalError, .backendFailed, .service(.storeFailure):
             return .json(.internalServerError, VoltMXMessage(message: serverFailure))
         case .service:

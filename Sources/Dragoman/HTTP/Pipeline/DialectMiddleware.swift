@@ -22,7 +22,7 @@ struct DialectMiddleware: GatewayMiddleware {
 
     func respond(to request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let state = DialectRouteState(
+        var state = DialectRouteState(
             dialect: dialect,
             route: route,
             request: DialectRequest(
@@ -33,6 +33,8 @@ struct DialectMiddleware: GatewayMiddleware {
                 headers: request.headers
             )
         )
+        state.request.authority = request.head.authority
+        state.request.isSecure = request.head.isSecure
         context.dialectRoute = state
         RequestRecord.current?.update { facts in
             facts.dialect = dialect.id.rawValue

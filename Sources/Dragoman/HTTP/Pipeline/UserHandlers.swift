@@ -54,7 +54,7 @@ struct UserHandlers: Sendable {
         let dialect = state.dialect
         do throws(GatewayFailure) {
             let user = try await target(state, logger: context.logger)
-            let update = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.decodeUpdate(state.request) }
+            let update = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.decodeUpdate(state.request, current: user) }
             let updated = try await backend.update(user, with: update, caller: dialect, logger: context.logger)
             return Response(dialect: RequestRecord.timed(.encode) { dialect.updated(updated, request: state.request) })
         } catch {
@@ -67,7 +67,7 @@ struct UserHandlers: Sendable {
         let dialect = state.dialect
         do throws(GatewayFailure) {
             let user = try await target(state, logger: context.logger)
-            if let refusal = dialect.deletionRefusal(user) { throw refusal }
+            if let refusal = dialect.deletionRefusal(user, request: state.request) { throw refusal }
             try await backend.delete(user, logger: context.logger)
             return Response(dialect: RequestRecord.timed(.encode) { dialect.deleted(user, request: state.request) })
         } catch {

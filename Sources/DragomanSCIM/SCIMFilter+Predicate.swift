@@ -1,0 +1,132 @@
+import DragomanCore
+import DragomanDialectKit
+import Foundation
+import HTTPTypes
+
+extension SCIMFilter {
+    /// The filter in canonical terms, for the stores. The attributes it can compare are those
+    /// the canonical model keeps (``filterable``); a filter on another one is refused with
+    /// `invalidFilter` naming it, rather than answered wrongly.
+    func predicate() throws(SCIMFilterError) -> UserPredicate {
+        switch self {
+        case .and(let lhs, let rhs): return .and(try lhs.predicate(), try rhs.predicate())
+        case .or(let lhs, let rhs): return .or(try lhs.predicate(), try rhs.predicate())
+        case .not(let inner): return .not(try inner.predicate())
+        case .present(let path):
+            let attribute = try Self.attribute(path)
+            // Every user has an administrative status, as SCIM shows it.
+            if attribute == .field(.active, caseExact: true) { return .always(true) }
+            return .present(attribute)
+        case .compare(let path, let comparison, let value): return try Self.compare(path, comparison, value)
+        case .valuePath(let path, let inner): return try inner.entryPredicate(of: path)
+        }
+    }
+
+    /// A value filter's inner filter, whose paths name sub-attributes of `parent`'s entries.
+    /// The canonical model keeps one entry (the primary one), so `value` compares its value,
+    /// `primary eq true` holds, and other sub-attributes cannot be compared.
+    private func entryPredicate(of parent: SCIMPath) throws(SCIMFilterError) -> UserPredicate {
+        switch self {
+        case .and(let lhs, let rhs): return .and(try lhs.entryPredicate(of: parent), try rhs.entryPredicate(of: parent))
+        case .or(let lhs, let rhs): return .or(try lhs.entryPredicate(of: parent), try rhs.entryPredicate(of: parent))
+        case .not(let inner): return .not(try inner.entryPredicate(of: parent))
+        case .valuePath: throw SCIMFilterError(detail: "A value filter cannot hold another value filter")
+        case .present(let path):
+            if path.attribute.caseInsensitiveCompare("primary") == .orderedSame { return .present(try Self.attribute(SCIMPath(attribute: parent.attribute))) }
+            return .present(try Self.attribute(Self.sub(path, of: parent)))
+        case .compare(let path, let comparison, let value):
+            if path.attribute.caseInsensitiveCompare("primary") == .orderedSame, comparison == .eq, value == .bool(true) {
+                return .present(try Self.attribute(SCIMPath(attribute: parent.attribute, subAttribute: "value")))
+            }
+            return try Self.compare(Self.sub(path, of: parent), comparison, value)
+        }
+    }
+
+    private static func sub(_ path: SCIMPath, of parent: SCIMPath) -> SCIMPath {
+        SCIMPath(schema: parent.schema, attribute: parent.attribute, subAttribute: path.attribute)
+    }
+
+    /// The attributes a filter may name, lowercased, with what each compares.
+    static let filterable: [String: UserAttribute] = [
+        "id": .uuid,
+        "externalid": .field(.externalId, caseExact: true),
+        "username": .field(.userName, caseExact: false),
+        "displayname": .field(.displayName, caseExact: false),
+        "name.givenname": .field(.givenName, caseExact: false),
+        "name.familyname": .field(.familyName, caseExact: false),
+        "emails": .field(.email, caseExact: false),
+        "emails.value": .field(.email, caseExact: false),
+        "phonenumbers": .field(.phone, caseExact: false),
+        "phonenumbers.value": .field(.phone, caseExact: false),
+        "addresses.country": .field(.country, caseExact: false),
+        "addresses.region": .field(.state, caseExact: false),
+        "active": .field(.active, caseExact: true),
+        "meta.created": .createdAt,
+        "meta.lastmodified": .updatedAt,
+    ]
+
+    private static func attribute(_ path: SCIMPath) throws(SCIMFilterError) -> UserAttribute {
+        let key = (path.attribute + (path.subAttribute.map { "." + $0 } ?? "")).lowercased()
+        guard path.isCore, let attribute = filterable[key] else {
+            throw SCIMFilterError(
+                detail: "The attribute '\(path)' cannot be filtered on; filters may name id, externalId, userName, displayName, name.givenName, "
+                    + "name.familyName, emails, phoneNumbers, addresses.country, addresses.region, active, meta.created and meta.lastModified")
+        }
+        return attribute
+    }
+
+    private static func compare(_ path: SCIMPath, _ comparison: UserComparison, _ value: SCIMFilterValue) throws(SCIMFilterError) -> UserPredicate {
+        let attribute = try attribute(path)
+        switch (attribute, value) {
+        case (_, .null):
+            // `eq null` asks for an attribute without a value, `ne null` for one with a value.
+            switch comparison {
+            case .eq: return .not(.present(attribute))
+            case .ne: return .present(attribute)
+            default: throw SCIMFilterError(detail: "null can be compared with eq and ne only ('\(path)')")
+            }
+        case (.field(let field, _), .bool(let flag)) where field.kind == .flag:
+            guard comparison == .eq || comparison == .ne else {
+                throw SCIMFilterError(detail: "'\(path)' is a boolean: compare it with eq or ne")
+            }
+            if field == .active {
+                // A user that never had `active` set is active (SCIM shows `true`): only an
+                // explicit `false` is inactive.
+                let inactive = UserPredicate.compare(attribute, .eq, .flag(false))
+                return (comparison == .eq) == flag ? .not(inactive) : inactive
+            }
+            return .compare(attribute, comparison, .flag(flag))
+        case (.field(let field, _), _) where field.kind == .flag:
+            throw SCIMFilterError(detail: "'\(path)' is a boolean: compare it with true or false")
+        case (.createdAt, .string(let text)), (.updatedAt, .string(let text)):
+            guard let date = SCIMTime.parse(text) else {
+                throw SCIMFilterError(detail: "'\(path)' is a date-time: compare it with a string such as \"2026-12-07T10:00:00Z\"")
+            }
+            guard ![.co, .sw, .ew].contains(comparison) else { throw SCIMFilterError(detail: "'\(path)' is a date-time: co, sw and ew do not apply") }
+            return .compare(attribute, comparison, .date(date))
+        case (_, .string(let text)):
+            return .compare(attribute, comparison, .text(text))
+        default:
+            throw SCIMFilterError(detail: "'\(path)' is a string: compare it with a string in double quotes")
+        }
+    }
+}
+
+/// SCIM's date-times: `xsd:dateTime` (RFC 3339) in UTC, read with or without fractions.
+enum SCIMTime {
+    /// `date` in UTC, to the millisecond.
+    static func format(_ date: Date) -> String {
+        let t = UTCDateParts(date)
+        let millis = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
+        return "\(t.year.zeroPadded(4))-\(t.month.zeroPadded(2))-\(t.day.zeroPadded(2))T\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):"
+            + "\(t.second.zeroPadded(2)).\(abs(millis).zeroPadded(3))Z"
+    }
+
+    static func parse(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
+    }
+}

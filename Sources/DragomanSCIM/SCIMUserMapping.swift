@@ -1,0 +1,172 @@
+import DragomanCore
+import DragomanDialectKit
+import Foundation
+import HTTPTypes
+
+/// The SCIM User resource and the canonical user, both ways.
+///
+/// The canonical model keeps what every dialect can read: `userName`, `externalId`, the
+/// name's given and family parts, `displayName`, the primary (else the first) email address
+/// and phone number, that address's `country` and `region`, the language of
+/// `preferredLanguage`, `active`, and the password (as a hash). Everything else the client sent
+/// (the other entries and their types, the name's other parts, `title`, the enterprise
+/// extension, …) is kept as sent in the user's SCIM data (``UserField/scimResource``), and
+/// the canonical values are laid over it when the resource is read, so a change made through
+/// another dialect shows.
+enum SCIMUserMapping {
+    /// Attributes kept by canonical fields alone, so not in the SCIM data.
+    private static let canonicalOnly: Set<String> = ["userName", "externalId", "displayName", "active", "password"]
+
+    /// The canonical fields a SCIM resource carries: an update changes exactly these.
+    static let carried: [UserField] = [
+        .userName, .externalId, .givenName, .familyName, .displayName, .email, .phone, .country, .state, .language, .active, .scimResource,
+    ]
+
+    /// The canonical profile of a checked resource, and its password.
+    static func profile(of resource: SCIMResource) -> (profile: UserProfile, password: Secret?) {
+        var profile = UserProfile()
+        profile.userName = resource.string("userName")
+        if let externalId = resource.string("externalId") { profile[.externalId] = .text(externalId) }
+        profile.displayName = resource.string("displayName")
+        if let name = resource.object("name") {
+            profile.givenName = text(name["givenName"])
+            profile.familyName = text(name["familyName"])
+            if profile.givenName == nil, profile.familyName == nil, let formatted = text(name["formatted"]) {
+                (profile.givenName, profile.familyName) = PersonName.split(formatted)
+            }
+        }
+        let emails = resource.entries("emails")
+        if let index = SCIMResource.chosenIndex(emails) { profile.email = text(emails[index]["value"]) }
+        let phones = resource.entries("phoneNumbers")
+        if let index = SCIMResource.chosenIndex(phones), let number = text(phones[index]["value"]) { profile.phone = e164(number) }
+        let addresses = resource.entries("addresses")
+        if let index = SCIMResource.chosenIndex(addresses) {
+            profile.country = text(addresses[index]["country"])
+            profile.state = text(addresses[index]["region"])
+        }
+        if let tag = resource.string("preferredLanguage") { profile.language = language(of: tag) }
+        if case .bool(let active)? = resource["active"] { profile.active = active }
+        var data = resource.members
+        for name in canonicalOnly { data[name] = nil }
+        // The name's canonical parts, and `formatted`, which is always made from them.
+        if var name = resource.object("name") {
+            for part in ["givenName", "familyName", "formatted"] { name[part] = nil }
+            data["name"] = name.isEmpty ? nil : .object(name)
+        }
+        if !data.isEmpty { profile[.scimResource] = .object(data) }
+        return (profile, resource.string("password").map(Secret.init))
+    }
+
+    /// The resource of `user`, as a read answers it before `attributes` are applied.
+    static func resource(of user: User, location: String) -> [String: JSONValue] {
+        let id = user.id.uuid.text(uppercase: false)
+        var resource = attributes(of: user.profile, userName: user.profile.userName ?? user.profile.email ?? id)
+        resource["id"] = .string(id)
+        resource["active"] = .bool(user.profile.active ?? true)
+        resource["meta"] = .object([
+            "resourceType": .string("User"),
+            "created": .string(SCIMTime.format(user.createdAt)),
+            "lastModified": .string(SCIMTime.format(user.updatedAt)),
+            "location": .string(location + "/" + id),
+            "version": .string(version(of: user)),
+        ])
+        return resource
+    }
+
+    /// A profile's attributes as a resource (no `id` or `meta`): the SCIM data with the
+    /// canonical values laid over it.
+    static func attributes(of p: UserProfile, userName: String?) -> [String: JSONValue] {
+        var resource: [String: JSONValue] = if case .object(let data)? = p[.scimResource] { data } else { [:] }
+        resource["schemas"] = .array(
+            [.string(SCIMURN.user)] + (resource[SCIMURN.enterpriseUser] != nil ? [.string(SCIMURN.enterpriseUser)] : []))
+        resource["externalId"] = p.text(.externalId).map(JSONValue.string)
+        resource["userName"] = userName.map(JSONValue.string)
+        resource["name"] = name(of: p, stored: resource["name"])
+        resource["displayName"] = p.displayName.map(JSONValue.string)
+        resource["emails"] = overlay(resource["emails"], values: p.email.map { ["value": .string($0)] }, newType: "work")
+        resource["phoneNumbers"] = overlay(resource["phoneNumbers"], values: p.phone.map { ["value": .string($0)] }, newType: "mobile") { stored in
+            // A number the client wrote with spaces or dashes stays as written while it is the same number.
+            stored.flatMap(e164) == p.phone
+        }
+        var place: [String: JSONValue] = [:]
+        if let country = p.country { place["country"] = .string(country) }
+        if let region = p.state { place["region"] = .string(region) }
+        resource["addresses"] = overlay(resource["addresses"], values: place.isEmpty ? nil : place, newType: "work", keys: ["country", "region"])
+        if let language = p.language {
+            if let stored = text(resource["preferredLanguage"]), Self.language(of: stored) == language {
+                // The region the client gave (en-US) stays while the language is the same.
+            } else {
+                resource["preferredLanguage"] = .string(language)
+            }
+        } else {
+            resource["preferredLanguage"] = nil
+        }
+        resource["active"] = p.active.map(JSONValue.bool)
+        return resource
+    }
+
+    /// The resource's version: a weak entity tag that changes with every update.
+    static func version(of user: User) -> String {
+        "W/\"\(String(UInt64(max(0, user.updatedAt.timeIntervalSince1970 * 1_000_000)), radix: 36))\""
+    }
+
+    /// `name`: the stored parts, the canonical given and family names, and `formatted` made
+    /// from those two (a `formatted` of the client's own is not kept).
+    private static func name(of p: UserProfile, stored: JSONValue?) -> JSONValue? {
+        var name: [String: JSONValue] = if case .object(let members)? = stored { members } else { [:] }
+        // A user created with a display name only (through a dialect with one name field)
+        // shows the parts split from it.
+        let (given, family) = p.nameParts
+        name["givenName"] = given.map(JSONValue.string)
+        name["familyName"] = family.map(JSONValue.string)
+        name["formatted"] = PersonName.join(given: given, family: family).map(JSONValue.string)
+        return name.isEmpty ? nil : .object(name)
+    }
+
+    /// A multi-valued attribute with the canonical values laid on its chosen entry: set
+    /// there (or a new primary entry of `newType`), or removed when the canonical model has
+    /// none.
+    private static func overlay(
+        _ stored: JSONValue?, values: [String: JSONValue]?, newType: String, keys: [String] = ["value"], same: (String?) -> Bool = { _ in false }
+    ) -> JSONValue? {
+        var entries: [[String: JSONValue]] = []
+        if case .array(let items)? = stored {
+            entries = items.compactMap { if case .object(let members) = $0 { members } else { nil } }
+        }
+        if let index = SCIMResource.chosenIndex(entries) {
+            if let values {
+                for key in keys where !same(text(entries[index][key])) { entries[index][key] = values[key] }
+            } else {
+                for key in keys { entries[index][key] = nil }
+                if entries[index].keys.allSatisfy({ ["type", "primary", "display"].contains($0) }) { entries.remove(at: index) }
+            }
+        } else if let values {
+            var entry = values
+            entry["type"] = .string(newType)
+            entry["primary"] = .bool(true)
+            entries = [entry]
+        }
+        return entries.isEmpty ? nil : .array(entries.map(JSONValue.object))
+    }
+
+    /// The ISO 639-1 language of a language tag (`en-US` → `en`), or `nil`.
+    static func language(of tag: String) -> String? {
+        let primary = tag.split(whereSeparator: { $0 == "-" || $0 == "_" }).first.map(String.init) ?? ""
+        guard primary.count == 2, primary.allSatisfy({ $0.isASCII && $0.isLetter }) else { return nil }
+        return primary.lowercased()
+    }
+
+    /// A phone number in E.164 form, when it is one written with spaces, dashes, dots or
+    /// parentheses (or a `tel:` URI); other numbers stay in the SCIM data only.
+    static func e164(_ number: String) -> String? {
+        var text = Substring(number)
+        if text.lowercased().hasPrefix("tel:") { text = text.dropFirst(4) }
+        let compact = String(text.filter { !" -.()".contains($0) })
+        return PhoneRule.e164.normalise(compact)
+    }
+
+    private static func text(_ value: JSONValue?) -> String? {
+        if case .string(let text)? = value, !text.isEmpty { return text }
+        return nil
+    }
+}

@@ -1,0 +1,140 @@
+package import DragomanCore
+import Foundation
+
+/// A ``UserPredicate`` as a SQL condition over the `users` table, for either engine: the
+/// condition's text and the values it binds, in order. Every comparison is wrapped so that a
+/// missing value compares false (or true for `ne`), as ``UserPredicate/matches(_:)`` says, and
+/// `NOT` reads as it does there.
+///
+/// Text compares by bytes (SQLite's `BINARY`, PostgreSQL's `"C"` collation). Ignoring case, the
+/// user name and email address compare their key columns (lowercased as the store writes
+/// them, the same `lowercased()` the in-memory filter uses); other text compares `lower()` of
+/// both sides, which SQLite applies to ASCII letters only.
+package struct PredicateSQL {
+    /// The engine whose SQL to write.
+    package enum Engine {
+        case sqlite
+        case postgres
+    }
+
+    /// A value a condition binds.
+    package enum Bind: Equatable {
+        case text(String)
+        case double(Double)
+    }
+
+    package let engine: Engine
+    /// Binds already placed before this condition (PostgreSQL numbers its placeholders).
+    package let bindOffset: Int
+    package private(set) var binds: [Bind] = []
+
+    package init(engine: Engine, bindOffset: Int = 0) {
+        self.engine = engine
+        self.bindOffset = bindOffset
+    }
+
+    /// The condition for `predicate`.
+    package mutating func condition(_ predicate: UserPredicate) -> String {
+        switch predicate {
+        case .always(let result): return result ? "(1 = 1)" : "(1 = 0)"
+        case .and(let lhs, let rhs): return "(\(condition(lhs)) AND \(condition(rhs)))"
+        case .or(let lhs, let rhs): return "(\(condition(lhs)) OR \(condition(rhs)))"
+        case .not(let inner): return "(NOT \(condition(inner)))"
+        case .present(let attribute):
+            guard let (expression, kind) = expression(attribute, lowered: false) else { return "(1 = 0)" }
+            return kind == .text ? "(\(expression) IS NOT NULL AND \(expression) <> '')" : "(\(expression) IS NOT NULL)"
+        case .compare(let attribute, let comparison, let value):
+            return compare(attribute, comparison, value)
+        }
+    }
+
+    private enum Kind { case text, flag, date }
+
+    private mutating func compare(_ attribute: UserAttribute, _ comparison: UserComparison, _ value: FilterValue) -> String {
+        let lowered = !attribute.caseExact
+        guard let (expression, kind) = expression(attribute, lowered: lowered) else {
+            return comparison == .ne ? "(1 = 1)" : "(1 = 0)"
+        }
+        let test: String
+        switch (kind, value) {
+        case (.text, .text(let text)):
+            let operand = lowered ? text.lowercased() : text
+            test = textTest(expression, comparison, operand)
+        case (.flag, .flag(let flag)):
+            guard comparison == .eq || comparison == .ne else { return "(1 = 0)" }
+            let literal = engine == .sqlite ? (flag ? "1" : "0") : (flag ? "'true'" : "'false'")
+            test = "\(expression) \(comparison == .eq ? "=" : "<>") \(literal)"
+        case (.date, .date(let date)):
+            guard let op = Self.ordering[comparison] else { return "(1 = 0)" }
+            test = "\(expression) \(op) \(placeholder(.double(date.timeIntervalSinceReferenceDate)))"
+        default:
+            return comparison == .ne ? "(1 = 1)" : "(1 = 0)"
+        }
+        let falsehood = engine == .sqlite ? "0" : "false"
+        if comparison == .ne { return "(\(expression) IS NULL OR COALESCE(\(test), \(falsehood)))" }
+        return "COALESCE(\(test), \(falsehood))"
+    }
+
+    private static let ordering: [UserComparison: String] = [.eq: "=", .ne: "<>", .gt: ">", .ge: ">=", .lt: "<", .le: "<="]
+
+    private mutating func textTest(_ expression: String, _ comparison: UserComparison, _ operand: String) -> String {
+        let collated = engine == .postgres ? "\(expression) COLLATE \"C\"" : expression
+        switch comparison {
+        case .co:
+            let value = placeholder(.text(operand))
+            return engine == .sqlite ? "instr(\(expression), \(value)) > 0" : "strpos(\(expression), \(value)) > 0"
+        case .sw:
+            return engine == .sqlite
+                ? "substr(\(expression), 1, length(\(placeholder(.text(operand))))) = \(placeholder(.text(operand)))"
+                : "left(\(expression), length(\(placeholder(.text(operand))))) = \(placeholder(.text(operand)))"
+        case .ew:
+            return engine == .sqlite
+                ? "(length(\(placeholder(.text(operand)))) = 0 OR substr(\(expression), -length(\(placeholder(.text(operand))))) = \(placeholder(.text(operand))))"
+                : "right(\(expression), length(\(placeholder(.text(operand))))) = \(placeholder(.text(operand)))"
+        default:
+            return "\(collated) \(Self.ordering[comparison]!) \(placeholder(.text(operand)))"
+        }
+    }
+
+    /// The SQL expression of `attribute`'s value and its kind, or `nil` when it is not one a
+    /// filter can compare.
+    private func expression(_ attribute: UserAttribute, lowered: Bool) -> (String, Kind)? {
+        switch attribute {
+        case .uuid:
+            return ("lower(uuid)", .text)
+        case .createdAt:
+            return (number(at: ["createdAt"]), .date)
+        case .updatedAt:
+            return (number(at: ["updatedAt"]), .date)
+        case .field(let field, _):
+            switch field.kind {
+            case .flag:
+                return (engine == .sqlite ? json(at: ["profile"] + field.storage) : text(at: ["profile"] + field.storage), .flag)
+            case .text, .choice:
+                if lowered, field == .userName { return ("user_name_key", .text) }
+                if lowered, field == .email { return ("email_key", .text) }
+                let value = engine == .sqlite ? json(at: ["profile"] + field.storage) : text(at: ["profile"] + field.storage)
+                return (lowered ? "lower(\(value))" : value, .text)
+            case .ids, .object, .secret:
+                return nil
+            }
+        }
+    }
+
+    private func json(at path: [String]) -> String {
+        "json_extract(document, '$.\(path.joined(separator: "."))')"
+    }
+
+    private func text(at path: [String]) -> String {
+        "(document::jsonb #>> '{\(path.joined(separator: ","))}')"
+    }
+
+    private func number(at path: [String]) -> String {
+        engine == .sqlite ? json(at: path) : "(\(text(at: path)))::double precision"
+    }
+
+    private mutating func placeholder(_ bind: Bind) -> String {
+        binds.append(bind)
+        return engine == .sqlite ? "?" : "$\(bindOffset + binds.count)"
+    }
+}
