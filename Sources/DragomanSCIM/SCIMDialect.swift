@@ -22,6 +22,8 @@ struct SCIMDialect: UserDialect {
             DialectRoute(method: .delete, path: SCIMPaths.users + "/:id", operation: .delete),
             DialectRoute(method: .get, path: SCIMPaths.users, operation: .list),
             DialectRoute(method: .post, path: SCIMPaths.users + "/.search", operation: .list),
+            // A search from the root: Users are the only resources.
+            DialectRoute(method: .post, path: SCIMPaths.base + "/.search", operation: .list),
         ]
     }
 
@@ -76,7 +78,15 @@ struct SCIMDialect: UserDialect {
         let after: SCIMResource
         if request.method == .patch {
             let patch = try SCIMPatch(request.body)
-            after = SCIMResource(checking: try patch.applied(to: stored), violations: &violations)
+            var patched = try patch.applied(to: stored)
+            // A `formatted` the patch left alone does not outlive the parts it was made of.
+            if case .object(var name)? = patched["name"], case .object(let old)? = stored["name"], name["formatted"] == old["formatted"],
+                name["givenName"] != old["givenName"] || name["familyName"] != old["familyName"]
+            {
+                name["formatted"] = nil
+                patched["name"] = .object(name)
+            }
+            after = SCIMResource(checking: patched, violations: &violations)
         } else {
             guard case .object(let body)? = request.body else {
                 throw .protocolError(status: 400, code: "invalidSyntax", detail: "The body must be a JSON object")

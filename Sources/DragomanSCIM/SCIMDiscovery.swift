@@ -9,6 +9,23 @@ import HTTPTypes
 /// no bulk, no sort, no password change endpoint; Bearer tokens (the gateway's API keys).
 enum SCIMDiscovery {
     static func addRoutes(to router: any DialectRouter) {
+        // The discovery endpoints are read-only (RFC 7644 §4): other methods are 405.
+        let discovery = ["/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/:name", "/Schemas", "/Schemas/:id"]
+        for path in discovery {
+            for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
+                router.add(method, SCIMPaths.base + path, bodyLimit: 0) { _ in
+                    var response = SCIMError(status: .methodNotAllowed, detail: "\(path.split(separator: "/").first ?? "") is read-only; use GET").response
+                    response.headers[.allow] = "GET"
+                    return response
+                }
+            }
+        }
+        // Any other path under the SCIM root is SCIM's 404, not the gateway's.
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.add(method, SCIMPaths.base + "/**", bodyLimit: 0) { request in
+                SCIMError(status: .notFound, detail: "No such endpoint: \(request.head.path ?? "")").response
+            }
+        }
         router.get(SCIMPaths.base + "/ServiceProviderConfig") { request in
             answer(serviceProviderConfig(base: base(request)))
         }

@@ -76,6 +76,9 @@ struct SCIMPatch: Sendable {
     /// Parses a PATCH path.
     static func path(_ text: String) throws(GatewayFailure) -> Path {
         guard text.utf8.count <= SCIMFilter.maxLength else { throw failure("invalidPath", "The path is too long") }
+        if text.caseInsensitiveCompare(SCIMURN.enterpriseUser) == .orderedSame {
+            return Path(attribute: SCIMPath(attribute: SCIMURN.enterpriseUser), filter: nil, subAttribute: nil)
+        }
         if let open = text.firstIndex(of: "["), let close = text.lastIndex(of: "]"), open < close {
             guard let attribute = SCIMPath(text[..<open]), attribute.subAttribute == nil else {
                 throw failure("invalidPath", "'\(text)' is not a valid path")
@@ -125,6 +128,19 @@ struct SCIMPatch: Sendable {
     }
 
     private static func apply(_ op: Op, path: Path, value: JSONValue?, to resource: inout [String: JSONValue]) throws(GatewayFailure) {
+        if path.attribute.attribute == SCIMURN.enterpriseUser {
+            // The extension as a whole: its attributes given are set (add, replace), or it goes.
+            guard op != .remove else {
+                resource[SCIMURN.enterpriseUser] = nil
+                return
+            }
+            guard case .object(let members)? = value else { throw failure("invalidValue", "The value for \(SCIMURN.enterpriseUser) must be an object") }
+            for (name, member) in members.sorted(by: { $0.key < $1.key }) {
+                let inner = Path(attribute: SCIMPath(schema: SCIMURN.enterpriseUser, attribute: name), filter: nil, subAttribute: nil)
+                try apply(op, path: inner, value: member, to: &resource)
+            }
+            return
+        }
         let (resolved, definition) = path.attribute.resolved()
         if ["id", "meta", "schemas", "groups"].contains(resolved.attribute) && resolved.schema == nil || definition?.mutability == .readOnly {
             throw failure("mutability", "'\(resolved.attribute)' is read-only")

@@ -28,6 +28,10 @@ struct SCIMProjection: Sendable {
     private static func paths(_ names: [String], _ parameter: String) throws(GatewayFailure) -> [SCIMPath] {
         var paths: [SCIMPath] = []
         for name in names where !name.isEmpty {
+            if name.caseInsensitiveCompare(SCIMURN.enterpriseUser) == .orderedSame {
+                paths.append(SCIMPath(attribute: SCIMURN.enterpriseUser))
+                continue
+            }
             guard let path = SCIMPath(Substring(name)) else {
                 throw .protocolError(status: 400, code: "invalidValue", detail: "'\(name)' in \(parameter) is not an attribute path")
             }

@@ -48,11 +48,6 @@ enum SCIMUserMapping {
         if case .bool(let active)? = resource["active"] { profile.active = active }
         var data = resource.members
         for name in canonicalOnly { data[name] = nil }
-        // The name's canonical parts, and `formatted`, which is always made from them.
-        if var name = resource.object("name") {
-            for part in ["givenName", "familyName", "formatted"] { name[part] = nil }
-            data["name"] = name.isEmpty ? nil : .object(name)
-        }
         if !data.isEmpty { profile[.scimResource] = .object(data) }
         return (profile, resource.string("password").map(Secret.init))
     }
@@ -83,23 +78,19 @@ enum SCIMUserMapping {
         resource["userName"] = userName.map(JSONValue.string)
         resource["name"] = name(of: p, stored: resource["name"])
         resource["displayName"] = p.displayName.map(JSONValue.string)
-        resource["emails"] = overlay(resource["emails"], values: p.email.map { ["value": .string($0)] }, newType: "work")
-        resource["phoneNumbers"] = overlay(resource["phoneNumbers"], values: p.phone.map { ["value": .string($0)] }, newType: "mobile") { stored in
-            // A number the client wrote with spaces or dashes stays as written while it is the same number.
+        resource["emails"] = overlay(resource["emails"], canonical: ["value": p.email], newType: "work") { _, stored in stored == p.email }
+        resource["phoneNumbers"] = overlay(resource["phoneNumbers"], canonical: ["value": p.phone], newType: "mobile") { _, stored in
+            // A number the client wrote with spaces or dashes stays as written while it is the
+            // same number, and one that is no E.164 number stays as the client wrote it.
             stored.flatMap(e164) == p.phone
         }
-        var place: [String: JSONValue] = [:]
-        if let country = p.country { place["country"] = .string(country) }
-        if let region = p.state { place["region"] = .string(region) }
-        resource["addresses"] = overlay(resource["addresses"], values: place.isEmpty ? nil : place, newType: "work", keys: ["country", "region"])
-        if let language = p.language {
-            if let stored = text(resource["preferredLanguage"]), Self.language(of: stored) == language {
-                // The region the client gave (en-US) stays while the language is the same.
-            } else {
-                resource["preferredLanguage"] = .string(language)
-            }
+        resource["addresses"] = overlay(resource["addresses"], canonical: ["country": p.country, "region": p.state], newType: "work") { key, stored in
+            stored == (key == "country" ? p.country : p.state)
+        }
+        // The tag the client gave (en-US) stays while its language is the canonical one.
+        if let stored = text(resource["preferredLanguage"]), Self.language(of: stored) == p.language {
         } else {
-            resource["preferredLanguage"] = nil
+            resource["preferredLanguage"] = p.language.map(JSONValue.string)
         }
         resource["active"] = p.active.map(JSONValue.bool)
         return resource
@@ -110,40 +101,41 @@ enum SCIMUserMapping {
         "W/\"\(String(UInt64(max(0, user.updatedAt.timeIntervalSince1970 * 1_000_000)), radix: 36))\""
     }
 
-    /// `name`: the stored parts, the canonical given and family names, and `formatted` made
-    /// from those two (a `formatted` of the client's own is not kept).
+    /// `name`: the stored parts with the canonical given and family names laid over them. The
+    /// client's `formatted` stays while those two are what they were when it was given; else it
+    /// is made from them. A user created outside SCIM with a display name only (through a
+    /// dialect with one name field) shows the parts split from it.
     private static func name(of p: UserProfile, stored: JSONValue?) -> JSONValue? {
         var name: [String: JSONValue] = if case .object(let members)? = stored { members } else { [:] }
-        // A user created with a display name only (through a dialect with one name field)
-        // shows the parts split from it.
-        let (given, family) = p.nameParts
+        let (given, family) = p[.scimResource] == nil ? p.nameParts : (p.givenName, p.familyName)
+        let unchanged = text(name["givenName"]) == given && text(name["familyName"]) == family
         name["givenName"] = given.map(JSONValue.string)
         name["familyName"] = family.map(JSONValue.string)
-        name["formatted"] = PersonName.join(given: given, family: family).map(JSONValue.string)
+        if !unchanged || name["formatted"] == nil {
+            name["formatted"] = PersonName.join(given: given, family: family).map(JSONValue.string)
+        }
         return name.isEmpty ? nil : .object(name)
     }
 
-    /// A multi-valued attribute with the canonical values laid on its chosen entry: set
-    /// there (or a new primary entry of `newType`), or removed when the canonical model has
-    /// none.
+    /// A multi-valued attribute with the canonical values laid on its chosen entry (the
+    /// primary one, else the first): each member that is not `same` as the canonical value
+    /// takes it, or is removed when the canonical model has none; an entry left with nothing
+    /// but its labels is removed. With no entry, canonical values make a primary one of `newType`.
     private static func overlay(
-        _ stored: JSONValue?, values: [String: JSONValue]?, newType: String, keys: [String] = ["value"], same: (String?) -> Bool = { _ in false }
+        _ stored: JSONValue?, canonical: KeyValuePairs<String, String?>, newType: String, same: (String, String?) -> Bool
     ) -> JSONValue? {
         var entries: [[String: JSONValue]] = []
         if case .array(let items)? = stored {
             entries = items.compactMap { if case .object(let members) = $0 { members } else { nil } }
         }
         if let index = SCIMResource.chosenIndex(entries) {
-            if let values {
-                for key in keys where !same(text(entries[index][key])) { entries[index][key] = values[key] }
-            } else {
-                for key in keys { entries[index][key] = nil }
-                if entries[index].keys.allSatisfy({ ["type", "primary", "display"].contains($0) }) { entries.remove(at: index) }
+            for (key, value) in canonical where !same(key, text(entries[index][key])) {
+                entries[index][key] = value.map(JSONValue.string)
             }
-        } else if let values {
-            var entry = values
-            entry["type"] = .string(newType)
-            entry["primary"] = .bool(true)
+            if entries[index].keys.allSatisfy({ ["type", "primary", "display"].contains($0) }) { entries.remove(at: index) }
+        } else if canonical.contains(where: { $0.value != nil }) {
+            var entry: [String: JSONValue] = ["type": .string(newType), "primary": .bool(true)]
+            for (key, value) in canonical { entry[key] = value.map(JSONValue.string) }
             entries = [entry]
         }
         return entries.isEmpty ? nil : .array(entries.map(JSONValue.object))
