@@ -168,7 +168,7 @@ func buildRouter(
         }
         // The pipeline of a dialect route: dialect → authentication → (create: body →
         // idempotency) → handler. Failures render themselves in the dialect (DialectError).
-        let handlers = UserHandlers(backend: backend)
+        let handlers = UserHandlers(backend: backend, resources: GatewayResources(store: store))
         for route in dialect.routes {
             let path = RouterPath(route.path)
             let dialectStep = DialectMiddleware(dialect: dialect, route: route)
@@ -196,6 +196,9 @@ func buildRouter(
             case .list:
                 // A list asked by POST (SCIM's `.search`) carries its query in the body.
                 pipeline = MiddlewareChain(steps: route.method == .post ? steps + [bodyStep] : steps, handler: handlers.list)
+            case .resource:
+                let body = route.method == .post || route.method == .put || route.method == .patch
+                pipeline = MiddlewareChain(steps: body ? steps + [bodyStep] : steps, handler: handlers.resource)
             case .unknownOperation:
                 continue
             }

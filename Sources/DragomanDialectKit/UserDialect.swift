@@ -1,4 +1,5 @@
 package import DragomanCore
+package import Foundation
 package import HTTPTypes
 
 /// What a route of a dialect does; its raw value is the name metrics and logs give it.
@@ -13,6 +14,9 @@ package enum DialectOperation: String, Sendable {
     /// a name the dialect does not define there is answered with the vendor's own refusal,
     /// before authentication, unless a reverse proxy takes unmatched paths.
     case unknownOperation
+    /// A route of another resource the dialect serves (SCIM's Groups), behind the same
+    /// authentication, answered by ``UserDialect/respond(toResource:action:resources:)``.
+    case resource
 }
 
 /// One HTTP route a dialect answers, in Hummingbird's path syntax.
@@ -20,12 +24,25 @@ package struct DialectRoute: Sendable {
     package var method: HTTPRequest.Method
     package var path: String
     package var operation: DialectOperation
+    /// What a ``DialectOperation/resource`` route does (`createGroup`), as logs and metrics name it.
+    package var action: String?
 
-    package init(method: HTTPRequest.Method, path: String, operation: DialectOperation) {
+    package init(method: HTTPRequest.Method, path: String, operation: DialectOperation, action: String? = nil) {
         self.method = method
         self.path = path
         self.operation = operation
+        self.action = action
     }
+}
+
+/// What a dialect's other resources are kept in: the gateway's group store, and the users a
+/// group names. The gateway implements it over its store.
+package protocol DialectResources: Sendable {
+    var groups: any GroupStore { get }
+    /// Which of `ids` are users (a group's members must be).
+    func existingUsers(_ ids: [UUID]) async throws(GatewayFailure) -> Set<UUID>
+    /// A page of the users, each with its groups (a search across resources).
+    func listUsers(_ query: UserListQuery) async throws(GatewayFailure) -> UserPage
 }
 
 /// How a create request's body is encoded.
@@ -124,6 +141,11 @@ package protocol UserDialect: Sendable {
     func deleted(_ user: User, request: DialectRequest) -> DialectResponse
     func listQuery(_ request: DialectRequest) throws(GatewayFailure) -> DialectListQuery
     func listed(_ page: UserPage, query: UserListQuery, request: DialectRequest) -> DialectResponse
+    /// Whether its answers show the groups a user belongs to: the handlers then read them
+    /// (``User/groups``) before ``read(_:request:)`` and the others render.
+    var showsGroups: Bool { get }
+    /// Answers a ``DialectOperation/resource`` route (`route.action` names it).
+    func respond(toResource request: DialectRequest, action: String, resources: any DialectResources) async throws(GatewayFailure) -> DialectResponse
 }
 
 extension UserDialect {
@@ -166,4 +188,10 @@ extension UserDialect {
     }
 
     package var idempotency: IdempotencyConvention { .ietf }
+
+    package var showsGroups: Bool { false }
+
+    package func respond(toResource request: DialectRequest, action: String, resources: any DialectResources) async throws(GatewayFailure) -> DialectResponse {
+        throw .unknownOperation(action)
+    }
 }

@@ -22,9 +22,14 @@ struct SCIMDialect: UserDialect {
             DialectRoute(method: .delete, path: SCIMPaths.users + "/:id", operation: .delete),
             DialectRoute(method: .get, path: SCIMPaths.users, operation: .list),
             DialectRoute(method: .post, path: SCIMPaths.users + "/.search", operation: .list),
-            // A search from the root: Users are the only resources.
-            DialectRoute(method: .post, path: SCIMPaths.base + "/.search", operation: .list),
-        ]
+        ] + SCIMGroups.routes
+    }
+
+    /// A user's read-only `groups`.
+    var showsGroups: Bool { true }
+
+    func respond(toResource request: DialectRequest, action: String, resources: any DialectResources) async throws(GatewayFailure) -> DialectResponse {
+        try await SCIMGroups.respond(request, action: action, resources: resources)
     }
 
     /// `userName` is required and unique (ignoring case, as RFC 7643 declares it); phone

@@ -107,7 +107,12 @@ enum SCIMDiscovery {
                 "description": .string("User Account"), "schema": .string(SCIMURN.user),
                 "schemaExtensions": .array([.object(["schema": .string(SCIMURN.enterpriseUser), "required": .bool(false)])]),
                 "meta": .object(["resourceType": .string("ResourceType"), "location": .string(base + "/ResourceTypes/User")]),
-            ])
+            ]),
+            .object([
+                "schemas": .array([.string(SCIMURN.resourceType)]), "id": .string("Group"), "name": .string("Group"), "endpoint": .string("/Groups"),
+                "description": .string("Group"), "schema": .string(SCIMURN.group),
+                "meta": .object(["resourceType": .string("ResourceType"), "location": .string(base + "/ResourceTypes/Group")]),
+            ]),
         ]
     }
 }

@@ -112,6 +112,80 @@ extension SCIMFilter {
     }
 }
 
+extension SCIMFilter {
+    /// The filter over groups: `displayName` (ignoring case), `externalId`, `id`, `members` /
+    /// `members.value` (with `eq` and `ne`: the group has, or has not, that member),
+    /// `meta.created` and `meta.lastModified`.
+    func groupPredicate() throws(SCIMFilterError) -> GroupPredicate {
+        switch self {
+        case .and(let lhs, let rhs): return .and(try lhs.groupPredicate(), try rhs.groupPredicate())
+        case .or(let lhs, let rhs): return .or(try lhs.groupPredicate(), try rhs.groupPredicate())
+        case .not(let inner): return .not(try inner.groupPredicate())
+        case .present(let path): return .present(try Self.groupAttribute(path))
+        case .valuePath(let path, let inner):
+            guard path.attribute.caseInsensitiveCompare("members") == .orderedSame else {
+                throw SCIMFilterError(detail: "Only members takes a value filter on a Group")
+            }
+            return try inner.memberPredicate()
+        case .compare(let path, let comparison, let value):
+            let attribute = try Self.groupAttribute(path)
+            switch (attribute, value) {
+            case (.member, .string(let text)):
+                guard comparison == .eq || comparison == .ne else { throw SCIMFilterError(detail: "members compares with eq or ne") }
+                return .compare(.member, comparison, .text(text))
+            case (.createdAt, .string(let text)), (.updatedAt, .string(let text)):
+                guard let date = SCIMTime.parse(text), ![.co, .sw, .ew].contains(comparison) else {
+                    throw SCIMFilterError(detail: "'\(path)' is a date-time: compare it with a date-time string")
+                }
+                return .compare(attribute, comparison, .date(date))
+            case (_, .string(let text)):
+                return .compare(attribute, comparison, .text(text))
+            case (_, .null) where comparison == .eq:
+                return .not(.present(attribute))
+            case (_, .null) where comparison == .ne:
+                return .present(attribute)
+            default:
+                throw SCIMFilterError(detail: "'\(path)' is a string: compare it with a string in double quotes")
+            }
+        }
+    }
+
+    /// Inside `members[…]`: `value` names a member.
+    private func memberPredicate() throws(SCIMFilterError) -> GroupPredicate {
+        switch self {
+        case .and(let lhs, let rhs): return .and(try lhs.memberPredicate(), try rhs.memberPredicate())
+        case .or(let lhs, let rhs): return .or(try lhs.memberPredicate(), try rhs.memberPredicate())
+        case .not(let inner): return .not(try inner.memberPredicate())
+        case .compare(let path, let comparison, .string(let text))
+        where path.attribute.caseInsensitiveCompare("value") == .orderedSame && (comparison == .eq || comparison == .ne):
+            return .compare(.member, comparison, .text(text))
+        case .compare(let path, _, _) where path.attribute.caseInsensitiveCompare("type") == .orderedSame:
+            // Every member is a User.
+            return .always(true)
+        default:
+            throw SCIMFilterError(detail: "Inside members[…], filters may compare value with eq or ne")
+        }
+    }
+
+    private static func groupAttribute(_ path: SCIMPath) throws(SCIMFilterError) -> GroupAttribute {
+        let key = (path.attribute + (path.subAttribute.map { "." + $0 } ?? "")).lowercased()
+        guard path.names(.group) else { throw SCIMFilterError(detail: "'\(path)' is not an attribute of a Group") }
+        switch key {
+        case "displayname": return .displayName
+        case "externalid": return .externalId
+        case "id": return .uuid
+        case "members", "members.value": return .member
+        case "meta.created": return .createdAt
+        case "meta.lastmodified": return .updatedAt
+        default:
+            throw SCIMFilterError(
+                detail:
+                    "The attribute '\(path)' cannot be filtered on; group filters may name displayName, externalId, id, members, meta.created and meta.lastModified"
+            )
+        }
+    }
+}
+
 /// SCIM's date-times: `xsd:dateTime` (RFC 3339) in UTC, read with or without fractions.
 enum SCIMTime {
     /// `date` in UTC, to the millisecond.

@@ -22,6 +22,7 @@ enum SCIMPaths {
     /// The base path of every SCIM endpoint (`/scim/v2`, as Okta and Entra are pointed at).
     static let base = "/scim/v2"
     static let users = base + "/Users"
+    static let groups = base + "/Groups"
     /// SCIM's media type (RFC 7644 §8.1); plain JSON is accepted too.
     static let mediaType = "application/scim+json"
     /// The most resources one list page holds (advertised as `filter.maxResults`).

@@ -101,12 +101,12 @@ struct SCIMPatch: Sendable {
         return Path(attribute: SCIMPath(schema: path.schema, attribute: path.attribute), filter: nil, subAttribute: path.subAttribute)
     }
 
-    /// `resource` with every operation applied.
-    func applied(to resource: [String: JSONValue]) throws(GatewayFailure) -> [String: JSONValue] {
+    /// `resource` (of `schema`) with every operation applied.
+    func applied(to resource: [String: JSONValue], schema: SCIMSchema = .user) throws(GatewayFailure) -> [String: JSONValue] {
         var resource = resource
         for operation in operations {
             if let path = operation.path {
-                try Self.apply(operation.op, path: path, value: operation.value, to: &resource)
+                try Self.apply(operation.op, path: path, value: operation.value, schema: schema, to: &resource)
             } else {
                 guard case .object(let members)? = operation.value else {
                     throw Self.failure("invalidValue", "An \(operation.op.rawValue) with no path needs an object of attributes as its value")
@@ -116,18 +116,18 @@ struct SCIMPatch: Sendable {
                     if name.caseInsensitiveCompare(SCIMURN.enterpriseUser) == .orderedSame, case .object(let inner) = value {
                         for (innerName, innerValue) in inner.sorted(by: { $0.key < $1.key }) {
                             let path = Path(attribute: SCIMPath(schema: SCIMURN.enterpriseUser, attribute: innerName), filter: nil, subAttribute: nil)
-                            try Self.apply(operation.op, path: path, value: innerValue, to: &resource)
+                            try Self.apply(operation.op, path: path, value: innerValue, schema: schema, to: &resource)
                         }
                         continue
                     }
-                    try Self.apply(operation.op, path: try Self.path(name), value: value, to: &resource)
+                    try Self.apply(operation.op, path: try Self.path(name), value: value, schema: schema, to: &resource)
                 }
             }
         }
         return resource
     }
 
-    private static func apply(_ op: Op, path: Path, value: JSONValue?, to resource: inout [String: JSONValue]) throws(GatewayFailure) {
+    private static func apply(_ op: Op, path: Path, value: JSONValue?, schema: SCIMSchema, to resource: inout [String: JSONValue]) throws(GatewayFailure) {
         if path.attribute.attribute == SCIMURN.enterpriseUser {
             // The extension as a whole: its attributes given are set (add, replace), or it goes.
             guard op != .remove else {
@@ -137,15 +137,17 @@ struct SCIMPatch: Sendable {
             guard case .object(let members)? = value else { throw failure("invalidValue", "The value for \(SCIMURN.enterpriseUser) must be an object") }
             for (name, member) in members.sorted(by: { $0.key < $1.key }) {
                 let inner = Path(attribute: SCIMPath(schema: SCIMURN.enterpriseUser, attribute: name), filter: nil, subAttribute: nil)
-                try apply(op, path: inner, value: member, to: &resource)
+                try apply(op, path: inner, value: member, schema: schema, to: &resource)
             }
             return
         }
-        let (resolved, definition) = path.attribute.resolved()
+        let (resolved, definition) = path.attribute.resolved(in: schema)
         if ["id", "meta", "schemas", "groups"].contains(resolved.attribute) && resolved.schema == nil || definition?.mutability == .readOnly {
             throw failure("mutability", "'\(resolved.attribute)' is read-only")
         }
-        if !resolved.isCore, !resolved.isEnterprise { throw failure("invalidPath", "'\(path.attribute)' names a schema this service does not have") }
+        if !resolved.names(schema), !(resolved.isEnterprise && schema.id == SCIMURN.user) {
+            throw failure("invalidPath", "'\(path.attribute)' names a schema this resource does not have")
+        }
         let name = resolved.attribute
         let sub = path.subAttribute.map { definition?.subAttribute($0)?.name ?? $0 }
         var container: [String: JSONValue] =

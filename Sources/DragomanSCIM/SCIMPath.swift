@@ -51,11 +51,15 @@ struct SCIMPath: Sendable, Equatable, CustomStringConvertible {
         (schema.map { $0 + ":" } ?? "") + attribute + (subAttribute.map { "." + $0 } ?? "")
     }
 
-    /// This path with its attribute and sub-attribute spelt as the schema spells them.
-    func resolved() -> (path: SCIMPath, attribute: SCIMAttribute?) {
-        let schema: SCIMSchema? = isEnterprise ? .enterpriseUser : isCore ? .user : nil
+    /// Whether the path names no schema, or `base`.
+    func names(_ base: SCIMSchema) -> Bool { schema == nil || schema?.caseInsensitiveCompare(base.id) == .orderedSame }
+
+    /// This path with its attribute and sub-attribute spelt as the schema spells them: the
+    /// resource's own schema (`base`), or for a User, the enterprise extension.
+    func resolved(in base: SCIMSchema = .user) -> (path: SCIMPath, attribute: SCIMAttribute?) {
+        let schema: SCIMSchema? = isEnterprise && base.id == SCIMURN.user ? .enterpriseUser : names(base) ? base : nil
         guard let definition = schema?.attribute(attribute) else {
-            for common in ["id", "externalId", "meta", "schemas"] where common.caseInsensitiveCompare(attribute) == .orderedSame && isCore {
+            for common in ["id", "externalId", "meta", "schemas"] where common.caseInsensitiveCompare(attribute) == .orderedSame && names(base) {
                 return (SCIMPath(schema: nil, attribute: common, subAttribute: subAttribute), nil)
             }
             return (self, nil)

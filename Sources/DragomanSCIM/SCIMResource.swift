@@ -11,8 +11,9 @@ import HTTPTypes
 struct SCIMResource: Sendable, Equatable {
     var members: [String: JSONValue]
 
-    /// Checks `body`, reporting each attribute of a wrong type by its path.
-    init(checking body: [String: JSONValue], violations: inout [FieldViolation]) {
+    /// Checks `body` against `schema` (and, for a User, the enterprise extension), reporting
+    /// each attribute of a wrong type by its path.
+    init(checking body: [String: JSONValue], schema: SCIMSchema = .user, violations: inout [FieldViolation]) {
         var members: [String: JSONValue] = [:]
         for (name, value) in body {
             if name.caseInsensitiveCompare("schemas") == .orderedSame || Self.ignored.contains(name.lowercased()) { continue }
@@ -23,7 +24,7 @@ struct SCIMResource: Sendable, Equatable {
                     continue
                 }
                 members["externalId"] = value
-            } else if name.caseInsensitiveCompare(SCIMURN.enterpriseUser) == .orderedSame {
+            } else if schema.id == SCIMURN.user, name.caseInsensitiveCompare(SCIMURN.enterpriseUser) == .orderedSame {
                 if case .null = value { continue }
                 guard case .object(let extensionMembers) = value else {
                     violations.append(FieldViolation(.wire(SCIMURN.enterpriseUser), .invalidType(expected: "object")))
@@ -40,7 +41,7 @@ struct SCIMResource: Sendable, Equatable {
                     }
                 }
                 if !checked.isEmpty { members[SCIMURN.enterpriseUser] = .object(checked) }
-            } else if let attribute = SCIMSchema.user.attribute(name) {
+            } else if let attribute = schema.attribute(name) {
                 if attribute.mutability == .readOnly { continue }
                 if let value = Self.check(value, as: attribute, path: attribute.name, violations: &violations) {
                     members[attribute.name] = value

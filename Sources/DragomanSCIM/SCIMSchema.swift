@@ -141,9 +141,16 @@ extension SCIMSchema {
                 ],
                 description: "A physical mailing address for this User."
             ),
-            multiValued(
-                "groups", "The groups the user belongs to; read-only, changed through the Group resource.", types: ["direct", "indirect"],
-                mutability: .readOnly),
+            SCIMAttribute(
+                name: "groups", type: .complex, multiValued: true, mutability: .readOnly,
+                subAttributes: [
+                    SCIMAttribute(name: "value", mutability: .readOnly, description: "The id of the Group."),
+                    SCIMAttribute(name: "$ref", type: .reference, mutability: .readOnly, referenceTypes: ["Group"], description: "The URI of the Group."),
+                    SCIMAttribute(name: "display", mutability: .readOnly, description: "The Group's displayName."),
+                    SCIMAttribute(name: "type", mutability: .readOnly, canonicalValues: ["direct", "indirect"], description: "How the user is a member."),
+                ],
+                description: "The groups the user belongs to; read-only, changed through the Group resource."
+            ),
             multiValued("entitlements", "Entitlements for the User.", types: []),
             multiValued("roles", "Roles for the User.", types: []),
             multiValued("x509Certificates", "X.509 certificates issued to the User.", types: [], valueType: .string),
@@ -171,6 +178,24 @@ extension SCIMSchema {
         ]
     )
 
+    /// The Group schema (RFC 7643 §4.2).
+    static let group = SCIMSchema(
+        id: SCIMURN.group, name: "Group", description: "Group",
+        attributes: [
+            SCIMAttribute(name: "displayName", required: true, description: "A human-readable name for the Group."),
+            SCIMAttribute(
+                name: "members", type: .complex, multiValued: true,
+                subAttributes: [
+                    SCIMAttribute(name: "value", mutability: .immutable, description: "The id of a User that is a member."),
+                    SCIMAttribute(name: "$ref", type: .reference, mutability: .immutable, referenceTypes: ["User"], description: "The URI of the member."),
+                    SCIMAttribute(name: "display", mutability: .readOnly, description: "The member's name, as the client gave it."),
+                    SCIMAttribute(name: "type", mutability: .immutable, canonicalValues: ["User"], description: "The member's resource type."),
+                ],
+                description: "The members of the Group: users (groups cannot be members)."
+            ),
+        ]
+    )
+
     /// Every schema `/Schemas` lists.
-    static let all: [SCIMSchema] = [.user, .enterpriseUser]
+    static let all: [SCIMSchema] = [.user, .enterpriseUser, .group]
 }

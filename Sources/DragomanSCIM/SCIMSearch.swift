@@ -9,8 +9,11 @@ import HTTPTypes
 struct SCIMSearch {
     var query: UserListQuery
     var projection: SCIMProjection
+    /// The filter as sent.
+    var filter: String?
 
-    init(_ request: DialectRequest) throws(GatewayFailure) {
+    /// Reads the request; with `filtering`, the filter becomes the query's predicate over users.
+    init(_ request: DialectRequest, filtering: Bool = true) throws(GatewayFailure) {
         var filter: String?
         var startIndex = 1
         var count = SCIMPaths.defaultCount
@@ -33,8 +36,9 @@ struct SCIMSearch {
             if let text = request.queryValue("count") { count = try Self.integer(.string(text), "count") }
             projection = try SCIMProjection(query: request)
         }
+        self.filter = filter
         var predicate: UserPredicate?
-        if let filter, !filter.trimmingCharacters(in: .whitespaces).isEmpty {
+        if filtering, let filter, !filter.trimmingCharacters(in: .whitespaces).isEmpty {
             do {
                 predicate = try SCIMFilter.parse(filter).predicate()
             } catch {

@@ -58,6 +58,14 @@ enum SCIMUserMapping {
         var resource = attributes(of: user.profile, userName: user.profile.userName ?? user.profile.email ?? id)
         resource["id"] = .string(id)
         resource["active"] = .bool(user.profile.active ?? true)
+        if let groups = user.groups, !groups.isEmpty {
+            let base = String(location.dropLast("/Users".count)) + "/Groups/"
+            resource["groups"] = .array(
+                groups.map { group in
+                    let value = group.id.text(uppercase: false)
+                    return .object(["value": .string(value), "$ref": .string(base + value), "display": .string(group.displayName), "type": .string("direct")])
+                })
+        }
         resource["meta"] = .object([
             "resourceType": .string("User"),
             "created": .string(SCIMTime.format(user.createdAt)),

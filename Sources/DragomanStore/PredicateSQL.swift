@@ -55,6 +55,44 @@ package struct PredicateSQL {
         guard let (expression, kind) = expression(attribute, lowered: lowered) else {
             return comparison == .ne ? "(1 = 1)" : "(1 = 0)"
         }
+        return leaf(expression, kind, lowered: lowered, comparison, value)
+    }
+
+    /// The condition for `predicate` over the `groups` table.
+    package mutating func condition(_ predicate: GroupPredicate) -> String {
+        switch predicate {
+        case .always(let result): return result ? "(1 = 1)" : "(1 = 0)"
+        case .and(let lhs, let rhs): return "(\(condition(lhs)) AND \(condition(rhs)))"
+        case .or(let lhs, let rhs): return "(\(condition(lhs)) OR \(condition(rhs)))"
+        case .not(let inner): return "(NOT \(condition(inner)))"
+        case .present(.member): return "EXISTS (SELECT 1 FROM group_members m WHERE m.group_uuid = groups.uuid)"
+        case .present(let attribute):
+            let (expression, kind) = Self.expression(attribute)
+            return kind == .text ? "(\(expression) IS NOT NULL AND \(expression) <> '')" : "(\(expression) IS NOT NULL)"
+        case .compare(.member, let comparison, .text(let text)):
+            guard comparison == .eq || comparison == .ne, let uuid = UUID(uuidString: text) else { return comparison == .ne ? "(1 = 1)" : "(1 = 0)" }
+            let exists = "EXISTS (SELECT 1 FROM group_members m WHERE m.group_uuid = groups.uuid AND m.user_uuid = \(placeholder(.text(uuid.text()))))"
+            return comparison == .eq ? exists : "(NOT \(exists))"
+        case .compare(.member, let comparison, _):
+            return comparison == .ne ? "(1 = 1)" : "(1 = 0)"
+        case .compare(let attribute, let comparison, let value):
+            let (expression, kind) = Self.expression(attribute)
+            return leaf(expression, kind, lowered: attribute == .displayName || attribute == .uuid, comparison, value)
+        }
+    }
+
+    /// A group attribute's column; the display name's is its lowercased key.
+    private static func expression(_ attribute: GroupAttribute) -> (String, Kind) {
+        switch attribute {
+        case .displayName: ("display_key", .text)
+        case .externalId: ("external_id", .text)
+        case .uuid, .member: ("lower(uuid)", .text)
+        case .createdAt: ("created_at", .date)
+        case .updatedAt: ("updated_at", .date)
+        }
+    }
+
+    private mutating func leaf(_ expression: String, _ kind: Kind, lowered: Bool, _ comparison: UserComparison, _ value: FilterValue) -> String {
         let test: String
         switch (kind, value) {
         case (.text, .text(let text)):

@@ -95,5 +95,28 @@ package enum SQLiteSchema {
         ALTER TABLE idempotency ADD COLUMN owner TEXT;
         ALTER TABLE idempotency ADD COLUMN user_uuid TEXT
         """,
+        // Groups (SCIM's), their members in order, and the groups a user is in, by index.
+        // Times are seconds since 2001, as the users' documents keep theirs.
+        """
+        CREATE TABLE groups (
+            serial INTEGER PRIMARY KEY AUTOINCREMENT,
+            uuid TEXT NOT NULL UNIQUE,
+            display_name TEXT NOT NULL,
+            display_key TEXT NOT NULL,
+            external_id TEXT,
+            extra TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX groups_display ON groups(display_key);
+        CREATE INDEX groups_external ON groups(external_id);
+        CREATE TABLE group_members (
+            group_uuid TEXT NOT NULL REFERENCES groups(uuid) ON DELETE CASCADE,
+            user_uuid TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (group_uuid, user_uuid)
+        );
+        CREATE INDEX group_members_user ON group_members(user_uuid)
+        """,
     ]
 }

@@ -31,6 +31,9 @@ public struct User: Sendable, Equatable {
     public var updatedAt: Date
     /// The principal that created the user, when one was authenticated.
     public var createdBy: String?
+    /// The groups the user belongs to, when the reader asked for them (a dialect that shows
+    /// them, ``GroupStore/groups(containing:)``); not stored with the user.
+    public var groups: [GroupRef]?
 
     public init(
         id: UserID,

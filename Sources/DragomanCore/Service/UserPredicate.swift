@@ -59,7 +59,8 @@ extension UserPredicate {
         }
     }
 
-    private static func compare(_ stored: FilterValue?, _ comparison: UserComparison, _ value: FilterValue, caseExact: Bool) -> Bool {
+    /// Whether a stored value (`nil`: none) passes a comparison, as the stores compare.
+    public static func compare(_ stored: FilterValue?, _ comparison: UserComparison, _ value: FilterValue, caseExact: Bool) -> Bool {
         guard let stored else { return comparison == .ne }
         switch (stored, value) {
         case (.text(let have), .text(let want)):

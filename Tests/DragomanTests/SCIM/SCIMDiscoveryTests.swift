@@ -27,22 +27,23 @@ import Testing
         }
     }
 
-    @Test func resourceTypesListUsersWithTheEnterpriseExtension() async throws {
+    @Test func resourceTypesListUsersWithTheEnterpriseExtensionAndGroups() async throws {
         try await TestGateway().run { client in
             let list = try await client.scim(.get, "/ResourceTypes")
-            #expect(list.json["totalResults"]?.int == 1)
+            #expect(list.json["totalResults"]?.int == 2)
             let user = try #require(list.json["Resources"]?[0])
             #expect(user["endpoint"]?.string == "/Users")
             #expect(user["schemaExtensions"]?[0]?["schema"]?.string == SCIMURN.enterpriseUser)
             #expect(try await client.scim(.get, "/ResourceTypes/User").json == user)
-            #expect(try await client.scim(.get, "/ResourceTypes/Group").status == .notFound)
+            #expect(try await client.scim(.get, "/ResourceTypes/Group").json["endpoint"]?.string == "/Groups")
+            #expect(try await client.scim(.get, "/ResourceTypes/Device").status == .notFound)
         }
     }
 
     @Test func schemasDescribeEveryAttributeTheUsersEndpointTakes() async throws {
         try await TestGateway().run { client in
             let list = try await client.scim(.get, "/Schemas")
-            #expect(list.json["Resources"]?.array.compactMap { $0["id"]?.string } == [SCIMURN.user, SCIMURN.enterpriseUser])
+            #expect(list.json["Resources"]?.array.compactMap { $0["id"]?.string } == [SCIMURN.user, SCIMURN.enterpriseUser, SCIMURN.group])
             let user = try await client.scim(.get, "/Schemas/\(SCIMURN.user)").json
             let attributes = user["attributes"]?.array ?? []
             let userName = try #require(attributes.first { $0["name"]?.string == "userName" })
@@ -67,7 +68,7 @@ import Testing
 
     @Test func anUnknownPathUnderTheSCIMRootIsASCIM404() async throws {
         try await TestGateway().run { client in
-            let reply = try await client.scim(.get, "/Groups")
+            let reply = try await client.scim(.get, "/Devices")
             #expect(reply.status == .notFound)
             #expect(reply.json["status"]?.string == "404")
         }

@@ -38,7 +38,7 @@ struct DialectMiddleware: GatewayMiddleware {
         context.dialectRoute = state
         RequestRecord.current?.update { facts in
             facts.dialect = dialect.id.rawValue
-            facts.operation = route.operation.rawValue
+            facts.operation = route.action ?? route.operation.rawValue
         }
         do {
             return try await next(request, context)

@@ -2,6 +2,7 @@ import DragomanCore
 import DragomanDialectKit
 import DragomanStore
 import DragomanTransport
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -11,6 +12,8 @@ import Logging
 /// ``DialectError``s.
 struct UserHandlers: Sendable {
     let backend: any UserBackend
+    /// The dialects' other resources (groups), always the gateway's own store.
+    let resources: any DialectResources
 
     /// The response header naming fields a forwarding route dropped.
     static let droppedFields = HTTPField.Name("Dragoman-Dropped-Fields")!
@@ -27,7 +30,8 @@ struct UserHandlers: Sendable {
                 decoded = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.decodeCreate(input) }
             }
             let create = CreateContext(principal: input.principal?.name, idempotencyKey: state.backendKey, claim: state.claim)
-            let created = try await backend.create(decoded, caller: dialect, context: create, logger: context.logger)
+            var created = try await backend.create(decoded, caller: dialect, context: create, logger: context.logger)
+            if dialect.showsGroups { created.user = try await withGroups(created.user) }
             var response = RequestRecord.timed(.encode) { dialect.created(created.user, request: input) }
             if !created.dropped.isEmpty {
                 let names = NamedViolation.resolve(created.dropped.map { FieldViolation($0, .unknownAttribute) }, wireName: dialect.wireName)
@@ -42,7 +46,8 @@ struct UserHandlers: Sendable {
     func read(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
         do throws(GatewayFailure) {
-            let user = try await target(state, logger: context.logger)
+            var user = try await target(state, logger: context.logger)
+            if state.dialect.showsGroups { user = try await withGroups(user) }
             return Response(dialect: RequestRecord.timed(.encode) { state.dialect.read(user, request: state.request) })
         } catch {
             throw state.error(error)
@@ -55,7 +60,8 @@ struct UserHandlers: Sendable {
         do throws(GatewayFailure) {
             let user = try await target(state, logger: context.logger)
             let update = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.decodeUpdate(state.request, current: user) }
-            let updated = try await backend.update(user, with: update, caller: dialect, logger: context.logger)
+            var updated = try await backend.update(user, with: update, caller: dialect, logger: context.logger)
+            if dialect.showsGroups { updated = try await withGroups(updated) }
             return Response(dialect: RequestRecord.timed(.encode) { dialect.updated(updated, request: state.request) })
         } catch {
             throw state.error(error)
@@ -80,10 +86,42 @@ struct UserHandlers: Sendable {
         let dialect = state.dialect
         do throws(GatewayFailure) {
             let list = try RequestRecord.timed(.decode) { () throws(GatewayFailure) in try dialect.listQuery(state.request) }
-            let page = list.matchesNothing ? UserPage(users: [], total: 0, hasMore: false) : try await backend.list(list.query, logger: context.logger)
+            var page = list.matchesNothing ? UserPage(users: [], total: 0, hasMore: false) : try await backend.list(list.query, logger: context.logger)
+            if dialect.showsGroups { page.users = try await withGroups(page.users) }
             return Response(dialect: RequestRecord.timed(.encode) { dialect.listed(page, query: list.query, request: state.request) })
         } catch {
             throw state.error(error)
+        }
+    }
+
+    /// A route of the dialect's other resources.
+    func resource(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
+        do throws(GatewayFailure) {
+            let action = state.route.action ?? state.route.path
+            return Response(dialect: try await state.dialect.respond(toResource: state.request, action: action, resources: resources))
+        } catch {
+            throw state.error(error)
+        }
+    }
+
+    /// `user` with the groups it belongs to.
+    private func withGroups(_ user: User) async throws(GatewayFailure) -> User {
+        try await withGroups([user])[0]
+    }
+
+    private func withGroups(_ users: [User]) async throws(GatewayFailure) -> [User] {
+        guard !users.isEmpty else { return users }
+        let memberships: [UUID: [GroupRef]]
+        do {
+            memberships = try await resources.groups.groups(containing: users.map(\.id.uuid))
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
+        return users.map { user in
+            var user = user
+            user.groups = memberships[user.id.uuid] ?? []
+            return user
         }
     }
 
