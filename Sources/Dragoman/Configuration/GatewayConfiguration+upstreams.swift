@@ -5,13 +5,15 @@ import DragomanTransport
 import Foundation
 
 extension GatewayConfiguration {
-    /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, maxConnections, defaults, breaker, tls } }`;
+    /// `upstreams: { <name>: { baseURL, dialect, auth, connectTimeout, requestTimeout, maxConnections, deactivate, defaults, breaker, tls } }`;
     /// `defaults` holds the shared keys and those the upstream's dialect declares.
     static func readUpstreams(_ section: ConfigSection, registry: DialectRegistry) throws(ConfigurationError) -> [String: UpstreamConfiguration] {
         var upstreams: [String: UpstreamConfiguration] = [:]
         for name in section.values.keys.sorted() {
             let entry = try section.section(name)
-            try entry.allowOnly(["baseURL", "dialect", "auth", "connectTimeout", "requestTimeout", "maxConnections", "defaults", "breaker", "tls"])
+            try entry.allowOnly([
+                "baseURL", "dialect", "auth", "connectTimeout", "requestTimeout", "maxConnections", "defaults", "breaker", "tls", "deactivate",
+            ])
             guard let base = try entry.string("baseURL") else { throw ConfigurationError(key: entry.key("baseURL"), problem: "is required") }
             // Parsed as the connection pool parses it, so what the configuration takes the pool can use.
             guard let address = UpstreamAddress(baseURL: base) else {
@@ -27,6 +29,7 @@ extension GatewayConfiguration {
             if let seconds = try entry.int("connectTimeout", in: 1...600) { upstream.connectTimeout = TimeInterval(seconds) }
             if let seconds = try entry.int("requestTimeout", in: 1...3600) { upstream.requestTimeout = TimeInterval(seconds) }
             if let count = try entry.int("maxConnections", in: 1...4096) { upstream.maxConnections = count }
+            if let policy = try entry.choice("deactivate", DeactivatePolicy.self) { upstream.deactivate = policy }
             upstream.authentication = try readUpstreamAuth(try entry.section("auth"), aliases: registry[dialect]?.upstreamSchemeAliases ?? [:])
             if case .session = upstream.authentication, registry[dialect]?.backend?().signIn == nil {
                 throw ConfigurationError(

@@ -82,6 +82,9 @@ package struct ForwardingBackend: UserBackend {
     /// caller's rules as a local update is, and sent in the backend's dialect to the backend's
     /// id for it. Fields the backend cannot carry follow `lostFields`, as for a create.
     package func update(_ user: User, with update: DecodedUpdate, caller: any UserDialect, logger: Logger) async throws(GatewayFailure) -> User {
+        if configuration.deactivate == .delete, update.patch.profile.active == false, user.profile.active != false {
+            return try await deactivateByDeleting(user, logger: logger)
+        }
         let backendID = try await backendID(of: user)
         // Fields the backend's update cannot change: refused, or dropped (the backend keeps its
         // value, and so does the answer).
@@ -112,6 +115,17 @@ package struct ForwardingBackend: UserBackend {
         updated.profile = valid.profile
         updated.updatedAt = Date()
         return updated
+    }
+
+    /// `deactivate: delete`: the backend's user is deleted, and the caller answered with the
+    /// user as it was, inactive (what it asked for; later reads find nobody).
+    private func deactivateByDeleting(_ user: User, logger: Logger) async throws(GatewayFailure) -> User {
+        try await delete(user, logger: logger)
+        logger.info("Deactivated by deleting", metadata: ["dragoman.upstream": "\(configuration.name)"])
+        var deactivated = user
+        deactivated.profile.active = false
+        deactivated.updatedAt = Date()
+        return deactivated
     }
 
     package func delete(_ user: User, logger: Logger) async throws(GatewayFailure) {

@@ -53,6 +53,8 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public var permissionIDs: [Int64]?
     public var country: String?
     /// Consecutive failures that open the circuit breaker, and how long it stays open.
+    /// What a deactivation does to the backend's user.
+    public var deactivate: DeactivatePolicy = .disable
     public var breakerFailures = 5
     public var breakerCooldown: TimeInterval = 10
     /// The CA bundle to trust and the client certificate to present, for an `https://` backend.
@@ -63,6 +65,16 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         self.baseURL = baseURL
         self.dialect = dialect
     }
+}
+
+/// What a deactivation (a caller setting `active` to false, as identity providers deprovision)
+/// does to the backend's user.
+public enum DeactivatePolicy: String, Sendable, CaseIterable {
+    /// An update of the backend's status field, where its dialect has one; elsewhere the field
+    /// is lost (refused or dropped, as the route's `lostFields` says).
+    case disable
+    /// The backend's user is deleted; the caller is answered with the user, inactive.
+    case delete
 }
 
 /// What a forwarding route does with a field the backend's dialect cannot carry.
