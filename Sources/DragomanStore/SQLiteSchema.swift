@@ -118,5 +118,10 @@ package enum SQLiteSchema {
         );
         CREATE INDEX group_members_user ON group_members(user_uuid)
         """,
+        // What a bridged user has that its backend cannot keep (`lostFields: keep`), beside
+        // its ids: a JSON object of canonical fields.
+        """
+        ALTER TABLE id_map ADD COLUMN kept TEXT
+        """,
     ]
 }

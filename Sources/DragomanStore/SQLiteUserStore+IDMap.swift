@@ -1,4 +1,4 @@
-import DragomanCore
+public import DragomanCore
 import DragomanDialectKit
 public import Foundation
 
@@ -8,6 +8,9 @@ public struct MappedID: Sendable, Equatable {
     public var uuid: UUID
     public var backendID: String
     public var createdAt: Date
+    /// The canonical fields kept for the user because its backend cannot (`lostFields: keep`),
+    /// by field name, as JSON.
+    public var kept: [String: JSONValue] = [:]
 }
 
 /// The durable map between the ids Dragoman gives callers and the backends' ids, so a later read
@@ -17,6 +20,8 @@ public protocol IDMapStore: Sendable {
     func map(upstream: String, backendID: String, now: Date) async throws -> MappedID
     func mapped(upstream: String, serial: Int64) async throws -> MappedID?
     func mapped(upstream: String, uuid: UUID) async throws -> MappedID?
+    /// Replaces what is kept for the user `uuid` of `upstream`.
+    func keep(upstream: String, uuid: UUID, fields: [String: JSONValue]) async throws
 }
 
 extension SQLiteUserStore {
@@ -27,14 +32,14 @@ extension SQLiteUserStore {
     public func mapped(upstream: String, serial: Int64) async throws -> MappedID? {
         let rows = try readers.read { reader in
             try reader.query(
-                "SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND serial = ?", [.text(upstream), .integer(Int(serial))])
+                "SELECT \(SQLiteIDMapping.columns) FROM id_map WHERE upstream = ? AND serial = ?", [.text(upstream), .integer(Int(serial))])
         }
         return rows.first.flatMap(Self.mappedID)
     }
 
     public func mapped(upstream: String, uuid: UUID) async throws -> MappedID? {
         let rows = try readers.read { reader in
-            try reader.query("SELECT serial, uuid, backend_id, created_at FROM id_map WHERE upstream = ? AND uuid = ?", [.text(upstream), .text(uuid.text())])
+            try reader.query("SELECT \(SQLiteIDMapping.columns) FROM id_map WHERE upstream = ? AND uuid = ?", [.text(upstream), .text(uuid.text())])
         }
         return rows.first.flatMap(Self.mappedID)
     }
@@ -43,7 +48,32 @@ extension SQLiteUserStore {
         guard let serial = row.column("serial")?.integer, let uuid = row.column("uuid")?.string.flatMap(UUID.init(uuidString:)),
             let backendID = row.column("backend_id")?.string, let created = row.column("created_at")?.double
         else { return nil }
-        return MappedID(serial: Int64(serial), uuid: uuid, backendID: backendID, createdAt: Date(timeIntervalSince1970: created))
+        return MappedID(
+            serial: Int64(serial), uuid: uuid, backendID: backendID, createdAt: Date(timeIntervalSince1970: created),
+            kept: KeptFields.decode(row.column("kept")?.string))
+    }
+
+    public func keep(upstream: String, uuid: UUID, fields: [String: JSONValue]) async throws {
+        let json = KeptFields.encode(fields)
+        try await writer.write { connection in
+            try connection.query(
+                "UPDATE id_map SET kept = ? WHERE upstream = ? AND uuid = ?", [json.map(SQLiteValue.text) ?? .null, .text(upstream), .text(uuid.text())])
+        }
+    }
+}
+
+/// The kept fields' column: a JSON object, or NULL when none are kept.
+package enum KeptFields {
+    package static func encode(_ fields: [String: JSONValue]) -> String? {
+        guard !fields.isEmpty else { return nil }
+        var writer = JSONWriter(capacity: 128)
+        writer.value(.object(fields))
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    package static func decode(_ text: String?) -> [String: JSONValue] {
+        guard let text, case .object(let fields)? = try? StrictJSONParser.parse(Array(text.utf8), maxDepth: 64) else { return [:] }
+        return fields
     }
 }
 
@@ -73,5 +103,5 @@ package struct SQLiteIDMapping: GroupableWrite {
         }
     }
 
-    private static let columns = "serial, uuid, backend_id, created_at"
+    package static let columns = "serial, uuid, backend_id, created_at, kept"
 }

@@ -30,13 +30,16 @@ package struct ForwardingBackend: UserBackend {
         }
         let carried = dialect.carriedFields
         let lost = validator.fields.fields.filter { $0 != .tenant && user.has($0) && !carried.contains($0) }
+        let sentProfile = user.profile
         if !lost.isEmpty {
-            guard lostFields == .drop else {
-                throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) }))
+            switch lostFields {
+            case .reject: throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) }))
+            case .keep: break
+            case .drop:
+                logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
+                RequestRecord.current?.update { $0.dropped = (dialect.id.rawValue, lost.count) }
             }
             for field in lost { user.remove(field) }
-            logger.notice("Dropped fields the backend cannot carry", metadata: ["dragoman.dropped": "\(lost.map(\.rawValue).joined(separator: ","))"])
-            RequestRecord.current?.update { $0.dropped = (dialect.id.rawValue, lost.count) }
         }
         // Every forwarded create carries a key of Dragoman's own, so a retry after a broken
         // connection cannot make a second user at the backend.
@@ -48,6 +51,10 @@ package struct ForwardingBackend: UserBackend {
         let backendID = try dialect.backendCreated(response, tenant: tenant)
         let mapped = try await map(backendID)
         var profile = user.profile
+        if lostFields == .keep, !lost.isEmpty {
+            profile = sentProfile
+            try await keep(Self.kept(profile, except: carried, fields: validator.fields), for: mapped.uuid)
+        }
         // A caller whose users belong to a tenant sees the one the backend created it in.
         if profile[.tenant] == nil, let tenant, caller.profile.required.contains(.tenant) {
             profile[.tenant] = .text(tenant)
@@ -56,7 +63,9 @@ package struct ForwardingBackend: UserBackend {
             id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: user.realm, profile: profile, passwordHash: nil,
             createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
         logger.info("Forwarded create", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
-        return CreatedUser(user: created, dropped: lost)
+        // Kept fields are not lost; a password never is kept, so it is dropped and said so.
+        let dropped = lostFields == .keep ? lost.filter { if case .secret = $0.kind { true } else { false } } : lost
+        return CreatedUser(user: created, dropped: dropped)
     }
 
     package func find(_ lookup: UserLookup, logger: Logger) async throws(GatewayFailure) -> User {
@@ -72,7 +81,8 @@ package struct ForwardingBackend: UserBackend {
         }
         guard let mapped else { throw .service(.notFound) }
         let response = try await upstream.send(dialect.backendRead(id: mapped.backendID), logger: logger)
-        let profile = try dialect.backendUser(response)
+        var profile = try dialect.backendUser(response)
+        overlay(mapped.kept, on: &profile)
         return User(
             id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
             createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
@@ -91,6 +101,9 @@ package struct ForwardingBackend: UserBackend {
         var sent = NewUser(realm: user.realm, profile: update.patch.profile, password: update.patch.password)
         let updatable = dialect.updatableFields
         let lost = validator.fields.fields.filter { $0 != .tenant && sent.has($0) && !updatable.contains($0) }
+        if lostFields == .keep {
+            return try await updateKeeping(user, with: update, backendID: backendID, caller: caller, logger: logger)
+        }
         if !lost.isEmpty {
             guard lostFields == .drop else { throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) })) }
             for field in lost { sent.remove(field) }
@@ -115,6 +128,56 @@ package struct ForwardingBackend: UserBackend {
         updated.profile = valid.profile
         updated.updatedAt = Date()
         return updated
+    }
+
+    /// `lostFields: keep`: the whole change applied and validated, the backend sent what its
+    /// update can change, and the rest kept beside the id map.
+    private func updateKeeping(
+        _ user: User, with update: DecodedUpdate, backendID: String, caller: any UserDialect, logger: Logger
+    ) async throws(GatewayFailure) -> User {
+        let draft = NewUser(realm: user.realm, profile: update.patch.applied(to: user.profile, fields: validator.fields), password: update.patch.password)
+        var valid: NewUser
+        switch validator.validate(draft, profile: caller.profile.forUpdate(of: user.profile, to: draft), prior: update.violations) {
+        case .success(let checked): valid = checked
+        case .failure(let failure): throw .service(.invalid(failure.violations))
+        }
+        let kept = Self.kept(valid.profile, except: dialect.updatableFields, fields: validator.fields)
+        let tenant = applyDefaults(to: &valid)
+        guard let request = dialect.backendUpdate(id: backendID, user: valid, tenant: tenant) else {
+            throw .notImplemented("The backend's dialect (\(dialect.id)) documents no update; Dragoman cannot forward one")
+        }
+        try dialect.backendChanged(try await upstream.send(request, logger: logger))
+        try await keep(kept, for: user.id.uuid)
+        logger.info("Forwarded update", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.id": "\(backendID)"])
+        var updated = user
+        updated.profile = valid.profile
+        updated.updatedAt = Date()
+        return updated
+    }
+
+    /// The fields of `profile` outside `carried`, as the id map keeps them.
+    private static func kept(_ profile: UserProfile, except carried: Set<UserField>, fields: FieldTable) -> [String: JSONValue] {
+        var kept: [String: JSONValue] = [:]
+        for field in fields.fields where field != .tenant && !carried.contains(field) {
+            if let value = profile[field] { kept[field.rawValue] = value.json }
+        }
+        return kept
+    }
+
+    /// Lays kept fields over a profile the backend answered.
+    private func overlay(_ kept: [String: JSONValue], on profile: inout UserProfile) {
+        for (name, json) in kept {
+            guard let field = validator.fields.field(named: name), let value = FieldValue(json: json, kind: field.kind) else { continue }
+            profile[field] = value
+        }
+    }
+
+    private func keep(_ fields: [String: JSONValue], for uuid: UUID) async throws(GatewayFailure) {
+        do {
+            try await idMap.keep(upstream: configuration.name, uuid: uuid, fields: fields)
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
     }
 
     /// `deactivate: delete`: the backend's user is deleted, and the caller answered with the
@@ -159,8 +222,10 @@ package struct ForwardingBackend: UserBackend {
             continuation = page.next
         } while continuation != nil
         var users: [User] = []
-        for (backendID, profile) in collected {
+        for (backendID, backendProfile) in collected {
             let mapped = try await map(backendID)
+            var profile = backendProfile
+            overlay(mapped.kept, on: &profile)
             users.append(
                 User(
                     id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,

@@ -83,4 +83,8 @@ public enum LostFieldPolicy: String, Sendable, CaseIterable {
     case reject
     /// Send the rest, and name the dropped fields in `Dragoman-Dropped-Fields` and the log.
     case drop
+    /// Send the rest, and keep those fields in Dragoman's store beside the id map: reads,
+    /// lists (and their filters) and updates lay them over the backend's answers, so nothing
+    /// the caller sent is lost.
+    case keep
 }

@@ -54,4 +54,35 @@ import Testing
         let wrong = yaml.replacingOccurrences(of: "deactivate: delete", with: "deactivate: archive")
         #expect(throws: ConfigurationError.self) { try GatewayConfiguration(tree: ConfigTree.parse(yaml: wrong, source: "test")) }
     }
+
+    @Test func lostFieldsKeepKeepsWhatTheBackendCannotAndFiltersFindIt() async throws {
+        try await ForwardingTests.withPair(caller: .scim, backend: .telnessConnect, lostFields: .keep) { front, back in
+            let created = try await front.scim(.post, "/Users", SCIMSamples.barbara)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(created.headers[HTTPField.Name("Dragoman-Dropped-Fields")!] == "password")
+            let id = try #require(created.json["id"]?.string)
+            let backend = try await back.get("/users").json["items"]?[0]
+            #expect(backend?["name"]?.string == "Babs Jensen")
+            #expect(backend?.keys.contains("externalId") == false)
+            let read = try await front.scim(.get, "/Users/\(id)")
+            #expect(read.json["userName"]?.string == "bjensen@example.com")
+            #expect(read.json["externalId"]?.string == "701984")
+            #expect(read.json["title"]?.string == "Tour Guide")
+            #expect(read.json[SCIMURN.enterpriseUser]?["department"]?.string == "Tour Operations")
+            let found = try await front.scim(.get, "/Users?filter=externalId%20eq%20%22701984%22")
+            #expect(found.json["Resources"]?.array.compactMap { $0["id"]?.string } == [id])
+            let patched = try await front.scim(.patch, "/Users/\(id)", SCIMSamples.patch(#"[{"op":"replace","path":"title","value":"Boss"}]"#))
+            #expect(patched.status == .ok, "\(patched.text)")
+            #expect(try await front.scim(.get, "/Users/\(id)").json["title"]?.string == "Boss")
+        }
+    }
+
+    @Test func lostFieldsKeepWorksForTheLegacyDialectsToo() async throws {
+        try await ForwardingTests.withPair(caller: .telnessConnect, backend: .voltMXAudience, lostFields: .keep) { front, _ in
+            let created = try await front.post("/users", #"{"name":"Ada Lovelace","email":"ada@example.com","identity":"198001011234"}"#)
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require(created.json["userId"]?.string)
+            #expect(try await front.get("/users/\(id)").json["identity"]?.string == "198001011234")
+        }
+    }
 }
