@@ -149,14 +149,7 @@ struct SCIMDialect: UserDialect {
         let projection = (try? SCIMSearch(request))?.projection ?? SCIMProjection()
         let location = Self.location(request)
         let resources = page.users.map { user in JSONValue.object(projection.apply(to: SCIMUserMapping.resource(of: user, location: location))) }
-        let body: JSONValue = .object([
-            "schemas": .array([.string(SCIMURN.listResponse)]),
-            "totalResults": .integer(Int64(page.total)),
-            "startIndex": .integer(Int64(query.offset + 1)),
-            "itemsPerPage": .integer(Int64(resources.count)),
-            "Resources": .array(resources),
-        ])
-        return .json(.ok, body, contentType: SCIMPaths.mediaType)
+        return .json(.ok, SCIMListResponse.json(resources, total: page.total, startIndex: query.offset + 1), contentType: SCIMPaths.mediaType)
     }
 
     func wireName(_ field: UserField) -> String { Self.wireName(field) }
@@ -194,19 +187,26 @@ struct SCIMDialect: UserDialect {
         return (request.isSecure ? "https://" : "http://") + authority + SCIMPaths.users
     }
 
-    /// `If-Match` must name the user's version (or be `*`), else 412.
     static func checkPrecondition(_ request: DialectRequest, _ user: User) throws(GatewayFailure) {
-        guard let tags = request.headers[.ifMatch] else { return }
-        let version = SCIMUserMapping.version(of: user)
-        guard SCIMVersion.matches(tags, version) else {
-            throw .protocolError(status: 412, code: "preconditionFailed", detail: "The resource's version is \(version), not one If-Match names")
-        }
+        try SCIMVersion.checkIfMatch(request, SCIMUserMapping.version(of: user))
     }
 }
 
 /// Entity-tag lists as `If-Match` and `If-None-Match` give them (RFC 9110 §13.1), compared
 /// weakly: `W/"x"` and `"x"` are the same version.
 enum SCIMVersion {
+    /// A resource's version: a weak entity tag that changes with every update (its time of
+    /// last change, to the microsecond).
+    static func tag(updatedAt: Date) -> String {
+        "W/\"\(String(UInt64(max(0, updatedAt.timeIntervalSince1970 * 1_000_000)), radix: 36))\""
+    }
+
+    /// `If-Match` must name `version` (or be `*`), else 412.
+    static func checkIfMatch(_ request: DialectRequest, _ version: String) throws(GatewayFailure) {
+        guard let tags = request.headers[.ifMatch], !matches(tags, version) else { return }
+        throw .protocolError(status: 412, code: "preconditionFailed", detail: "The resource's version is \(version), not one If-Match names")
+    }
+
     static func matches(_ header: String, _ version: String) -> Bool {
         let wanted = opaque(version)
         return header.split(separator: ",").contains { tag in

@@ -61,10 +61,7 @@ enum SCIMDiscovery {
     }
 
     private static func list(_ resources: [JSONValue]) -> JSONValue {
-        .object([
-            "schemas": .array([.string(SCIMURN.listResponse)]), "totalResults": .integer(Int64(resources.count)), "startIndex": .integer(1),
-            "itemsPerPage": .integer(Int64(resources.count)), "Resources": .array(resources),
-        ])
+        SCIMListResponse.json(resources, total: resources.count, startIndex: 1)
     }
 
     private static func id(of resource: JSONValue) -> String? {

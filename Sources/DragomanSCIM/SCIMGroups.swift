@@ -62,11 +62,7 @@ enum SCIMGroups {
             let page = try await storing { try await store.listGroups(search.query) }
             let base = location(request)
             let resources = page.groups.map { JSONValue.object(search.projection.apply(to: resource(of: $0, location: base))) }
-            let body: JSONValue = .object([
-                "schemas": .array([.string(SCIMURN.listResponse)]), "totalResults": .integer(Int64(page.total)),
-                "startIndex": .integer(Int64(search.query.offset + 1)), "itemsPerPage": .integer(Int64(resources.count)), "Resources": .array(resources),
-            ])
-            return .json(.ok, body, contentType: SCIMPaths.mediaType)
+            return .json(.ok, SCIMListResponse.json(resources, total: page.total, startIndex: search.query.offset + 1), contentType: SCIMPaths.mediaType)
         case "searchAll":
             return try await searchAll(request, resources: resources)
         default:
@@ -105,11 +101,7 @@ enum SCIMGroups {
         let found =
             users.users.map { JSONValue.object(search.projection.apply(to: SCIMUserMapping.resource(of: $0, location: userBase))) }
             + groups.groups.map { JSONValue.object(search.projection.apply(to: resource(of: $0, location: groupBase))) }
-        let body: JSONValue = .object([
-            "schemas": .array([.string(SCIMURN.listResponse)]), "totalResults": .integer(Int64(users.total + groups.total)),
-            "startIndex": .integer(Int64(offset + 1)), "itemsPerPage": .integer(Int64(found.count)), "Resources": .array(found),
-        ])
-        return .json(.ok, body, contentType: SCIMPaths.mediaType)
+        return .json(.ok, SCIMListResponse.json(found, total: users.total + groups.total, startIndex: offset + 1), contentType: SCIMPaths.mediaType)
     }
 
     private static func body(_ request: DialectRequest) throws(GatewayFailure) -> [String: JSONValue] {
@@ -168,15 +160,10 @@ enum SCIMGroups {
         }
     }
 
-    static func version(of group: Group) -> String {
-        "W/\"\(String(UInt64(max(0, group.updatedAt.timeIntervalSince1970 * 1_000_000)), radix: 36))\""
-    }
+    static func version(of group: Group) -> String { SCIMVersion.tag(updatedAt: group.updatedAt) }
 
     private static func checkPrecondition(_ request: DialectRequest, _ group: Group) throws(GatewayFailure) {
-        guard let tags = request.headers[.ifMatch] else { return }
-        guard SCIMVersion.matches(tags, version(of: group)) else {
-            throw .protocolError(status: 412, code: "preconditionFailed", detail: "The resource's version is \(version(of: group)), not one If-Match names")
-        }
+        try SCIMVersion.checkIfMatch(request, version(of: group))
     }
 
     /// The Groups endpoint's absolute URL, as the client addressed the gateway.

@@ -31,6 +31,16 @@ enum SCIMPaths {
     static let defaultCount = 100
 }
 
+/// A ListResponse (RFC 7644 §3.4.2): the page's resources with the totals.
+enum SCIMListResponse {
+    static func json(_ resources: [JSONValue], total: Int, startIndex: Int) -> JSONValue {
+        .object([
+            "schemas": .array([.string(SCIMURN.listResponse)]), "totalResults": .integer(Int64(total)), "startIndex": .integer(Int64(startIndex)),
+            "itemsPerPage": .integer(Int64(resources.count)), "Resources": .array(resources),
+        ])
+    }
+}
+
 extension DialectID {
     /// SCIM 2.0 (RFC 7643, RFC 7644), as identity providers provision users.
     package static let scim = DialectID(rawValue: "scim")

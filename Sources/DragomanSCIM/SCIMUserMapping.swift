@@ -105,9 +105,7 @@ enum SCIMUserMapping {
     }
 
     /// The resource's version: a weak entity tag that changes with every update.
-    static func version(of user: User) -> String {
-        "W/\"\(String(UInt64(max(0, user.updatedAt.timeIntervalSince1970 * 1_000_000)), radix: 36))\""
-    }
+    static func version(of user: User) -> String { SCIMVersion.tag(updatedAt: user.updatedAt) }
 
     /// `name`: the stored parts with the canonical given and family names laid over them. The
     /// client's `formatted` stays while those two are what they were when it was given; else it
