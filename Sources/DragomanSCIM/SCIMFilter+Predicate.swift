@@ -4,21 +4,78 @@ import Foundation
 import HTTPTypes
 
 extension SCIMFilter {
-    /// The filter in canonical terms, for the stores. The attributes it can compare are those
-    /// the canonical model keeps (``filterable``); a filter on another one is refused with
-    /// `invalidFilter` naming it, rather than answered wrongly.
+    /// The filter in canonical terms, for the stores. The attributes the canonical model keeps
+    /// (``filterable``) compare its fields, so users of every dialect are found; the others
+    /// (`title`, an entry's `type`, the enterprise extension) compare the SCIM data as the
+    /// client sent it. An attribute no schema has is refused with `invalidFilter` naming it.
     func predicate() throws(SCIMFilterError) -> UserPredicate {
         switch self {
         case .and(let lhs, let rhs): return .and(try lhs.predicate(), try rhs.predicate())
         case .or(let lhs, let rhs): return .or(try lhs.predicate(), try rhs.predicate())
         case .not(let inner): return .not(try inner.predicate())
         case .present(let path):
+            if let (parent, sub) = Self.entryAttribute(path) { return .anyEntry(.scimResource, path: [parent], .present(key: sub)) }
             let attribute = try Self.attribute(path)
             // Every user has an administrative status, as SCIM shows it.
             if attribute == .field(.active, caseExact: true) { return .always(true) }
             return .present(attribute)
-        case .compare(let path, let comparison, let value): return try Self.compare(path, comparison, value)
-        case .valuePath(let path, let inner): return try inner.entryPredicate(of: path)
+        case .compare(let path, let comparison, let value):
+            if let (parent, sub) = Self.entryAttribute(path) {
+                return .anyEntry(.scimResource, path: [parent], try Self.entryCompare(sub, comparison, value, in: parent))
+            }
+            return try Self.compare(path, comparison, value)
+        case .valuePath(let path, let inner):
+            // On the canonical value alone, users of every dialect are found; on the entries'
+            // other sub-attributes, the SCIM data's entries are read.
+            if let canonical = try? inner.entryPredicate(of: path) { return canonical }
+            let (resolved, definition) = path.resolved()
+            guard let definition, definition.multiValued, resolved.schema == nil else {
+                throw SCIMFilterError(detail: "'\(path)' is not a multi-valued attribute: it takes no value filter")
+            }
+            return .anyEntry(.scimResource, path: [definition.name], try inner.entryFilter(in: definition))
+        }
+    }
+
+    /// A path to a sub-attribute of a multi-valued attribute the canonical model does not keep
+    /// (`emails.type`, `addresses.locality`): the attribute's and the sub-attribute's names.
+    private static func entryAttribute(_ path: SCIMPath) -> (String, String)? {
+        guard path.subAttribute != nil, filterable[(path.attribute + "." + (path.subAttribute ?? "")).lowercased()] == nil else { return nil }
+        let (resolved, definition) = path.resolved()
+        guard let definition, definition.multiValued, resolved.schema == nil, let sub = resolved.subAttribute,
+            definition.subAttribute(sub) != nil
+        else { return nil }
+        return (definition.name, sub)
+    }
+
+    /// The filter inside `attribute[…]` over the entries kept in the SCIM data.
+    private func entryFilter(in attribute: SCIMAttribute) throws(SCIMFilterError) -> EntryPredicate {
+        switch self {
+        case .and(let lhs, let rhs): return .and(try lhs.entryFilter(in: attribute), try rhs.entryFilter(in: attribute))
+        case .or(let lhs, let rhs): return .or(try lhs.entryFilter(in: attribute), try rhs.entryFilter(in: attribute))
+        case .not(let inner): return .not(try inner.entryFilter(in: attribute))
+        case .valuePath: throw SCIMFilterError(detail: "A value filter cannot hold another value filter")
+        case .present(let path):
+            guard let sub = attribute.subAttribute(path.attribute) else { throw Self.noSub(path, attribute) }
+            return .present(key: sub.name)
+        case .compare(let path, let comparison, let value):
+            guard let sub = attribute.subAttribute(path.attribute) else { throw Self.noSub(path, attribute) }
+            return try Self.entryCompare(sub.name, comparison, value, in: attribute.name)
+        }
+    }
+
+    private static func noSub(_ path: SCIMPath, _ attribute: SCIMAttribute) -> SCIMFilterError {
+        SCIMFilterError(detail: "'\(path.attribute)' is not a sub-attribute of \(attribute.name)")
+    }
+
+    private static func entryCompare(_ key: String, _ comparison: UserComparison, _ value: SCIMFilterValue, in parent: String) throws(SCIMFilterError)
+        -> EntryPredicate
+    {
+        switch value {
+        case .string(let text): return .compare(key: key, comparison, .text(text), caseExact: false)
+        case .bool(let flag) where comparison == .eq || comparison == .ne: return .compare(key: key, comparison, .flag(flag), caseExact: true)
+        case .null where comparison == .eq: return .not(.present(key: key))
+        case .null where comparison == .ne: return .present(key: key)
+        default: throw SCIMFilterError(detail: "'\(parent).\(key)' compares with a string, or a boolean with eq or ne")
         }
     }
 
@@ -67,12 +124,21 @@ extension SCIMFilter {
 
     private static func attribute(_ path: SCIMPath) throws(SCIMFilterError) -> UserAttribute {
         let key = (path.attribute + (path.subAttribute.map { "." + $0 } ?? "")).lowercased()
-        guard path.isCore, let attribute = filterable[key] else {
-            throw SCIMFilterError(
-                detail: "The attribute '\(path)' cannot be filtered on; filters may name id, externalId, userName, displayName, name.givenName, "
-                    + "name.familyName, emails, phoneNumbers, addresses.country, addresses.region, active, meta.created and meta.lastModified")
+        if path.isCore, let attribute = filterable[key] { return attribute }
+        // A simple attribute, or a sub-attribute of a single complex one, kept in the SCIM data.
+        let (resolved, definition) = path.resolved()
+        if let definition, !definition.multiValued, definition.mutability != .writeOnly {
+            let prefix = resolved.isEnterprise ? [SCIMURN.enterpriseUser] : []
+            if definition.type == .complex, let sub = resolved.subAttribute.flatMap(definition.subAttribute), sub.type != .complex {
+                return .data(.scimResource, path: prefix + [definition.name, sub.name], caseExact: sub.caseExact)
+            }
+            if definition.type != .complex, definition.type != .boolean, resolved.subAttribute == nil {
+                return .data(.scimResource, path: prefix + [definition.name], caseExact: definition.caseExact)
+            }
         }
-        return attribute
+        throw SCIMFilterError(
+            detail: "The attribute '\(path)' cannot be filtered on: it is no string attribute of the User schemas (a password, a boolean "
+                + "other than active, or a complex attribute without its sub-attribute)")
     }
 
     private static func compare(_ path: SCIMPath, _ comparison: UserComparison, _ value: SCIMFilterValue) throws(SCIMFilterError) -> UserPredicate {

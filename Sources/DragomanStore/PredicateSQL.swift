@@ -45,7 +45,48 @@ package struct PredicateSQL {
             return kind == .text ? "(\(expression) IS NOT NULL AND \(expression) <> '')" : "(\(expression) IS NOT NULL)"
         case .compare(let attribute, let comparison, let value):
             return compare(attribute, comparison, value)
+        case .anyEntry(let field, let path, let entry):
+            let keys = ["profile"] + field.storage + path
+            if engine == .sqlite {
+                let at = Self.sqlitePath(keys)
+                return "(json_type(document, '\(at)') = 'array' AND EXISTS (SELECT 1 FROM json_each(document, '\(at)') e WHERE \(condition(entry)))) IS 1"
+            }
+            let at = "document::jsonb #> '\(Self.postgresPath(keys))'"
+            return
+                "COALESCE(EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(\(at)) = 'array' THEN \(at) ELSE '[]'::jsonb END) e WHERE \(condition(entry))), false)"
         }
+    }
+
+    /// An entry filter, over the entry `e` of `json_each` (`e.value`) or `jsonb_array_elements` (`e`).
+    private mutating func condition(_ entry: EntryPredicate) -> String {
+        switch entry {
+        case .and(let lhs, let rhs): return "(\(condition(lhs)) AND \(condition(rhs)))"
+        case .or(let lhs, let rhs): return "(\(condition(lhs)) OR \(condition(rhs)))"
+        case .not(let inner): return "(NOT \(condition(inner)))"
+        case .present(let key):
+            let member = entryMember(key)
+            return "(\(member) IS NOT NULL AND \(member) <> '')"
+        case .compare(let key, let comparison, let value, let caseExact):
+            let member = entryMember(key)
+            if case .flag = value {
+                return leaf(member, .flag, lowered: false, comparison, value)
+            }
+            return leaf(caseExact ? member : "lower(\(member))", .text, lowered: !caseExact, comparison, value)
+        }
+    }
+
+    private func entryMember(_ key: String) -> String {
+        engine == .sqlite ? "json_extract(e.value, '\(Self.sqlitePath([key]))')" : "(e #>> '\(Self.postgresPath([key]))')"
+    }
+
+    /// A JSON path for SQLite, every key quoted (SCIM's extension keys hold `:` and `.`).
+    private static func sqlitePath(_ keys: [String]) -> String {
+        "$" + keys.map { ".\"" + $0.replacingOccurrences(of: "\"", with: "") + "\"" }.joined()
+    }
+
+    /// A text-array path for PostgreSQL's `#>` and `#>>`, every key quoted.
+    private static func postgresPath(_ keys: [String]) -> String {
+        "{" + keys.map { "\"" + $0.replacingOccurrences(of: "\"", with: "").replacingOccurrences(of: "'", with: "") + "\"" }.joined(separator: ",") + "}"
     }
 
     private enum Kind { case text, flag, date }
@@ -138,6 +179,10 @@ package struct PredicateSQL {
     /// filter can compare.
     private func expression(_ attribute: UserAttribute, lowered: Bool) -> (String, Kind)? {
         switch attribute {
+        case .data(let field, let path, _):
+            let keys = ["profile"] + field.storage + path
+            let value = engine == .sqlite ? "json_extract(document, '\(Self.sqlitePath(keys))')" : "(document::jsonb #>> '\(Self.postgresPath(keys))')"
+            return (lowered ? "lower(\(value))" : value, .text)
         case .uuid:
             return ("lower(uuid)", .text)
         case .createdAt:

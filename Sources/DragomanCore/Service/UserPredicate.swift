@@ -16,12 +16,50 @@ public indirect enum UserPredicate: Sendable, Equatable {
     case not(UserPredicate)
     /// Matches every user, or none (an attribute Dragoman's users never have).
     case always(Bool)
+    /// Some entry of the array at `path` inside the object field `field` (a dialect's own
+    /// data) passes `entry`.
+    case anyEntry(UserField, path: [String], EntryPredicate)
+}
+
+/// A filter over the entries of an array kept in a dialect's own data (SCIM's `emails` with
+/// their `type`): each entry an object, compared by member.
+public indirect enum EntryPredicate: Sendable, Equatable {
+    case compare(key: String, UserComparison, FilterValue, caseExact: Bool)
+    case present(key: String)
+    case and(EntryPredicate, EntryPredicate)
+    case or(EntryPredicate, EntryPredicate)
+    case not(EntryPredicate)
+
+    /// Whether an entry (its members) passes.
+    public func matches(_ entry: [String: JSONValue]) -> Bool {
+        switch self {
+        case .and(let lhs, let rhs): lhs.matches(entry) && rhs.matches(entry)
+        case .or(let lhs, let rhs): lhs.matches(entry) || rhs.matches(entry)
+        case .not(let inner): !inner.matches(entry)
+        case .present(let key): FilterValue(entry[key]).map { if case .text(let text) = $0 { !text.isEmpty } else { true } } ?? false
+        case .compare(let key, let comparison, let value, let caseExact):
+            UserPredicate.compare(FilterValue(entry[key]), comparison, value, caseExact: caseExact)
+        }
+    }
+}
+
+extension FilterValue {
+    /// A JSON string or boolean as a value a filter compares; other JSON is none.
+    init?(_ json: JSONValue?) {
+        switch json {
+        case .string(let text)?: self = .text(text)
+        case .bool(let flag)?: self = .flag(flag)
+        default: return nil
+        }
+    }
 }
 
 /// What a predicate compares: a canonical field, or one of a user's own identifiers and times.
 public enum UserAttribute: Sendable, Equatable {
     /// A text or flag field; text is compared exactly, or ignoring case when `caseExact` is false.
     case field(UserField, caseExact: Bool)
+    /// Text or a flag at `path` inside the object field `field` (a dialect's own data).
+    case data(UserField, path: [String], caseExact: Bool)
     /// The user's UUID, compared ignoring case.
     case uuid
     case createdAt
@@ -56,7 +94,21 @@ extension UserPredicate {
             }
         case .compare(let attribute, let comparison, let value):
             Self.compare(attribute.value(of: user), comparison, value, caseExact: attribute.caseExact)
+        case .anyEntry(let field, let path, let entry):
+            Self.json(user.profile[field]?.json, at: path[...]).map { value in
+                guard case .array(let items) = value else { return false }
+                return items.contains { item in
+                    if case .object(let members) = item { entry.matches(members) } else { false }
+                }
+            } ?? false
         }
+    }
+
+    /// The JSON at `path` inside `value`.
+    static func json(_ value: JSONValue?, at path: ArraySlice<String>) -> JSONValue? {
+        guard let key = path.first else { return value }
+        guard case .object(let members)? = value else { return nil }
+        return json(members[key], at: path.dropFirst())
     }
 
     /// Whether a stored value (`nil`: none) passes a comparison, as the stores compare.
@@ -104,7 +156,7 @@ extension UserAttribute {
     /// Whether text compares exactly.
     public var caseExact: Bool {
         switch self {
-        case .field(_, let caseExact): caseExact
+        case .field(_, let caseExact), .data(_, _, let caseExact): caseExact
         case .uuid: false
         case .createdAt, .updatedAt: true
         }
@@ -119,6 +171,7 @@ extension UserAttribute {
             case .flag(let flag): .flag(flag)
             default: nil
             }
+        case .data(let field, let path, _): FilterValue(UserPredicate.json(user.profile[field]?.json, at: path[...]))
         case .uuid: .text(user.id.uuid.text(uppercase: false))
         case .createdAt: .date(user.createdAt)
         case .updatedAt: .date(user.updatedAt)

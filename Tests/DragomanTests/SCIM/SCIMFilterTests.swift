@@ -86,9 +86,44 @@ import Testing
         #expect(try SCIMFilter.parse("externalId eq null").predicate() == .not(.present(.field(.externalId, caseExact: true))))
     }
 
-    @Test func anAttributeTheCanonicalModelDoesNotKeepCannotBeFiltered() {
-        #expect(throws: SCIMFilterError.self) { try SCIMFilter.parse(#"title eq "x""#).predicate() }
-        #expect(throws: SCIMFilterError.self) { try SCIMFilter.parse(#"emails[type eq "work"]"#).predicate() }
+    @Test func anAttributeTheCanonicalModelDoesNotKeepComparesTheSCIMData() throws {
+        #expect(try SCIMFilter.parse(#"title eq "x""#).predicate() == .compare(.data(.scimResource, path: ["title"], caseExact: false), .eq, .text("x")))
+        #expect(
+            try SCIMFilter.parse(#"\#(SCIMURN.enterpriseUser):department sw "Tour""#).predicate()
+                == .compare(.data(.scimResource, path: [SCIMURN.enterpriseUser, "department"], caseExact: false), .sw, .text("Tour")))
+        #expect(
+            try SCIMFilter.parse(#"name.middleName pr"#).predicate() == .present(.data(.scimResource, path: ["name", "middleName"], caseExact: false)))
+    }
+
+    @Test func aValueFilterOnAnEntrysTypeComparesTheKeptEntries() throws {
+        #expect(
+            try SCIMFilter.parse(#"emails[type eq "work" and value co "@"]"#).predicate()
+                == .anyEntry(
+                    .scimResource, path: ["emails"],
+                    .and(.compare(key: "type", .eq, .text("work"), caseExact: false), .compare(key: "value", .co, .text("@"), caseExact: false))))
+        #expect(
+            try SCIMFilter.parse(#"addresses.locality eq "Hollywood""#).predicate()
+                == .anyEntry(.scimResource, path: ["addresses"], .compare(key: "locality", .eq, .text("Hollywood"), caseExact: false)))
+    }
+
+    @Test func anAttributeNoSchemaHasCannotBeFiltered() {
+        #expect(throws: SCIMFilterError.self) { try SCIMFilter.parse(#"nickname2 eq "x""#).predicate() }
+        #expect(throws: SCIMFilterError.self) { try SCIMFilter.parse(#"password eq "x""#).predicate() }
+        #expect(throws: SCIMFilterError.self) { try SCIMFilter.parse(#"emails[nope eq "x"]"#).predicate() }
+        #expect(throws: SCIMFilterError.self) { try SCIMFilter.parse(#"urn:x:y:z eq "x""#).predicate() }
+    }
+
+    @Test func entryAndDataPredicatesMatchInMemoryAsInTheStores() {
+        var profile = UserProfile(userName: "b")
+        profile[.scimResource] = .object([
+            "title": .string("Tour Guide"),
+            "emails": .array([.object(["value": .string("b@work.example"), "type": .string("Work"), "primary": .bool(true)])]),
+        ])
+        let user = User(id: UserID(serial: 1, uuid: UUID()), realm: "", profile: profile, passwordHash: nil, createdAt: Date(), updatedAt: Date())
+        #expect(UserPredicate.compare(.data(.scimResource, path: ["title"], caseExact: false), .eq, .text("tour guide")).matches(user))
+        #expect(UserPredicate.anyEntry(.scimResource, path: ["emails"], .compare(key: "type", .eq, .text("work"), caseExact: false)).matches(user))
+        #expect(UserPredicate.anyEntry(.scimResource, path: ["emails"], .compare(key: "primary", .eq, .flag(true), caseExact: true)).matches(user))
+        #expect(!UserPredicate.anyEntry(.scimResource, path: ["phoneNumbers"], .present(key: "value")).matches(user))
     }
 
     @Test func aBooleanComparesWithTrueOrFalseOnly() {

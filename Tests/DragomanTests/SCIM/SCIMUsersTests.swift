@@ -246,6 +246,25 @@ import Testing
         }
     }
 
+    @Test func filtersOnTheSCIMDataFindWhatTheClientSent() async throws {
+        try await TestGateway().run { client in
+            let barbara = try await client.scimCreate(SCIMSamples.barbara)
+            _ = try await client.scimCreate(SCIMSamples.user("other", email: "o@example.com"))
+            func ids(_ filter: String) async throws -> [String] {
+                let reply = try await client.scim(.get, "/Users?filter=" + filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+                return reply.json["Resources"]?.array.compactMap { $0["id"]?.string } ?? []
+            }
+            #expect(try await ids(#"emails[type eq "home"]"#) == [barbara])
+            #expect(try await ids(#"emails[type eq "work" and value ew "example.com"]"#).count == 2)
+            #expect(try await ids(#"emails.type eq "home""#) == [barbara])
+            #expect(try await ids(#"title eq "tour guide""#) == [barbara])
+            #expect(try await ids(#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department co "Operations""#) == [barbara])
+            #expect(try await ids(#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value pr"#) == [barbara])
+            #expect(try await ids(#"addresses[locality eq "Hollywood" and primary eq true]"#) == [barbara])
+            #expect(try await ids(#"not (title pr)"#).count == 1)
+        }
+    }
+
     @Test func aFilterThatDoesNotParseIs400InvalidFilter() async throws {
         try await TestGateway().run { client in
             let reply = try await client.scim(.get, "/Users?filter=" + "userName eq".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
