@@ -168,7 +168,7 @@ func buildRouter(
         }
         // The pipeline of a dialect route: dialect → authentication → (create: body →
         // idempotency) → handler. Failures render themselves in the dialect (DialectError).
-        let handlers = UserHandlers(backend: backend, resources: GatewayResources(store: store))
+        let handlers = UserHandlers(backend: backend, store: store)
         for route in dialect.routes {
             let path = RouterPath(route.path)
             let dialectStep = DialectMiddleware(dialect: dialect, route: route)

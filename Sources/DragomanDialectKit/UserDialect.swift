@@ -43,6 +43,9 @@ package protocol DialectResources: Sendable {
     func existingUsers(_ ids: [UUID]) async throws(GatewayFailure) -> Set<UUID>
     /// A page of the users, each with its groups (a search across resources).
     func listUsers(_ query: UserListQuery) async throws(GatewayFailure) -> UserPage
+    /// Applies to the user `id` the change `change` makes of it as it is (`nil`: none), through
+    /// the route's backend (the store, or the upstream) under the dialect's rules.
+    func updateUser(_ id: UUID, _ change: @Sendable (User) -> UserPatch?) async throws(GatewayFailure)
 }
 
 /// How a create request's body is encoded.

@@ -7,7 +7,11 @@ extension SCIMDialect {
         id: .scim,
         defaultSchemes: [.bearer],
         fields: [.scimResource],
-        make: { _ in SCIMDialect() },
+        optionKeys: ["groupMapping"],
+        configure: { (section: ConfigSection, data: inout DialectData) throws(ConfigurationError) in
+            data[SCIMGroupMapping.self] = try SCIMGroupMapping.read(try section.section("groupMapping"))
+        },
+        make: { data in SCIMDialect(groupMapping: data[SCIMGroupMapping.self]) },
         backend: { SCIMDialect() },
         addRoutes: { router, _ in SCIMDiscovery.addRoutes(to: router) }
     )

@@ -11,6 +11,9 @@ import HTTPTypes
 /// against. Discovery (`/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`) is in
 /// ``SCIMDiscovery``.
 struct SCIMDialect: UserDialect {
+    /// Group memberships carried to a canonical field of the members, when configured.
+    var groupMapping: SCIMGroupMapping?
+
     var id: DialectID { .scim }
 
     var routes: [DialectRoute] {
@@ -29,7 +32,7 @@ struct SCIMDialect: UserDialect {
     var showsGroups: Bool { true }
 
     func respond(toResource request: DialectRequest, action: String, resources: any DialectResources) async throws(GatewayFailure) -> DialectResponse {
-        try await SCIMGroups.respond(request, action: action, resources: resources)
+        try await SCIMGroups.respond(request, action: action, resources: resources, mapping: groupMapping)
     }
 
     /// `userName` is required and unique (ignoring case, as RFC 7643 declares it); phone

@@ -20,13 +20,16 @@ enum SCIMGroups {
         DialectRoute(method: .post, path: SCIMPaths.base + "/.search", operation: .resource, action: "searchAll"),
     ]
 
-    static func respond(_ request: DialectRequest, action: String, resources: any DialectResources) async throws(GatewayFailure) -> DialectResponse {
+    static func respond(
+        _ request: DialectRequest, action: String, resources: any DialectResources, mapping: SCIMGroupMapping? = nil
+    ) async throws(GatewayFailure) -> DialectResponse {
         let store = resources.groups
         switch action {
         case "createGroup":
             let now = Date()
             var group = Group(id: UUID.timeOrdered(at: now), displayName: "", createdAt: now, updatedAt: now)
             try await apply(try body(request), to: &group, resources: resources)
+            try await carry(group, replacing: nil, mapping: mapping, resources: resources)
             try await storing { try await store.insertGroup(group) }
             var response = answer(.created, group, request: request)
             response.headers[.location] = location(request) + "/" + group.id.text(uppercase: false)
@@ -39,6 +42,7 @@ enum SCIMGroups {
             return answer(.ok, group, request: request)
         case "replaceGroup", "patchGroup":
             var group = try await find(request, store)
+            let before = group
             try checkPrecondition(request, group)
             let replacement: [String: JSONValue]
             if action == "patchGroup" {
@@ -50,11 +54,15 @@ enum SCIMGroups {
             }
             try await apply(replacement, to: &group, resources: resources)
             group.updatedAt = max(Date(), group.updatedAt.addingTimeInterval(0.000_001))
+            try await carry(group, replacing: before, mapping: mapping, resources: resources)
             guard try await storing({ try await store.replaceGroup(group) }) else { throw .service(.notFound) }
             return answer(.ok, group, request: request)
         case "deleteGroup":
             let group = try await find(request, store)
             try checkPrecondition(request, group)
+            var gone = group
+            gone.members = []
+            try await carry(gone, replacing: group, mapping: mapping, resources: resources)
             guard try await storing({ try await store.deleteGroup(group.id) }) else { throw .service(.notFound) }
             return DialectResponse(status: .noContent)
         case "listGroups", "searchGroups":
@@ -102,6 +110,29 @@ enum SCIMGroups {
             users.users.map { JSONValue.object(search.projection.apply(to: SCIMUserMapping.resource(of: $0, location: userBase))) }
             + groups.groups.map { JSONValue.object(search.projection.apply(to: resource(of: $0, location: groupBase))) }
         return .json(.ok, SCIMListResponse.json(found, total: users.total + groups.total, startIndex: offset + 1), contentType: SCIMPaths.mediaType)
+    }
+
+    /// Carries a group's change (`group`, replacing `before`) to its members' mapped field,
+    /// through the route's backend, before the group is stored: each member joining or
+    /// leaving gets the value its groups, this one as it will be, stand for. A failure stops
+    /// here, with the group unchanged; members already updated keep their value, which a retry
+    /// gives them again.
+    private static func carry(_ group: Group, replacing before: Group?, mapping: SCIMGroupMapping?, resources: any DialectResources)
+        async throws(GatewayFailure)
+    {
+        guard let mapping else { return }
+        let renamed = before.map { $0.displayName.lowercased() != group.displayName.lowercased() } ?? true
+        let joining = Set(group.members).subtracting(before?.members ?? [])
+        let leaving = Set(before?.members ?? []).subtracting(group.members)
+        let affected = renamed ? Set(group.members).union(before?.members ?? []) : joining.union(leaving)
+        guard !affected.isEmpty else { return }
+        let memberships = try await storing { try await resources.groups.groups(containing: Array(affected)) }
+        for id in affected.sorted(by: { $0.uuidString < $1.uuidString }) {
+            var groups = (memberships[id] ?? []).filter { $0.id != group.id }
+            if group.members.contains(id) { groups.append(GroupRef(id: group.id, displayName: group.displayName)) }
+            let final = groups
+            try await resources.updateUser(id) { user in mapping.change(for: user, in: final) }
+        }
     }
 
     private static func body(_ request: DialectRequest) throws(GatewayFailure) -> [String: JSONValue] {

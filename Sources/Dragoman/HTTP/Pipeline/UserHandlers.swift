@@ -12,8 +12,8 @@ import Logging
 /// ``DialectError``s.
 struct UserHandlers: Sendable {
     let backend: any UserBackend
-    /// The dialects' other resources (groups), always the gateway's own store.
-    let resources: any DialectResources
+    /// The gateway's own store, where the dialects' other resources (groups) are kept.
+    let store: any GatewayStore
 
     /// The response header naming fields a forwarding route dropped.
     static let droppedFields = HTTPField.Name("Dragoman-Dropped-Fields")!
@@ -99,6 +99,7 @@ struct UserHandlers: Sendable {
         guard let state = context.dialectRoute else { throw HTTPError(.internalServerError) }
         do throws(GatewayFailure) {
             let action = state.route.action ?? state.route.path
+            let resources = GatewayResources(store: store, backend: backend, dialect: state.dialect, logger: context.logger)
             return Response(dialect: try await state.dialect.respond(toResource: state.request, action: action, resources: resources))
         } catch {
             throw state.error(error)
@@ -114,7 +115,7 @@ struct UserHandlers: Sendable {
         guard !users.isEmpty else { return users }
         let memberships: [UUID: [GroupRef]]
         do {
-            memberships = try await resources.groups.groups(containing: users.map(\.id.uuid))
+            memberships = try await store.groups(containing: users.map(\.id.uuid))
         } catch {
             throw .service(.storeFailure(String(describing: error)))
         }
