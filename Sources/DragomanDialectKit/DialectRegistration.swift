@@ -31,7 +31,8 @@ package struct DialectRegistration: Sendable {
     /// Keys of its own under `dialects.<id>`, beside the shared ones (`enabled`, `mode`, …).
     package var optionKeys: Set<String> = []
     /// Reads its own keys from its section (which may be empty) into values of its own types
-    /// kept in the configuration's ``DialectData``; errors name the key.
+    /// kept in the configuration's ``DialectData``; errors name the key. The data already holds
+    /// the gateway's ``FieldTable``, every dialect's fields included.
     package var configure: @Sendable (ConfigSection, inout DialectData) throws(ConfigurationError) -> Void = { _, _ in }
     /// The dialect to mount, made from what `configure` kept.
     package var make: @Sendable (DialectData) -> any UserDialect

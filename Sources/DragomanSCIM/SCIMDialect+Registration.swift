@@ -1,3 +1,4 @@
+import DragomanCore
 package import DragomanDialectKit
 
 extension SCIMDialect {
@@ -9,7 +10,7 @@ extension SCIMDialect {
         fields: [.scimResource],
         optionKeys: ["groupMapping"],
         configure: { (section: ConfigSection, data: inout DialectData) throws(ConfigurationError) in
-            data[SCIMGroupMapping.self] = try SCIMGroupMapping.read(try section.section("groupMapping"))
+            data[SCIMGroupMapping.self] = try SCIMGroupMapping.read(try section.section("groupMapping"), fields: data[FieldTable.self] ?? .standard)
         },
         make: { data in SCIMDialect(groupMapping: data[SCIMGroupMapping.self]) },
         backend: { SCIMDialect() },

@@ -21,12 +21,13 @@ struct SCIMGroupMapping: Sendable, Equatable {
     /// Each mapped group's value, by lowercased display name.
     var values: [String: String]
 
-    /// Reads the section; errors name the key.
-    static func read(_ section: ConfigSection) throws(ConfigurationError) -> SCIMGroupMapping? {
+    /// Reads the section, naming a field of `fields` (the gateway's, every dialect's included:
+    /// CCC's `groupGUID` names its service group); errors name the key.
+    static func read(_ section: ConfigSection, fields: FieldTable) throws(ConfigurationError) -> SCIMGroupMapping? {
         guard !section.values.isEmpty else { return nil }
         try section.allowOnly(["field", "groups"])
         guard let name = try section.string("field") else { throw ConfigurationError(key: section.key("field"), problem: "is required") }
-        let choices = UserField.standard.filter { field in
+        let choices = fields.fields.filter { field in
             switch field.kind {
             case .ids, .text: field.merge != .fixed
             default: false

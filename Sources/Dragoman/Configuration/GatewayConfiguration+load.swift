@@ -228,6 +228,8 @@ extension GatewayConfiguration {
             }
         }
         dialects[id] = settings
+        // Every field the gateway knows, so a dialect's settings may name another's fields.
+        dialectData[FieldTable.self] = registry.fields
         try registration.configure(section, &dialectData)
     }
 

@@ -74,4 +74,25 @@ import Testing
             #expect(try await client.get("/api/v1/accessmgmt/users").text.contains(#""selectedGroupIds":[]"#))
         }
     }
+
+    @Test func anotherDialectsFieldMayBeNamed() throws {
+        let yaml = "dialects:\n  scim:\n    groupMapping:\n      field: groupGUID\n      groups: {Engineers: 5f1c2a3b4c5d6e7f8091a2b3c4d5e6f7}\n"
+        let mapping = try #require(try GatewayConfiguration(tree: ConfigTree.parse(yaml: yaml, source: "test")).dialectData[SCIMGroupMapping.self])
+        #expect(mapping.field.rawValue == "groupGUID")
+    }
+
+    @Test func aCCCUsersServiceGroupFollowsItsSCIMGroup() async throws {
+        let group = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+        let yaml = "dialects:\n  scim:\n    groupMapping:\n      field: groupGUID\n      groups: {Engineers: \(group)}\n"
+        let mapping = try GatewayConfiguration(tree: ConfigTree.parse(yaml: yaml, source: "test")).dialectData[SCIMGroupMapping.self]
+        try await TestGateway { $0.dialectData[SCIMGroupMapping.self] = mapping }.run { client in
+            let created = try await client.post(Samples.cccPath, Samples.ccc)
+            let compact = try #require(created.json["serviceUserGuid"]?.string)
+            let uuid = try #require(UUID(uuidString: String(compact.enumerated().flatMap { index, c in [8, 12, 16, 20].contains(index) ? ["-", c] : [c] })))
+            let reply = try await client.scim(.post, "/Groups", #"{"displayName":"Engineers","members":[{"value":"\#(uuid.uuidString)"}]}"#)
+            #expect(reply.status == .created, "\(reply.text)")
+            let read = try await client.get("\(Samples.cccPath)/single?ServiceUserGuid=\(compact)")
+            #expect(read.text.lowercased().contains(group), "\(read.text)")
+        }
+    }
 }
