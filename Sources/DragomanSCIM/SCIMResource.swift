@@ -33,7 +33,7 @@ struct SCIMResource: Sendable, Equatable {
                 var checked: [String: JSONValue] = [:]
                 for (inner, innerValue) in extensionMembers {
                     guard let attribute = SCIMSchema.enterpriseUser.attribute(inner) else {
-                        checked[inner] = innerValue
+                        if Self.clean(innerValue, path: "\(SCIMURN.enterpriseUser):\(inner)", violations: &violations) { checked[inner] = innerValue }
                         continue
                     }
                     if let value = Self.check(innerValue, as: attribute, path: "\(SCIMURN.enterpriseUser):\(attribute.name)", violations: &violations) {
@@ -46,7 +46,7 @@ struct SCIMResource: Sendable, Equatable {
                 if let value = Self.check(value, as: attribute, path: attribute.name, violations: &violations) {
                     members[attribute.name] = value
                 }
-            } else {
+            } else if Self.clean(value, path: name, violations: &violations) {
                 members[name] = value
             }
         }
@@ -97,7 +97,7 @@ struct SCIMResource: Sendable, Equatable {
             var checked: [String: JSONValue] = [:]
             for (name, member) in members {
                 guard let sub = attribute.subAttribute(name) else {
-                    checked[name] = member
+                    if clean(member, path: "\(path).\(name)", violations: &violations) { checked[name] = member }
                     continue
                 }
                 if let value = check(member, as: sub, path: "\(path).\(sub.name)", violations: &violations) { checked[sub.name] = value }
@@ -108,8 +108,15 @@ struct SCIMResource: Sendable, Equatable {
             violations.append(FieldViolation(.wire(path), .invalidType(expected: "boolean")))
             return nil
         case .string, .reference, .dateTime:
-            guard case .string = value else {
+            guard case .string(let text) = value else {
                 violations.append(FieldViolation(.wire(path), .invalidType(expected: "string")))
+                return nil
+            }
+            // Named here, by its path: the canonical check would name only the SCIM data.
+            if let scalar = CleanText.forbidden(in: text, allowJoiners: true) {
+                violations.append(
+                    FieldViolation(
+                        .wire(path), .invalidFormat(expected: "text without control or invisible formatting characters (found \(CleanText.describe(scalar)))")))
                 return nil
             }
             return value
@@ -120,6 +127,34 @@ struct SCIMResource: Sendable, Equatable {
                 violations.append(FieldViolation(.wire(path), .invalidType(expected: "number")))
                 return nil
             }
+        }
+    }
+
+    /// Whether an attribute no schema declares (kept as sent) holds only clean text, in its
+    /// names and strings; else a violation naming where.
+    static func clean(_ value: JSONValue, path: String, violations: inout [FieldViolation]) -> Bool {
+        switch value {
+        case .string(let text):
+            guard let scalar = CleanText.forbidden(in: text, allowJoiners: true) else { return true }
+            violations.append(
+                FieldViolation(
+                    .wire(path), .invalidFormat(expected: "text without control or invisible formatting characters (found \(CleanText.describe(scalar)))")))
+            return false
+        case .array(let items):
+            return items.enumerated().allSatisfy { index, item in clean(item, path: "\(path)[\(index)]", violations: &violations) }
+        case .object(let members):
+            return members.sorted { $0.key < $1.key }.allSatisfy { key, member in
+                if let scalar = CleanText.forbidden(in: key) {
+                    violations.append(
+                        FieldViolation(
+                            .wire(path),
+                            .invalidFormat(expected: "names without control or invisible formatting characters (found \(CleanText.describe(scalar)))")))
+                    return false
+                }
+                return clean(member, path: "\(path).\(key)", violations: &violations)
+            }
+        default:
+            return true
         }
     }
 

@@ -1,6 +1,7 @@
 import DragomanCore
 import Foundation
 import HTTPTypes
+import HummingbirdBcrypt
 import Testing
 
 @testable import Dragoman
@@ -71,6 +72,22 @@ import Testing
             let reply = try await client.scim(.get, "/Devices")
             #expect(reply.status == .notFound)
             #expect(reply.json["status"]?.string == "404")
+        }
+    }
+
+    @Test func basicIsAcceptedWhenTheConfigurationListsIt() async throws {
+        let hash = Bcrypt.hash("idp-password", cost: 4)
+        let gateway = TestGateway { configuration in
+            configuration.principals = [Principal(name: "idp", passwordHash: hash, apiKeyHashes: [])]
+            configuration.dialects[.scim]?.auth.schemes = [.bearer, .basic]
+        }
+        try await gateway.run { client in
+            let basic = "Basic " + Data("idp:idp-password".utf8).base64EncodedString()
+            let allowed = try await client.scim(.get, "/Users", headers: [.authorization: basic])
+            #expect(allowed.status == .ok)
+            let wrong = try await client.scim(.get, "/Users", headers: [.authorization: "Basic " + Data("idp:nope".utf8).base64EncodedString()])
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.headers[values: .wwwAuthenticate].contains { $0.hasPrefix("Basic") })
         }
     }
 

@@ -166,6 +166,19 @@ import Testing
         }
     }
 
+    @Test func controlCharactersAreRefusedNamingTheAttributePath() async throws {
+        try await TestGateway().run { client in
+            let body = #"{"userName":"x","title":"a\u0007b","name":{"middleName":"\u200bq"},"custom":{"list":["ok","a\u0000"]}}"#
+            let reply = try await client.scim(.post, "/Users", body)
+            #expect(reply.status == .badRequest)
+            let detail = reply.json["detail"]?.string ?? ""
+            #expect(detail.contains("title must be text without control"))
+            #expect(detail.contains("name.middleName must be text"))
+            #expect(detail.contains("custom.list[1] must be text"))
+            #expect(try await client.scim(.get, "/Users").json["totalResults"]?.int == 0)
+        }
+    }
+
     @Test func aMissingUserNameIs400() async throws {
         try await TestGateway().run { client in
             let reply = try await client.scim(.post, "/Users", #"{"schemas":["\#(SCIMURN.user)"],"displayName":"No Name"}"#)
