@@ -135,6 +135,10 @@ enum SCIMGroups {
         }
     }
 
+    /// The most members a group holds, and the most that may join in one request.
+    static let maxMembers = 10_000
+    static let maxJoining = 1_000
+
     private static func body(_ request: DialectRequest) throws(GatewayFailure) -> [String: JSONValue] {
         guard case .object(let body)? = request.body else { throw .protocolError(status: 400, code: "invalidSyntax", detail: "The body must be a JSON object") }
         return body
@@ -149,6 +153,7 @@ enum SCIMGroups {
             throw .service(.invalid(violations))
         }
         var ids: [UUID] = []
+        var seen: Set<UUID> = []
         for (index, entry) in checked.entries("members").enumerated() {
             guard case .string(let text)? = entry["value"], let id = UUID(uuidString: text) else {
                 violations.append(FieldViolation(.wire("members[\(index)].value"), .invalidFormat(expected: "the id of a User")))
@@ -158,11 +163,21 @@ enum SCIMGroups {
                 violations.append(FieldViolation(.wire("members[\(index)].type"), .notAllowed(allowed: ["User"])))
                 continue
             }
-            if !ids.contains(id) { ids.append(id) }
+            if seen.insert(id).inserted { ids.append(id) }
         }
         guard violations.isEmpty else { throw .service(.invalid(violations)) }
-        let existing = try await resources.existingUsers(ids)
-        let missing = ids.filter { !existing.contains($0) }
+        // Only members joining are looked up (on a forwarded route, each is a backend read),
+        // at most so many at once, in a group of at most so many.
+        let current = Set(group.members)
+        let joining = ids.filter { !current.contains($0) }
+        guard ids.count <= maxMembers else {
+            throw .protocolError(status: 400, code: "tooMany", detail: "A group holds at most \(maxMembers) members, not \(ids.count)")
+        }
+        guard joining.count <= maxJoining else {
+            throw .protocolError(status: 400, code: "tooMany", detail: "At most \(maxJoining) members may join in one request, not \(joining.count)")
+        }
+        let existing = try await resources.existingUsers(joining)
+        let missing = joining.filter { !existing.contains($0) }
         guard missing.isEmpty else {
             throw .service(
                 .invalid(missing.map { FieldViolation(.wire("members (\($0.text(uppercase: false)))"), .notFound) }))

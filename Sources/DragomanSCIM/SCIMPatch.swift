@@ -189,10 +189,19 @@ struct SCIMPatch: Sendable {
                 existing = incoming
             case .add:
                 if incoming.contains(where: isPrimary) { existing = existing.map(clearingPrimary) }
-                for item in incoming where !existing.contains(item) { existing.append(item) }
+                // Sets of the entries' values, so a large group's members cost linear time.
+                var values = Set(existing.compactMap(Self.valueText))
+                for item in incoming {
+                    if let value = Self.valueText(item) {
+                        if values.insert(value).inserted { existing.append(item) }
+                    } else if !existing.contains(item) {
+                        existing.append(item)
+                    }
+                }
             case .remove:
                 // Entries named by their value (Entra ID removes group members this way).
-                existing.removeAll { entry in incoming.contains { Self.entryValue($0) != nil && Self.entryValue($0) == Self.entryValue(entry) } }
+                let removed = Set(incoming.compactMap(Self.valueText))
+                existing.removeAll { entry in Self.valueText(entry).map(removed.contains) ?? false }
             }
             container[name] = existing.isEmpty ? nil : .array(existing)
         } else if case .object(let incoming) = value, case .object(var existing)? = container[name] {
@@ -287,9 +296,15 @@ struct SCIMPatch: Sendable {
         return .object(members)
     }
 
-    private static func entryValue(_ entry: JSONValue) -> JSONValue? {
-        if case .object(let members) = entry { return members.first { $0.key.caseInsensitiveCompare("value") == .orderedSame }?.value }
-        return entry
+    /// An entry's `value` as text (an entry given as its value alone too), or `nil`.
+    private static func valueText(_ entry: JSONValue) -> String? {
+        switch entry {
+        case .string(let text): return text
+        case .object(let members):
+            if case .string(let text)? = members.first(where: { $0.key.caseInsensitiveCompare("value") == .orderedSame })?.value { return text }
+            return nil
+        default: return nil
+        }
     }
 }
 

@@ -166,4 +166,24 @@ import Testing
             #expect(usersOnly.json["Resources"]?.array.compactMap { $0["id"]?.string } == [ada])
         }
     }
+
+    @Test func tooManyJoiningMembersAreRefusedBeforeAnyIsLookedUp() async throws {
+        try await TestGateway().run { client in
+            let members = (0...SCIMGroups.maxJoining).map { _ in UUID().uuidString }
+            let reply = try await client.scim(.post, "/Groups", Self.group("Everyone", members: members))
+            #expect(reply.status == .badRequest)
+            #expect(reply.json["scimType"]?.string == "tooMany")
+        }
+    }
+
+    @Test func onlyJoiningMembersAreCheckedSoAGroupKeepsMembersAddedEarlier() async throws {
+        try await TestGateway().run { client in
+            let ada = try await client.scimCreate(SCIMSamples.user("ada"))
+            let bob = try await client.scimCreate(SCIMSamples.user("bob"))
+            let id = try #require(try await client.scim(.post, "/Groups", Self.group("Team", members: [ada])).json["id"]?.string)
+            let add = SCIMSamples.patch(#"[{"op":"add","path":"members","value":[{"value":"\#(bob)"}]}]"#)
+            let reply = try await client.scim(.patch, "/Groups/\(id)", add)
+            #expect(reply.json["members"]?.array.compactMap { $0["value"]?.string } == [ada, bob])
+        }
+    }
 }
