@@ -67,6 +67,25 @@ import Testing
         #expect(try done.futureResult.wait() == false)
     }
 
+    @Test func aBodyWhosePartsComeWithinTheIdleTimeoutOutlastsTheDeadline() throws {
+        // The deadline bounds the wait for the head; a body that keeps coming is not cut off.
+        let channel = try Self.connection()
+        let head = channel.eventLoop.makePromise(of: UpstreamStreamedAnswer.self)
+        let done = channel.eventLoop.makePromise(of: Bool.self)
+        try Self.exchange(on: channel, deadline: .seconds(1), delivery: .streamed(head: head, done: done, idleTimeout: .milliseconds(500)))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(100))
+        try channel.writeInbound(HTTPClientResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)))
+        channel.pipeline.fireChannelReadComplete()
+        guard case .streaming = try head.futureResult.wait().body else { throw Failure.notStreamed }
+        for index in 0..<10 {
+            channel.embeddedEventLoop.advanceTime(by: .milliseconds(400))
+            try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "part\(index),")))
+            #expect(channel.isActive, "4 s after the head, past its 1 s deadline, parts 400 ms apart keep it open")
+        }
+        try channel.writeInbound(HTTPClientResponsePart.end(nil))
+        #expect(try done.futureResult.wait() == true)
+    }
+
     @Test func aSecondExchangeWhileOneIsInProgressFailsAsBusy() throws {
         let channel = try Self.connection()
         try Self.exchange(on: channel, deadline: .seconds(10), delivery: .whole(channel.eventLoop.makePromise()))
