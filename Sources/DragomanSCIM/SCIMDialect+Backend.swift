@@ -52,11 +52,20 @@ extension SCIMDialect: BackendDialect {
                 let resources = body.member("Resources")?.arrayValue ?? []
                 let users = resources.compactMap { item in item.member("id")?.textValue.flatMap { id in Self.profile(from: item).map { (id, $0) } } }
                 guard users.count == resources.count else { return nil }
+                var times: [String: BackendTimes] = [:]
+                for (item, user) in zip(resources, users) { times[user.0] = backendTimes(item) }
                 let start = body.member("startIndex")?.textValue.flatMap { Int($0) } ?? 1
                 let total = body.member("totalResults")?.textValue.flatMap { Int($0) } ?? 0
                 let next = start + resources.count
-                return BackendPage(users: users, next: !resources.isEmpty && next <= total ? String(next) : nil)
+                return BackendPage(users: users, next: !resources.isEmpty && next <= total ? String(next) : nil, times: times)
             }, failure: backendFailure)
+    }
+
+    /// `meta.created` and `meta.lastModified`.
+    func backendTimes(_ body: JSONValue) -> BackendTimes {
+        let meta = body.member("meta")
+        return BackendTimes(
+            created: meta?.member("created")?.textValue.flatMap(SCIMTime.parse), updated: meta?.member("lastModified")?.textValue.flatMap(SCIMTime.parse))
     }
 
     func canonicalField(wire: String) -> UserField? {

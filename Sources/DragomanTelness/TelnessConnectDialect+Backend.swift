@@ -35,7 +35,9 @@ extension TelnessConnectDialect: BackendDialect {
                 guard let items = body.member("items")?.arrayValue else { return nil }
                 let users = items.compactMap { item in item.member("userId")?.textValue.flatMap { id in Self.profile(from: item).map { (id, $0) } } }
                 guard users.count == items.count else { return nil }
-                return BackendPage(users: users, next: body.member("pagination")?.member("nextCursor")?.textValue)
+                var times: [String: BackendTimes] = [:]
+                for (item, user) in zip(items, users) { times[user.0] = backendTimes(item) }
+                return BackendPage(users: users, next: body.member("pagination")?.member("nextCursor")?.textValue, times: times)
             }, failure: backendFailure)
     }
 
@@ -89,6 +91,12 @@ extension TelnessConnectDialect: BackendDialect {
                 wire: property, required: required, reason: detail.member("message")?.textValue ?? message, field: canonicalField(wire:))
         }
         return BackendAnswer.refusal(violations, message: message)
+    }
+
+    /// `createdAt` and `updatedAt`, RFC 3339.
+    func backendTimes(_ body: JSONValue) -> BackendTimes {
+        BackendTimes(
+            created: body.member("createdAt")?.textValue.flatMap(Timestamp.parse), updated: body.member("updatedAt")?.textValue.flatMap(Timestamp.parse))
     }
 
     func canonicalField(wire: String) -> UserField? {

@@ -243,6 +243,14 @@ struct TelnessConnectDialect: UserDialect {
 
 /// RFC 3339 timestamps in UTC with a `Z`, as Telness writes them.
 enum Timestamp {
+    /// A timestamp with or without fractions of a second.
+    static func parse(_ text: String) -> Date? {
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
+    }
+
     static func rfc3339(_ date: Date) -> String {
         let t = UTCDateParts(date)
         return

@@ -1,5 +1,5 @@
 package import DragomanCore
-import Foundation
+package import Foundation
 package import HTTPTypes
 
 /// A request Dragoman sends to a backend, relative to the upstream's base URL.
@@ -86,16 +86,33 @@ package protocol BackendDialect: UserDialect {
     /// The users on a page (backend ids and profiles) and the continuation of the next page
     /// (`nil` on the last).
     func backendPage(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> BackendPage
+    /// When the backend says the user in `body` (a read's answer, or an entry of a list) was
+    /// created and last changed, where its dialect shows it.
+    func backendTimes(_ body: JSONValue) -> BackendTimes
+}
+
+/// A backend's own facts about when a user was created and last changed.
+package struct BackendTimes: Sendable, Equatable {
+    package var created: Date?
+    package var updated: Date?
+
+    package init(created: Date? = nil, updated: Date? = nil) {
+        self.created = created
+        self.updated = updated
+    }
 }
 
 /// One page of a backend's users.
 package struct BackendPage: Sendable {
     package var users: [(id: String, profile: UserProfile)]
     package var next: String?
+    /// The backend's times for its users, by backend id, where its dialect shows them.
+    package var times: [String: BackendTimes]
 
-    package init(users: [(id: String, profile: UserProfile)], next: String? = nil) {
+    package init(users: [(id: String, profile: UserProfile)], next: String? = nil, times: [String: BackendTimes] = [:]) {
         self.users = users
         self.next = next
+        self.times = times
     }
 }
 
@@ -106,6 +123,7 @@ extension BackendDialect {
     package func backendDelete(id: String) -> BackendRequest? { nil }
     package func backendList(continuation: String?, tenant: String?) -> BackendRequest? { nil }
     package func backendPage(_ response: BackendResponse, tenant: String?) throws(GatewayFailure) -> BackendPage { BackendPage(users: [], next: nil) }
+    package func backendTimes(_ body: JSONValue) -> BackendTimes { BackendTimes() }
 }
 
 /// Shared reading of backend answers.

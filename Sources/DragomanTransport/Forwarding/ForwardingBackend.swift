@@ -83,9 +83,7 @@ package struct ForwardingBackend: UserBackend {
         let response = try await upstream.send(dialect.backendRead(id: mapped.backendID), logger: logger)
         var profile = try dialect.backendUser(response)
         overlay(mapped.kept, on: &profile)
-        return User(
-            id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
-            createdAt: mapped.createdAt, updatedAt: mapped.createdAt)
+        return user(mapped, profile, times: response.json.map(dialect.backendTimes) ?? BackendTimes())
     }
 
     /// The caller's change applied to the user as the backend has it, validated by the
@@ -206,6 +204,7 @@ package struct ForwardingBackend: UserBackend {
     /// backend with more than ``maxBridgedList`` users is refused (502) rather than listed in part.
     package func list(_ query: UserListQuery, logger: Logger) async throws(GatewayFailure) -> UserPage {
         var collected: [(id: String, profile: UserProfile)] = []
+        var times: [String: BackendTimes] = [:]
         var continuation: String? = nil
         var pages = 0
         repeat {
@@ -214,6 +213,7 @@ package struct ForwardingBackend: UserBackend {
             }
             let page = try dialect.backendPage(try await upstream.send(request, logger: logger), tenant: configuration.tenant)
             collected += page.users
+            times.merge(page.times) { _, new in new }
             pages += 1
             guard collected.count <= Self.maxBridgedList, pages <= Self.maxBridgedList / 10 else {
                 throw .badGateway("the backend lists more than \(Self.maxBridgedList) users, more than Dragoman bridges in one list")
@@ -221,20 +221,51 @@ package struct ForwardingBackend: UserBackend {
             if let next = page.next, next == continuation { throw .badGateway("the backend's list did not advance") }
             continuation = page.next
         } while continuation != nil
+        // The backend's own order: by when it says each user was created, then as it lists
+        // them; users it has not seen before get their ids in that order.
+        let ordered = collected.enumerated().sorted { a, b in
+            let ta = times[a.element.id]?.created ?? .distantFuture
+            let tb = times[b.element.id]?.created ?? .distantFuture
+            return ta != tb ? ta < tb : a.offset < b.offset
+        }.map(\.element)
         var users: [User] = []
-        for (backendID, backendProfile) in collected {
+        for (backendID, backendProfile) in ordered {
             let mapped = try await map(backendID)
             var profile = backendProfile
             overlay(mapped.kept, on: &profile)
-            users.append(
-                User(
-                    id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil,
-                    createdAt: mapped.createdAt, updatedAt: mapped.createdAt))
+            users.append(user(mapped, profile, times: times[backendID] ?? BackendTimes()))
         }
         var scoped = query
         scoped.realms = nil  // the backend's list is the scope
         logger.info("Forwarded list", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.users": "\(collected.count)"])
-        return scoped.page(of: users)
+        return Self.page(users, scoped)
+    }
+
+    /// A page of `users`, in the backend's order: a cursor (`afterSerial`) continues after the
+    /// user it names, wherever that user stands in the order.
+    static func page(_ users: [User], _ query: UserListQuery) -> UserPage {
+        var unpaged = query
+        unpaged.afterSerial = nil
+        let matching = users.filter(unpaged.matches)
+        var after = matching[...]
+        if let serial = query.afterSerial {
+            if let index = matching.firstIndex(where: { $0.id.serial == serial }) {
+                after = matching[(index + 1)...]
+            } else {
+                after = matching.filter { $0.id.serial > serial }[...]
+            }
+        }
+        let page = Array(after.dropFirst(query.offset).prefix(query.limit))
+        return UserPage(users: page, total: matching.count, hasMore: after.count > query.offset + page.count)
+    }
+
+    /// A user as the backend answered it: the caller's ids, and the backend's times where its
+    /// dialect shows them (else when the bridge first saw the user).
+    private func user(_ mapped: MappedID, _ profile: UserProfile, times: BackendTimes) -> User {
+        let created = times.created ?? mapped.createdAt
+        return User(
+            id: UserID(serial: mapped.serial, uuid: mapped.uuid), realm: Realm.shared, profile: profile, passwordHash: nil, createdAt: created,
+            updatedAt: times.updated ?? created)
     }
 
     /// The most users a forwarded list reads from a backend.

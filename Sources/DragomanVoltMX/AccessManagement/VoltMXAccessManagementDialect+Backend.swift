@@ -29,8 +29,17 @@ extension VoltMXAccessManagementDialect: VoltMXBackend {
             parse: { body in
                 guard let users = body.member("users")?.arrayValue else { return nil }
                 let page = users.compactMap { user in user.member("id")?.textValue.flatMap { id in Self.profile(from: user).map { (id, $0) } } }
-                return page.count == users.count ? BackendPage(users: page, next: nil) : nil
+                var times: [String: BackendTimes] = [:]
+                for (user, entry) in zip(users, page) { times[entry.0] = backendTimes(user) }
+                return page.count == users.count ? BackendPage(users: page, next: nil, times: times) : nil
             }, failure: { status, body in VoltMX.backendFailure(status, body, field: canonicalField(wire:), notFoundPrefix: Self.notFoundPrefix) })
+    }
+
+    /// `createdDate` and `lastModifiedDate`, in Volt MX's date-time form.
+    func backendTimes(_ body: JSONValue) -> BackendTimes {
+        BackendTimes(
+            created: body.member("createdDate")?.textValue.flatMap(VoltMX.parseDateTime),
+            updated: body.member("lastModifiedDate")?.textValue.flatMap(VoltMX.parseDateTime))
     }
 
     /// Modify takes the create's body; the password only when the caller changes it.

@@ -15,6 +15,13 @@ extension VoltMXAudienceDialect: VoltMXBackend {
         .json(.post, Self.resourcePath, Self.fields(user))
     }
 
+    /// `createdDateStr` and `lastModifiedDateStr`, in Volt MX's date-time form.
+    func backendTimes(_ body: JSONValue) -> BackendTimes {
+        BackendTimes(
+            created: body.member("createdDateStr")?.textValue.flatMap(VoltMX.parseDateTime),
+            updated: body.member("lastModifiedDateStr")?.textValue.flatMap(VoltMX.parseDateTime))
+    }
+
     /// Modify takes the create's fields.
     func backendUpdate(id: String, user: NewUser, tenant: String?) -> BackendRequest? {
         .json(.put, "\(Self.resourcePath)/\(id)", Self.fields(user))

@@ -138,6 +138,25 @@ enum VoltMX {
             "\(t.month.zeroPadded(2))/\(t.day.zeroPadded(2))/\(t.year) \(hour12.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2)) \(t.hour < 12 ? "AM" : "PM") UTC"
     }
 
+    /// A date-time in Volt MX's form (`08/31/2017 12:04:02 PM UTC`), or `nil`.
+    static func parseDateTime(_ text: String) -> Date? {
+        let parts = text.split(separator: " ")
+        guard parts.count >= 3, parts.count <= 4 else { return nil }
+        let date = parts[0].split(separator: "/").compactMap { Int($0) }
+        let time = parts[1].split(separator: ":").compactMap { Int($0) }
+        guard date.count == 3, time.count == 3, (1...12).contains(time[0]) else { return nil }
+        let pm = parts[2].uppercased() == "PM"
+        guard pm || parts[2].uppercased() == "AM" else { return nil }
+        var components = DateComponents()
+        components.timeZone = TimeZone(identifier: "UTC")
+        (components.month, components.day, components.year) = (date[0], date[1], date[2])
+        components.hour = time[0] % 12 + (pm ? 12 : 0)
+        (components.minute, components.second) = (time[1], time[2])
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: components)
+    }
+
     /// The web contexts Volt MX serves its API under: the root and `/kpns`.
     static let contexts = ["", "/kpns"]
 
