@@ -85,7 +85,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings + fuzzFlags
         ),
-        // One target per vendor dialect: each depends on the core and the dialect kit only (and
+        // One target per dialect (each vendor's, and SCIM's): each depends on the core and the dialect kit only (and
         // the vocabulary types those speak: HTTP types and a logger).
         .target(name: "DragomanVoltMX", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
         .target(name: "DragomanTelness", dependencies: dialectDependencies, swiftSettings: swiftSettings + fuzzFlags),
