@@ -194,7 +194,7 @@ func buildRouter(
             case .delete:
                 pipeline = MiddlewareChain(steps: steps, handler: handlers.delete)
             case .list:
-                // A list asked by POST (SCIM's `.search`) carries its query in the body.
+                // A list asked by POST (a search) carries its query in the body.
                 pipeline = MiddlewareChain(steps: route.method == .post ? steps + [bodyStep] : steps, handler: handlers.list)
             case .resource:
                 let body = route.method == .post || route.method == .put || route.method == .patch

@@ -84,7 +84,13 @@ package protocol DialectSignIn: Sendable {
 
 extension HTTPRequest {
     /// Whether the request came over TLS, directly or through a proxy that says so.
-    package var isSecure: Bool {
-        scheme == "https" || headerFields[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    package var isSecure: Bool { Self.isSecure(scheme: scheme, headers: headerFields) }
+
+    /// Whether a request with `scheme` and `headers` came over TLS, directly or through a
+    /// proxy that says so (`X-Forwarded-Proto: https`).
+    package static func isSecure(scheme: String?, headers: HTTPFields) -> Bool {
+        scheme == "https" || headers[forwardedProto]?.lowercased() == "https"
     }
+
+    private static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 }

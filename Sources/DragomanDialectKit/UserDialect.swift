@@ -14,7 +14,7 @@ package enum DialectOperation: String, Sendable {
     /// a name the dialect does not define there is answered with the vendor's own refusal,
     /// before authentication, unless a reverse proxy takes unmatched paths.
     case unknownOperation
-    /// A route of another resource the dialect serves (SCIM's Groups), behind the same
+    /// A route of another resource the dialect serves (groups), behind the same
     /// authentication, answered by ``UserDialect/respond(toResource:action:resources:)``.
     case resource
 }

@@ -65,7 +65,7 @@ extension SCIMDialect: BackendDialect {
     func backendTimes(_ body: JSONValue) -> BackendTimes {
         let meta = body.member("meta")
         return BackendTimes(
-            created: meta?.member("created")?.textValue.flatMap(SCIMTime.parse), updated: meta?.member("lastModified")?.textValue.flatMap(SCIMTime.parse))
+            created: meta?.member("created")?.textValue.flatMap(RFC3339.parse), updated: meta?.member("lastModified")?.textValue.flatMap(RFC3339.parse))
     }
 
     func canonicalField(wire: String) -> UserField? {

@@ -56,7 +56,7 @@ struct SCIMDialect: UserDialect {
 
     func created(_ user: User, request: DialectRequest) -> DialectResponse {
         var response = answer(.created, user, request: request)
-        response.headers[.location] = Self.location(request) + "/" + user.id.uuid.text(uppercase: false)
+        response.headers[.location] = Self.root(request) + "/Users/" + user.id.uuid.text(uppercase: false)
         return response
     }
 
@@ -78,7 +78,7 @@ struct SCIMDialect: UserDialect {
     /// is not rewritten.
     func decodeUpdate(_ request: DialectRequest, current: User) throws(GatewayFailure) -> DecodedUpdate {
         try Self.checkPrecondition(request, current)
-        var stored = SCIMUserMapping.resource(of: current, location: "")
+        var stored = SCIMUserMapping.resource(of: current, root: "")
         for name in ["id", "meta", "schemas"] { stored[name] = nil }
         var ignored: [FieldViolation] = []
         let before = SCIMUserMapping.profile(of: SCIMResource(checking: stored, violations: &ignored)).profile
@@ -149,9 +149,10 @@ struct SCIMDialect: UserDialect {
     }
 
     func listed(_ page: UserPage, query: UserListQuery, request: DialectRequest) -> DialectResponse {
-        let projection = (try? SCIMSearch(request))?.projection ?? SCIMProjection()
-        let location = Self.location(request)
-        let resources = page.users.map { user in JSONValue.object(projection.apply(to: SCIMUserMapping.resource(of: user, location: location))) }
+        // The projection only: the filter was read by `listQuery`.
+        let projection = (try? SCIMSearch(request, filtering: false))?.projection ?? SCIMProjection()
+        let root = Self.root(request)
+        let resources = page.users.map { user in JSONValue.object(projection.apply(to: SCIMUserMapping.resource(of: user, root: root))) }
         return .json(.ok, SCIMListResponse.json(resources, total: page.total, startIndex: query.offset + 1), contentType: SCIMPaths.mediaType)
     }
 
@@ -178,16 +179,15 @@ struct SCIMDialect: UserDialect {
     /// `excludedAttributes` applied) and its version as `ETag`.
     private func answer(_ status: HTTPResponse.Status, _ user: User, request: DialectRequest) -> DialectResponse {
         let projection = (try? SCIMProjection(query: request)) ?? SCIMProjection()
-        let resource = projection.apply(to: SCIMUserMapping.resource(of: user, location: Self.location(request)))
+        let resource = projection.apply(to: SCIMUserMapping.resource(of: user, root: Self.root(request)))
         var response = DialectResponse.json(status, JSONValue.object(resource), contentType: SCIMPaths.mediaType)
         response.headers[.eTag] = SCIMUserMapping.version(of: user)
         return response
     }
 
-    /// The Users endpoint's absolute URL, as the client addressed the gateway.
-    static func location(_ request: DialectRequest) -> String {
-        guard let authority = request.authority, !authority.isEmpty else { return SCIMPaths.users }
-        return (request.isSecure ? "https://" : "http://") + authority + SCIMPaths.users
+    /// The SCIM root's absolute URL, as the client addressed the gateway.
+    static func root(_ request: DialectRequest) -> String {
+        SCIMPaths.root(authority: request.authority, secure: request.isSecure)
     }
 
     static func checkPrecondition(_ request: DialectRequest, _ user: User) throws(GatewayFailure) {

@@ -52,8 +52,7 @@ enum SCIMDiscovery {
     }
 
     private static func base(_ request: DialectHTTPRequest) -> String {
-        guard let authority = request.head.authority, !authority.isEmpty else { return SCIMPaths.base }
-        return (request.isSecure ? "https://" : "http://") + authority + SCIMPaths.base
+        SCIMPaths.root(authority: request.head.authority, secure: request.isSecure)
     }
 
     private static func answer(_ value: JSONValue) -> DialectResponse {

@@ -165,7 +165,7 @@ extension SCIMFilter {
         case (.field(let field, _), _) where field.kind == .flag:
             throw SCIMFilterError(detail: "'\(path)' is a boolean: compare it with true or false")
         case (.createdAt, .string(let text)), (.updatedAt, .string(let text)):
-            guard let date = SCIMTime.parse(text) else {
+            guard let date = RFC3339.parse(text) else {
                 throw SCIMFilterError(detail: "'\(path)' is a date-time: compare it with a string such as \"2026-12-07T10:00:00Z\"")
             }
             guard ![.co, .sw, .ew].contains(comparison) else { throw SCIMFilterError(detail: "'\(path)' is a date-time: co, sw and ew do not apply") }
@@ -200,7 +200,7 @@ extension SCIMFilter {
                 guard comparison == .eq || comparison == .ne else { throw SCIMFilterError(detail: "members compares with eq or ne") }
                 return .compare(.member, comparison, .text(text))
             case (.createdAt, .string(let text)), (.updatedAt, .string(let text)):
-                guard let date = SCIMTime.parse(text), ![.co, .sw, .ew].contains(comparison) else {
+                guard let date = RFC3339.parse(text), ![.co, .sw, .ew].contains(comparison) else {
                     throw SCIMFilterError(detail: "'\(path)' is a date-time: compare it with a date-time string")
                 }
                 return .compare(attribute, comparison, .date(date))
@@ -249,24 +249,5 @@ extension SCIMFilter {
                     "The attribute '\(path)' cannot be filtered on; group filters may name displayName, externalId, id, members, meta.created and meta.lastModified"
             )
         }
-    }
-}
-
-/// SCIM's date-times: `xsd:dateTime` (RFC 3339) in UTC, read with or without fractions.
-enum SCIMTime {
-    /// `date` in UTC, to the millisecond.
-    static func format(_ date: Date) -> String {
-        let t = UTCDateParts(date)
-        let millis = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
-        return "\(t.year.zeroPadded(4))-\(t.month.zeroPadded(2))-\(t.day.zeroPadded(2))T\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):"
-            + "\(t.second.zeroPadded(2)).\(abs(millis).zeroPadded(3))Z"
-    }
-
-    static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
     }
 }

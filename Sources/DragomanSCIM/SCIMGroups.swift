@@ -32,7 +32,7 @@ enum SCIMGroups {
             try await carry(group, replacing: nil, mapping: mapping, resources: resources)
             try await storing { try await store.insertGroup(group) }
             var response = answer(.created, group, request: request)
-            response.headers[.location] = location(request) + "/" + group.id.text(uppercase: false)
+            response.headers[.location] = SCIMDialect.root(request) + "/Groups/" + group.id.text(uppercase: false)
             return response
         case "readGroup":
             let group = try await find(request, store)
@@ -46,7 +46,7 @@ enum SCIMGroups {
             try checkPrecondition(request, group)
             let replacement: [String: JSONValue]
             if action == "patchGroup" {
-                var current = resource(of: group, location: "")
+                var current = resource(of: group, root: "")
                 for name in ["id", "meta", "schemas"] { current[name] = nil }
                 replacement = try SCIMPatch(request.body).applied(to: current, schema: .group)
             } else {
@@ -68,8 +68,8 @@ enum SCIMGroups {
         case "listGroups", "searchGroups":
             let search = try SCIMGroupSearch(request)
             let page = try await storing { try await store.listGroups(search.query) }
-            let base = location(request)
-            let resources = page.groups.map { JSONValue.object(search.projection.apply(to: resource(of: $0, location: base))) }
+            let root = SCIMDialect.root(request)
+            let resources = page.groups.map { JSONValue.object(search.projection.apply(to: resource(of: $0, root: root))) }
             return .json(.ok, SCIMListResponse.json(resources, total: page.total, startIndex: search.query.offset + 1), contentType: SCIMPaths.mediaType)
         case "searchAll":
             return try await searchAll(request, resources: resources)
@@ -104,11 +104,10 @@ enum SCIMGroups {
         let groups = try await storing {
             try await resources.groups.listGroups(GroupListQuery(predicate: groupPredicate, offset: groupOffset, limit: limit - users.users.count))
         }
-        let userBase = SCIMDialect.location(request)
-        let groupBase = location(request)
+        let root = SCIMDialect.root(request)
         let found =
-            users.users.map { JSONValue.object(search.projection.apply(to: SCIMUserMapping.resource(of: $0, location: userBase))) }
-            + groups.groups.map { JSONValue.object(search.projection.apply(to: resource(of: $0, location: groupBase))) }
+            users.users.map { JSONValue.object(search.projection.apply(to: SCIMUserMapping.resource(of: $0, root: root))) }
+            + groups.groups.map { JSONValue.object(search.projection.apply(to: resource(of: $0, root: root))) }
         return .json(.ok, SCIMListResponse.json(found, total: users.total + groups.total, startIndex: offset + 1), contentType: SCIMPaths.mediaType)
     }
 
@@ -212,16 +211,11 @@ enum SCIMGroups {
         try SCIMVersion.checkIfMatch(request, version(of: group))
     }
 
-    /// The Groups endpoint's absolute URL, as the client addressed the gateway.
-    static func location(_ request: DialectRequest) -> String {
-        String(SCIMDialect.location(request).dropLast("/Users".count)) + "/Groups"
-    }
-
-    /// The group as a resource.
-    static func resource(of group: Group, location: String) -> [String: JSONValue] {
+    /// The group as a resource, its URLs under `root` (the SCIM root).
+    static func resource(of group: Group, root: String) -> [String: JSONValue] {
         var resource = group.extra
         let id = group.id.text(uppercase: false)
-        let users = String(location.dropLast("/Groups".count)) + "/Users/"
+        let users = root + "/Users/"
         resource["schemas"] = .array([.string(SCIMURN.group)])
         resource["id"] = .string(id)
         resource["displayName"] = .string(group.displayName)
@@ -232,8 +226,9 @@ enum SCIMGroups {
                 return .object(["value": .string(value), "$ref": .string(users + value), "type": .string("User")])
             })
         resource["meta"] = .object([
-            "resourceType": .string("Group"), "created": .string(SCIMTime.format(group.createdAt)),
-            "lastModified": .string(SCIMTime.format(group.updatedAt)), "location": .string(location + "/" + id), "version": .string(version(of: group)),
+            "resourceType": .string("Group"), "created": .string(RFC3339.format(group.createdAt, milliseconds: true)),
+            "lastModified": .string(RFC3339.format(group.updatedAt, milliseconds: true)), "location": .string(root + "/Groups/" + id),
+            "version": .string(version(of: group)),
         ])
         return resource
     }
@@ -241,7 +236,7 @@ enum SCIMGroups {
     private static func answer(_ status: HTTPResponse.Status, _ group: Group, request: DialectRequest) -> DialectResponse {
         let projection = (try? SCIMProjection(query: request)) ?? SCIMProjection()
         var response = DialectResponse.json(
-            status, JSONValue.object(projection.apply(to: resource(of: group, location: location(request)))), contentType: SCIMPaths.mediaType)
+            status, JSONValue.object(projection.apply(to: resource(of: group, root: SCIMDialect.root(request)))), contentType: SCIMPaths.mediaType)
         response.headers[.eTag] = version(of: group)
         return response
     }

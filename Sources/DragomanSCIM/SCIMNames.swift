@@ -22,6 +22,13 @@ enum SCIMPaths {
     /// The base path of every SCIM endpoint (`/scim/v2`, as Okta and Entra are pointed at).
     static let base = "/scim/v2"
     static let users = base + "/Users"
+
+    /// The SCIM root's absolute URL as the client addressed the gateway (`http://host/scim/v2`),
+    /// or the base path alone when the request named no host.
+    static func root(authority: String?, secure: Bool) -> String {
+        guard let authority, !authority.isEmpty else { return base }
+        return (secure ? "https://" : "http://") + authority + base
+    }
     static let groups = base + "/Groups"
     /// SCIM's media type (RFC 7644 §8.1); plain JSON is accepted too.
     static let mediaType = "application/scim+json"

@@ -112,7 +112,7 @@ struct SCIMPatch: Sendable {
                     throw Self.failure("invalidValue", "An \(operation.op.rawValue) with no path needs an object of attributes as its value")
                 }
                 for (name, value) in members.sorted(by: { $0.key < $1.key }) {
-                    if ["id", "meta", "schemas", "groups"].contains(name.lowercased()) { continue }
+                    if name.lowercased() == "schemas" || SCIMResource.ignored.contains(name.lowercased()) { continue }
                     if name.caseInsensitiveCompare(SCIMURN.enterpriseUser) == .orderedSame, case .object(let inner) = value {
                         for (innerName, innerValue) in inner.sorted(by: { $0.key < $1.key }) {
                             let path = Path(attribute: SCIMPath(schema: SCIMURN.enterpriseUser, attribute: innerName), filter: nil, subAttribute: nil)
@@ -142,7 +142,8 @@ struct SCIMPatch: Sendable {
             return
         }
         let (resolved, definition) = path.attribute.resolved(in: schema)
-        if ["id", "meta", "schemas", "groups"].contains(resolved.attribute) && resolved.schema == nil || definition?.mutability == .readOnly {
+        let serverSet = resolved.attribute == "schemas" || SCIMResource.ignored.contains(resolved.attribute)
+        if serverSet && resolved.schema == nil || definition?.mutability == .readOnly {
             throw failure("mutability", "'\(resolved.attribute)' is read-only")
         }
         if !resolved.names(schema), !(resolved.isEnterprise && schema.id == SCIMURN.user) {

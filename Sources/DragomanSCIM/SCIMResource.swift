@@ -57,8 +57,8 @@ struct SCIMResource: Sendable, Equatable {
         self.members = members
     }
 
-    /// Top-level names a client's resource may carry that the server sets.
-    private static let ignored: Set<String> = ["id", "meta", "groups"]
+    /// Top-level names a client's resource may carry that the server sets (lowercased).
+    static let ignored: Set<String> = ["id", "meta", "groups"]
 
     /// `value` as `attribute` declares it, or `nil` (with a violation) when it is not; `null`
     /// is absent.
@@ -113,13 +113,7 @@ struct SCIMResource: Sendable, Equatable {
                 return nil
             }
             // Named here, by its path: the canonical check would name only the SCIM data.
-            if let scalar = CleanText.forbidden(in: text, allowJoiners: true) {
-                violations.append(
-                    FieldViolation(
-                        .wire(path), .invalidFormat(expected: "text without control or invisible formatting characters (found \(CleanText.describe(scalar)))")))
-                return nil
-            }
-            return value
+            return isClean(text, path: path, violations: &violations) ? value : nil
         case .decimal, .integer:
             switch value {
             case .integer, .number: return value
@@ -135,11 +129,7 @@ struct SCIMResource: Sendable, Equatable {
     static func clean(_ value: JSONValue, path: String, violations: inout [FieldViolation]) -> Bool {
         switch value {
         case .string(let text):
-            guard let scalar = CleanText.forbidden(in: text, allowJoiners: true) else { return true }
-            violations.append(
-                FieldViolation(
-                    .wire(path), .invalidFormat(expected: "text without control or invisible formatting characters (found \(CleanText.describe(scalar)))")))
-            return false
+            return isClean(text, path: path, violations: &violations)
         case .array(let items):
             return items.enumerated().allSatisfy { index, item in clean(item, path: "\(path)[\(index)]", violations: &violations) }
         case .object(let members):
@@ -156,6 +146,16 @@ struct SCIMResource: Sendable, Equatable {
         default:
             return true
         }
+    }
+
+    /// Whether `text` holds no control or invisible formatting character (the core's rule for
+    /// names and free-form values); else a violation naming `path`.
+    private static func isClean(_ text: String, path: String, violations: inout [FieldViolation]) -> Bool {
+        guard let scalar = CleanText.forbidden(in: text, allowJoiners: true) else { return true }
+        violations.append(
+            FieldViolation(
+                .wire(path), .invalidFormat(expected: "text without control or invisible formatting characters (found \(CleanText.describe(scalar)))")))
+        return false
     }
 
     /// A boolean, or a string that spells one in any case (`"False"`).

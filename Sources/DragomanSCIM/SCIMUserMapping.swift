@@ -52,14 +52,15 @@ enum SCIMUserMapping {
         return (profile, resource.string("password").map(Secret.init))
     }
 
-    /// The resource of `user`, as a read answers it before `attributes` are applied.
-    static func resource(of user: User, location: String) -> [String: JSONValue] {
+    /// The resource of `user`, as a read answers it before `attributes` are applied, its URLs
+    /// under `root` (the SCIM root).
+    static func resource(of user: User, root: String) -> [String: JSONValue] {
         let id = user.id.uuid.text(uppercase: false)
         var resource = attributes(of: user.profile, userName: user.profile.userName ?? user.profile.email ?? id)
         resource["id"] = .string(id)
         resource["active"] = .bool(user.profile.active ?? true)
         if let groups = user.groups, !groups.isEmpty {
-            let base = String(location.dropLast("/Users".count)) + "/Groups/"
+            let base = root + "/Groups/"
             resource["groups"] = .array(
                 groups.map { group in
                     let value = group.id.text(uppercase: false)
@@ -68,9 +69,9 @@ enum SCIMUserMapping {
         }
         resource["meta"] = .object([
             "resourceType": .string("User"),
-            "created": .string(SCIMTime.format(user.createdAt)),
-            "lastModified": .string(SCIMTime.format(user.updatedAt)),
-            "location": .string(location + "/" + id),
+            "created": .string(RFC3339.format(user.createdAt, milliseconds: true)),
+            "lastModified": .string(RFC3339.format(user.updatedAt, milliseconds: true)),
+            "location": .string(root + "/Users/" + id),
             "version": .string(version(of: user)),
         ])
         return resource

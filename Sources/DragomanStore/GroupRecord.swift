@@ -21,11 +21,11 @@ package enum GroupRecord {
     package static func group(
         uuid: String, displayName: String, externalId: String?, extra: String, createdAt: Double, updatedAt: Double, members: [UUID]
     ) throws -> Group {
-        guard let id = UUID(uuidString: uuid), case .object(let members_)? = try? StrictJSONParser.parse(Array(extra.utf8), maxDepth: 64) else {
+        guard let id = UUID(uuidString: uuid), case .object(let extraMembers)? = try? StrictJSONParser.parse(Array(extra.utf8), maxDepth: 64) else {
             throw StoreError.corruptRow
         }
         return Group(
-            id: id, displayName: displayName, externalId: externalId, members: members, extra: members_,
+            id: id, displayName: displayName, externalId: externalId, members: members, extra: extraMembers,
             createdAt: Date(timeIntervalSinceReferenceDate: createdAt), updatedAt: Date(timeIntervalSinceReferenceDate: updatedAt)
         )
     }

@@ -79,7 +79,7 @@ package struct PredicateSQL {
         engine == .sqlite ? "json_extract(e.value, '\(Self.sqlitePath([key]))')" : "(e #>> '\(Self.postgresPath([key]))')"
     }
 
-    /// A JSON path for SQLite, every key quoted (SCIM's extension keys hold `:` and `.`).
+    /// A JSON path for SQLite, every key quoted (a dialect's keys may hold `:` and `.`).
     private static func sqlitePath(_ keys: [String]) -> String {
         "$" + keys.map { ".\"" + $0.replacingOccurrences(of: "\"", with: "") + "\"" }.joined()
     }

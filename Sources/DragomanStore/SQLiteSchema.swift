@@ -95,7 +95,7 @@ package enum SQLiteSchema {
         ALTER TABLE idempotency ADD COLUMN owner TEXT;
         ALTER TABLE idempotency ADD COLUMN user_uuid TEXT
         """,
-        // Groups (SCIM's), their members in order, and the groups a user is in, by index.
+        // Groups, their members in order, and the groups a user is in, by index.
         // Times are seconds since 2001, as the users' documents keep theirs.
         """
         CREATE TABLE groups (

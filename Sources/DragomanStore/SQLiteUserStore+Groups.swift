@@ -16,7 +16,7 @@ extension SQLiteUserStore {
 
     public func group(_ id: UUID) async throws -> Group? {
         try await readers.scan { reader in
-            try reader.query("SELECT \(GroupRecord.columns) FROM groups WHERE uuid = ?", [.text(id.text())]).first.map { try Self.group(from: $0, on: reader) }
+            try Self.groups(from: reader.query("SELECT \(GroupRecord.columns) FROM groups WHERE uuid = ?", [.text(id.text())]), on: reader).first
         }
     }
 
@@ -60,7 +60,7 @@ extension SQLiteUserStore {
         return try await readers.scan { reader in
             let total = try reader.query("SELECT COUNT(*) AS total FROM groups" + condition, countBinds).first?.column("total")?.integer ?? 0
             let rows = try reader.query("SELECT \(GroupRecord.columns) FROM groups\(condition) ORDER BY serial LIMIT ? OFFSET ?", pageBinds)
-            return GroupPage(groups: try rows.map { try Self.group(from: $0, on: reader) }, total: total)
+            return GroupPage(groups: try Self.groups(from: rows, on: reader), total: total)
         }
     }
 
@@ -101,17 +101,30 @@ extension SQLiteUserStore {
         }
     }
 
-    /// A group from its row, with its members that are still users, in order.
-    private static func group(from row: SQLiteResultRow, on reader: SQLiteDatabaseConnection) throws -> Group {
-        guard let uuid = row.column("uuid")?.string, let name = row.column("display_name")?.string, let extra = row.column("extra")?.string,
-            let created = row.column("created_at")?.double, let updated = row.column("updated_at")?.double
-        else { throw StoreError.corruptRow }
-        let members = try reader.query(
-            "SELECT m.user_uuid AS user_uuid FROM group_members m JOIN users u ON u.uuid = m.user_uuid WHERE m.group_uuid = ? ORDER BY m.position",
-            [.text(uuid)]
-        ).compactMap { $0.column("user_uuid")?.string.flatMap(UUID.init(uuidString:)) }
-        return try GroupRecord.group(
-            uuid: uuid, displayName: name, externalId: row.column("external_id")?.string, extra: extra, createdAt: created, updatedAt: updated,
-            members: members)
+    /// The groups of `rows`, each with its members that are still users, in order: the
+    /// members of them all in one query.
+    private static func groups(from rows: [SQLiteResultRow], on reader: SQLiteDatabaseConnection) throws -> [Group] {
+        guard !rows.isEmpty else { return [] }
+        let uuids = rows.compactMap { $0.column("uuid")?.string }
+        let marks = Array(repeating: "?", count: uuids.count).joined(separator: ", ")
+        var members: [String: [UUID]] = [:]
+        for row in try reader.query(
+            """
+            SELECT m.group_uuid AS group_uuid, m.user_uuid AS user_uuid FROM group_members m JOIN users u ON u.uuid = m.user_uuid
+            WHERE m.group_uuid IN (\(marks)) ORDER BY m.group_uuid, m.position
+            """, uuids.map(SQLiteValue.text))
+        {
+            guard let group = row.column("group_uuid")?.string, let user = row.column("user_uuid")?.string.flatMap(UUID.init(uuidString:)) else { continue }
+            members[group, default: []].append(user)
+        }
+        return try rows.map { row in
+            guard let uuid = row.column("uuid")?.string, let name = row.column("display_name")?.string, let extra = row.column("extra")?.string,
+                let created = row.column("created_at")?.double, let updated = row.column("updated_at")?.double
+            else { throw StoreError.corruptRow }
+            return try GroupRecord.group(
+                uuid: uuid, displayName: name, externalId: row.column("external_id")?.string, extra: extra, createdAt: created, updatedAt: updated,
+                members: members[uuid] ?? [])
+        }
     }
+
 }

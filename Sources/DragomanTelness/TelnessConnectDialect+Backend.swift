@@ -96,7 +96,7 @@ extension TelnessConnectDialect: BackendDialect {
     /// `createdAt` and `updatedAt`, RFC 3339.
     func backendTimes(_ body: JSONValue) -> BackendTimes {
         BackendTimes(
-            created: body.member("createdAt")?.textValue.flatMap(Timestamp.parse), updated: body.member("updatedAt")?.textValue.flatMap(Timestamp.parse))
+            created: body.member("createdAt")?.textValue.flatMap(RFC3339.parse), updated: body.member("updatedAt")?.textValue.flatMap(RFC3339.parse))
     }
 
     func canonicalField(wire: String) -> UserField? {

@@ -94,8 +94,8 @@ struct TelnessConnectDialect: UserDialect {
             identity: p.identity,
             customerIds: [],
             customers: [],
-            createdAt: Timestamp.rfc3339(user.createdAt),
-            updatedAt: Timestamp.rfc3339(user.updatedAt),
+            createdAt: RFC3339.format(user.createdAt),
+            updatedAt: RFC3339.format(user.updatedAt),
             metadata: p.metadata ?? [:]
         )
     }
@@ -238,22 +238,5 @@ struct TelnessConnectDialect: UserDialect {
         case .phone: TelnessField.msisdn
         default: field.rawValue
         }
-    }
-}
-
-/// RFC 3339 timestamps in UTC with a `Z`, as Telness writes them.
-enum Timestamp {
-    /// A timestamp with or without fractions of a second.
-    static func parse(_ text: String) -> Date? {
-        if let date = ISO8601DateFormatter().date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
-
-    static func rfc3339(_ date: Date) -> String {
-        let t = UTCDateParts(date)
-        return
-            "\(t.year.zeroPadded(4))-\(t.month.zeroPadded(2))-\(t.day.zeroPadded(2))T\(t.hour.zeroPadded(2)):\(t.minute.zeroPadded(2)):\(t.second.zeroPadded(2))Z"
     }
 }

@@ -50,7 +50,7 @@ import Testing
         #expect(VoltMX.parseDateTime("08/31/2017 12:04:02 PM UTC") == date)
         #expect(VoltMX.parseDateTime("08/31/2017 12:04:02 AM UTC") == date.addingTimeInterval(-12 * 3600))
         #expect(VoltMX.parseDateTime("31/08/2017 12:04") == nil)
-        #expect(Timestamp.parse("2017-08-31T12:04:02Z") == date)
-        #expect(Timestamp.parse("2017-08-31T12:04:02.000Z") == date)
+        #expect(RFC3339.parse("2017-08-31T12:04:02Z") == date)
+        #expect(RFC3339.parse("2017-08-31T12:04:02.000Z") == date)
     }
 }

@@ -43,7 +43,7 @@ struct UTCDatePartsTests {
 
     @Test func telnessAndVoltMXFormatsMatchTheirFoundationForms() {
         let date = Date(timeIntervalSince1970: 1_504_181_042)  // 2017-08-31 12:04:02 UTC
-        #expect(Timestamp.rfc3339(date) == date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)))
+        #expect(RFC3339.format(date) == date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)))
         #expect(VoltMX.dateTime(date) == "08/31/2017 12:04:02 PM UTC")
         #expect(VoltMX.dateTime(Date(timeIntervalSince1970: 1_504_137_600)) == "08/31/2017 12:00:00 AM UTC")
     }

@@ -1,6 +1,6 @@
 public import Foundation
 
-/// A group of users, as identity providers push them (SCIM's Group): a display name, the id
+/// A group of users, as identity providers push them: a display name, the id
 /// the provider knows it by, its members (users, by id) and whatever else its dialect keeps.
 public struct Group: Sendable, Equatable {
     public var id: UUID

@@ -42,8 +42,8 @@ extension UserField {
     /// gives it; set once. Documents keep it where they kept it before the field table
     /// (`service.serviceID`), so stored users read back unchanged.
     public static let tenant = UserField("tenant", .text(.code), storage: ["service", "serviceID"], merge: .fixed, slot: .extra)
-    /// The user's id in the system that provisions it (an identity provider's, SCIM's
-    /// `externalId`): kept as sent, compared exactly. Declared without a stored property.
+    /// The user's id in the system that provisions it (an identity provider's id for the
+    /// user): kept as sent, compared exactly. Declared without a stored property.
     public static let externalId = UserField.extension("externalId", .text(.plain))
 
     /// Every standard field, in the order errors list them.

@@ -1,6 +1,6 @@
 public import Foundation
 
-/// A filter over users in canonical terms: what a dialect's query language (SCIM's `filter`)
+/// A filter over users in canonical terms: what a dialect's query language (a filter parameter)
 /// says, once its attribute names are mapped to canonical fields. The stores translate it to
 /// SQL; ``matches(_:)`` evaluates it in memory with the same meaning, for lists assembled from
 /// a backend's answers.
@@ -21,7 +21,7 @@ public indirect enum UserPredicate: Sendable, Equatable {
     case anyEntry(UserField, path: [String], EntryPredicate)
 }
 
-/// A filter over the entries of an array kept in a dialect's own data (SCIM's `emails` with
+/// A filter over the entries of an array kept in a dialect's own data (email addresses with
 /// their `type`): each entry an object, compared by member.
 public indirect enum EntryPredicate: Sendable, Equatable {
     case compare(key: String, UserComparison, FilterValue, caseExact: Bool)

@@ -3,8 +3,8 @@ public import Foundation
 /// A change a caller asks for: the fields it sent, as a profile in which `nil` means "not sent",
 /// a new password when it sent one, and the fields it removes. Fields neither sent nor
 /// removed keep their stored values. Most dialects read `null` as "not sent" and remove
-/// nothing; a dialect whose vendor replaces a whole resource (SCIM's `PUT`) or removes
-/// attributes (SCIM's `PATCH` `remove`) lists them in ``cleared``.
+/// nothing; a dialect whose protocol replaces a whole resource or removes attributes
+/// lists them in ``cleared``.
 public struct UserPatch: Sendable, Equatable {
     public var profile: UserProfile
     public var password: Secret?
@@ -140,10 +140,20 @@ extension UserListQuery {
         return [p.givenName, p.familyName, p.displayName, p.userName, p.email].contains { $0?.lowercased().contains(needle) == true }
     }
 
-    /// The page of `users` (every user that may be listed, any order) this query asks for.
-    public func page(of users: [User]) -> UserPage {
-        let matching = users.filter(matches).sorted { $0.id.serial < $1.id.serial }
-        let after = matching.filter { user in afterSerial.map { user.id.serial > $0 } ?? true }
+    /// The page of `users` (every user that may be listed) this query asks for: in creation
+    /// order (by serial), or with `inGivenOrder` in the order given (a backend's own), where a
+    /// cursor continues after the user it names wherever that user stands.
+    public func page(of users: [User], inGivenOrder: Bool = false) -> UserPage {
+        let filtered = users.filter(matches)
+        let matching = inGivenOrder ? filtered : filtered.sorted { $0.id.serial < $1.id.serial }
+        var after = matching[...]
+        if let serial = afterSerial {
+            if inGivenOrder, let index = matching.firstIndex(where: { $0.id.serial == serial }) {
+                after = matching[(index + 1)...]
+            } else {
+                after = matching.filter { $0.id.serial > serial }[...]
+            }
+        }
         let page = Array(after.dropFirst(offset).prefix(limit))
         return UserPage(users: page, total: matching.count, hasMore: after.count > offset + page.count)
     }

@@ -118,7 +118,7 @@ public struct UserListQuery: Sendable, Equatable {
     public var offset: Int
     /// The most users on the page.
     public var limit: Int
-    /// A filter in a query language (SCIM's), in canonical terms; the stores translate it.
+    /// A filter in a dialect's query language, in canonical terms; the stores translate it.
     public var predicate: UserPredicate?
 
     public init(

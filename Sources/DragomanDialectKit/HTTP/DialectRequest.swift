@@ -16,8 +16,12 @@ package struct DialectRequest: Sendable {
     package var principal: Principal?
     /// The host (and port) the client addressed, from `Host` or HTTP/2's `:authority`.
     package var authority: String?
-    /// Whether the request came over TLS, directly or through a proxy that says so.
-    package var isSecure = false
+    /// The request's scheme, as the connection gives it.
+    package var scheme: String?
+
+    /// Whether the request came over TLS, directly or through a proxy that says so; read
+    /// only by the dialects that build absolute URLs, so no request pays for it.
+    package var isSecure: Bool { HTTPRequest.isSecure(scheme: scheme, headers: headers) }
 
     package init(
         method: HTTPRequest.Method = .post,

@@ -115,18 +115,21 @@ extension PostgresStore {
         {
             rows.append((uuid, name, externalId, extra, created, updated))
         }
+        guard !rows.isEmpty else { return [] }
+        // The members of them all in one query.
+        var members: [String: [UUID]] = [:]
+        let memberQuery: PostgresQuery = """
+            SELECT m.group_uuid, m.user_uuid FROM group_members m JOIN users u ON u.uuid = m.user_uuid
+            WHERE m.group_uuid = ANY(\(rows.map(\.0))::text[]) ORDER BY m.group_uuid, m.position
+            """
+        for try await (group, member) in try await connection.query(memberQuery, logger: logger).decode((String, String).self) {
+            if let id = UUID(uuidString: member) { members[group, default: []].append(id) }
+        }
         var groups: [Group] = []
         for (uuid, name, externalId, extra, created, updated) in rows {
-            var members: [UUID] = []
-            let memberQuery: PostgresQuery = """
-                SELECT m.user_uuid FROM group_members m JOIN users u ON u.uuid = m.user_uuid WHERE m.group_uuid = \(uuid) ORDER BY m.position
-                """
-            for try await member in try await connection.query(memberQuery, logger: logger).decode(String.self) {
-                if let id = UUID(uuidString: member) { members.append(id) }
-            }
             groups.append(
                 try GroupRecord.group(
-                    uuid: uuid, displayName: name, externalId: externalId, extra: extra, createdAt: created, updatedAt: updated, members: members))
+                    uuid: uuid, displayName: name, externalId: externalId, extra: extra, createdAt: created, updatedAt: updated, members: members[uuid] ?? []))
         }
         return groups
     }

@@ -96,12 +96,12 @@ package struct ForwardingBackend: UserBackend {
         let backendID = try await backendID(of: user)
         // Fields the backend's update cannot change: refused, or dropped (the backend keeps its
         // value, and so does the answer).
-        var sent = NewUser(realm: user.realm, profile: update.patch.profile, password: update.patch.password)
-        let updatable = dialect.updatableFields
-        let lost = validator.fields.fields.filter { $0 != .tenant && sent.has($0) && !updatable.contains($0) }
         if lostFields == .keep {
             return try await updateKeeping(user, with: update, backendID: backendID, caller: caller, logger: logger)
         }
+        var sent = NewUser(realm: user.realm, profile: update.patch.profile, password: update.patch.password)
+        let updatable = dialect.updatableFields
+        let lost = validator.fields.fields.filter { $0 != .tenant && sent.has($0) && !updatable.contains($0) }
         if !lost.isEmpty {
             guard lostFields == .drop else { throw .service(.invalid(lost.map { FieldViolation($0, .notCarried(backend: dialect.id.rawValue)) })) }
             for field in lost { sent.remove(field) }
@@ -238,25 +238,7 @@ package struct ForwardingBackend: UserBackend {
         var scoped = query
         scoped.realms = nil  // the backend's list is the scope
         logger.info("Forwarded list", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.users": "\(collected.count)"])
-        return Self.page(users, scoped)
-    }
-
-    /// A page of `users`, in the backend's order: a cursor (`afterSerial`) continues after the
-    /// user it names, wherever that user stands in the order.
-    static func page(_ users: [User], _ query: UserListQuery) -> UserPage {
-        var unpaged = query
-        unpaged.afterSerial = nil
-        let matching = users.filter(unpaged.matches)
-        var after = matching[...]
-        if let serial = query.afterSerial {
-            if let index = matching.firstIndex(where: { $0.id.serial == serial }) {
-                after = matching[(index + 1)...]
-            } else {
-                after = matching.filter { $0.id.serial > serial }[...]
-            }
-        }
-        let page = Array(after.dropFirst(query.offset).prefix(query.limit))
-        return UserPage(users: page, total: matching.count, hasMore: after.count > query.offset + page.count)
+        return scoped.page(of: users, inGivenOrder: true)
     }
 
     /// A user as the backend answered it: the caller's ids, and the backend's times where its

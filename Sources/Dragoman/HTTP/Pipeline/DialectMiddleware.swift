@@ -34,7 +34,7 @@ struct DialectMiddleware: GatewayMiddleware {
             )
         )
         state.request.authority = request.head.authority
-        state.request.isSecure = request.head.isSecure
+        state.request.scheme = request.head.scheme
         context.dialectRoute = state
         RequestRecord.current?.update { facts in
             facts.dialect = dialect.id.rawValue

@@ -31,13 +31,24 @@ struct GatewayResources: DialectResources {
 
     func listUsers(_ query: UserListQuery) async throws(GatewayFailure) -> UserPage {
         var page = try await backend.list(query, logger: logger)
+        page.users = try await Self.withGroups(page.users, from: store)
+        return page
+    }
+
+    /// `users`, each with the groups it belongs to (one read of the store for them all).
+    static func withGroups(_ users: [User], from store: any GroupStore) async throws(GatewayFailure) -> [User] {
+        guard !users.isEmpty else { return users }
+        let memberships: [UUID: [GroupRef]]
         do {
-            let memberships = try await store.groups(containing: page.users.map(\.id.uuid))
-            for index in page.users.indices { page.users[index].groups = memberships[page.users[index].id.uuid] ?? [] }
+            memberships = try await store.groups(containing: users.map(\.id.uuid))
         } catch {
             throw .service(.storeFailure(String(describing: error)))
         }
-        return page
+        return users.map { user in
+            var user = user
+            user.groups = memberships[user.id.uuid] ?? []
+            return user
+        }
     }
 
     func updateUser(_ id: UUID, _ change: @Sendable (User) -> UserPatch?) async throws(GatewayFailure) {

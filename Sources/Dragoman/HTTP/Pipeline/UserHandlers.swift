@@ -31,7 +31,8 @@ struct UserHandlers: Sendable {
             }
             let create = CreateContext(principal: input.principal?.name, idempotencyKey: state.backendKey, claim: state.claim)
             var created = try await backend.create(decoded, caller: dialect, context: create, logger: context.logger)
-            if dialect.showsGroups { created.user = try await withGroups(created.user) }
+            // A user just created belongs to no group yet.
+            if dialect.showsGroups { created.user.groups = [] }
             var response = RequestRecord.timed(.encode) { dialect.created(created.user, request: input) }
             if !created.dropped.isEmpty {
                 let names = NamedViolation.resolve(created.dropped.map { FieldViolation($0, .unknownAttribute) }, wireName: dialect.wireName)
@@ -112,18 +113,7 @@ struct UserHandlers: Sendable {
     }
 
     private func withGroups(_ users: [User]) async throws(GatewayFailure) -> [User] {
-        guard !users.isEmpty else { return users }
-        let memberships: [UUID: [GroupRef]]
-        do {
-            memberships = try await store.groups(containing: users.map(\.id.uuid))
-        } catch {
-            throw .service(.storeFailure(String(describing: error)))
-        }
-        return users.map { user in
-            var user = user
-            user.groups = memberships[user.id.uuid] ?? []
-            return user
-        }
+        try await GatewayResources.withGroups(users, from: store)
     }
 
     /// The user the request names: the dialect's lookup, then its fallbacks, among the users
