@@ -4,12 +4,12 @@ public import Logging
 public import ServiceLifecycle
 
 /// Everything Dragoman keeps durably, behind one interface with two engines: users, groups, the
-/// id map of forwarded users, login sessions and idempotency records.
+/// id map of forwarded users, the migration bridge's outbox, login sessions and idempotency records.
 ///
 /// ``SQLiteUserStore`` is the embedded default; ``PostgresStore`` lets several instances share
 /// one state. Both pass the same conformance suite. As a `Service`, a store runs until shutdown
 /// and then closes its connections.
-public protocol GatewayStore: UserStore, GroupStore, SessionStore, IDMapStore, IdempotencyStore, Service {
+public protocol GatewayStore: UserStore, GroupStore, SessionStore, IDMapStore, MigrationOutboxStore, IdempotencyStore, Service {
     /// Which engine, for logs: `sqlite` or `postgres`.
     var engine: String { get }
     /// Closes the store's connections; ``run()`` does this at shutdown.

@@ -5,12 +5,13 @@ package import Logging
 /// The SQLite schema, as numbered migrations applied in order at start-up.
 package enum SQLiteSchema {
     /// Applies every migration `connection`'s file lacks, each in its own transaction, before
-    /// the store's writer takes the connection over (which opened with ``pragmas``).
-    package static func migrate(_ connection: SQLiteDatabaseConnection, logger: Logger) throws {
+    /// the store's writer takes the connection over (which opened with ``pragmas``); with
+    /// `through`, only those up to that version (a test's older file).
+    package static func migrate(_ connection: SQLiteDatabaseConnection, through last: Int? = nil, logger: Logger) throws {
         try connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
         let rows = try connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
         let current = rows.first?.column("version")?.integer ?? 0
-        for (index, migration) in migrations.enumerated() where index + 1 > current {
+        for (index, migration) in migrations.enumerated() where index + 1 > current && index + 1 <= (last ?? migrations.count) {
             try connection.query("BEGIN IMMEDIATE")
             do {
                 for statement in migration.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
@@ -122,6 +123,40 @@ package enum SQLiteSchema {
         // its ids: a JSON object of canonical fields.
         """
         ALTER TABLE id_map ADD COLUMN kept TEXT
+        """,
+        // A bridged user's id on each upstream that holds it (the live migration bridge keeps one
+        // user on two): `id_map` keeps the caller's ids and the upstream the user was first
+        // created on or seen by, where it lives; `id_links` every upstream's id for it, and
+        // what that upstream cannot keep. The migration's outbox: mirrored writes not yet
+        // applied to the other side, in order per user.
+        """
+        CREATE TABLE id_links (
+            uuid TEXT NOT NULL,
+            upstream TEXT NOT NULL,
+            backend_id TEXT NOT NULL,
+            kept TEXT,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (uuid, upstream)
+        );
+        CREATE UNIQUE INDEX id_links_backend ON id_links(upstream, backend_id);
+        INSERT INTO id_links (uuid, upstream, backend_id, kept, created_at) SELECT uuid, upstream, backend_id, kept, created_at FROM id_map;
+        CREATE TABLE migration_outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            dialect TEXT NOT NULL,
+            upstream TEXT NOT NULL,
+            user_uuid TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_at REAL NOT NULL,
+            lease_until REAL NOT NULL,
+            owner TEXT,
+            last_error TEXT,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX migration_outbox_due ON migration_outbox(state, next_at);
+        CREATE INDEX migration_outbox_user ON migration_outbox(upstream, user_uuid, seq)
         """,
     ]
 }

@@ -13,8 +13,32 @@ public struct MappedID: Sendable, Equatable {
     public var kept: [String: JSONValue] = [:]
 }
 
+/// A bridged user as the id map knows it: the caller's ids, the upstream it lives on (where it
+/// was first created or seen), and its id on every upstream that holds it.
+public struct MappedIdentity: Sendable, Equatable {
+    public var serial: Int64
+    public var uuid: UUID
+    /// The upstream the user was created on or first seen by: where it lives in a split.
+    public var home: String
+    public var createdAt: Date
+    /// The user's id on each upstream that holds it, by upstream name.
+    public var backends: [String: String]
+}
+
+/// How many bridged users each upstream holds: those living there, and all it has an id for.
+public struct Residence: Sendable, Equatable {
+    public var living: Int
+    public var held: Int
+
+    public init(living: Int = 0, held: Int = 0) {
+        self.living = living
+        self.held = held
+    }
+}
+
 /// The durable map between the ids Dragoman gives callers and the backends' ids, so a later read
-/// by the caller's id reaches the right backend user.
+/// by the caller's id reaches the right backend user. One user may have an id on several
+/// upstreams (the live migration bridge keeps it on two); callers see one set of ids for it.
 public protocol IDMapStore: Sendable {
     /// The caller-facing ids for `backendID`, minted on first sight.
     func map(upstream: String, backendID: String, now: Date) async throws -> MappedID
@@ -22,24 +46,35 @@ public protocol IDMapStore: Sendable {
     func mapped(upstream: String, uuid: UUID) async throws -> MappedID?
     /// Replaces what is kept for the user `uuid` of `upstream`.
     func keep(upstream: String, uuid: UUID, fields: [String: JSONValue]) async throws
+    /// Records that the user `uuid` is `backendID` on `upstream` too (a mirrored create),
+    /// replacing any other link of that upstream's id or of the user on that upstream.
+    func link(uuid: UUID, upstream: String, backendID: String, now: Date) async throws
+    func identity(serial: Int64) async throws -> MappedIdentity?
+    func identity(uuid: UUID) async throws -> MappedIdentity?
+    /// By upstream name, how many users live there and how many it holds.
+    func residence() async throws -> [String: Residence]
 }
 
 extension SQLiteUserStore {
     public func map(upstream: String, backendID: String, now: Date) async throws -> MappedID {
-        try await writer.write(SQLiteIDMapping(upstream: upstream, backendID: backendID, now: now))
+        // Most maps are of users seen before (a list): one read, no write.
+        let known = try readers.read { reader in
+            try reader.query("\(SQLiteIDMapping.select) WHERE l.upstream = ? AND l.backend_id = ?", [.text(upstream), .text(backendID)])
+        }
+        if let row = known.first, let mapped = Self.mappedID(row) { return mapped }
+        return try await writer.write(SQLiteIDMapping(upstream: upstream, backendID: backendID, now: now))
     }
 
     public func mapped(upstream: String, serial: Int64) async throws -> MappedID? {
         let rows = try readers.read { reader in
-            try reader.query(
-                "SELECT \(SQLiteIDMapping.columns) FROM id_map WHERE upstream = ? AND serial = ?", [.text(upstream), .integer(Int(serial))])
+            try reader.query("\(SQLiteIDMapping.select) WHERE l.upstream = ? AND m.serial = ?", [.text(upstream), .integer(Int(serial))])
         }
         return rows.first.flatMap(Self.mappedID)
     }
 
     public func mapped(upstream: String, uuid: UUID) async throws -> MappedID? {
         let rows = try readers.read { reader in
-            try reader.query("SELECT \(SQLiteIDMapping.columns) FROM id_map WHERE upstream = ? AND uuid = ?", [.text(upstream), .text(uuid.text())])
+            try reader.query("\(SQLiteIDMapping.select) WHERE l.upstream = ? AND m.uuid = ?", [.text(upstream), .text(uuid.text())])
         }
         return rows.first.flatMap(Self.mappedID)
     }
@@ -57,8 +92,62 @@ extension SQLiteUserStore {
         let json = KeptFields.encode(fields)
         try await writer.write { connection in
             try connection.query(
-                "UPDATE id_map SET kept = ? WHERE upstream = ? AND uuid = ?", [json.map(SQLiteValue.text) ?? .null, .text(upstream), .text(uuid.text())])
+                "UPDATE id_links SET kept = ? WHERE upstream = ? AND uuid = ?", [json.map(SQLiteValue.text) ?? .null, .text(upstream), .text(uuid.text())])
         }
+    }
+
+    public func link(uuid: UUID, upstream: String, backendID: String, now: Date) async throws {
+        try await writer.write { connection in
+            try connection.query(
+                "DELETE FROM id_links WHERE upstream = ? AND (backend_id = ? OR uuid = ?)", [.text(upstream), .text(backendID), .text(uuid.text())])
+            try connection.query(
+                "INSERT INTO id_links (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?)",
+                [.text(uuid.text()), .text(upstream), .text(backendID), .float(now.timeIntervalSince1970)])
+        }
+    }
+
+    public func identity(serial: Int64) async throws -> MappedIdentity? {
+        try identity(where: "m.serial = ?", .integer(Int(serial)))
+    }
+
+    public func identity(uuid: UUID) async throws -> MappedIdentity? {
+        try identity(where: "m.uuid = ?", .text(uuid.text()))
+    }
+
+    private func identity(where condition: String, _ value: SQLiteValue) throws -> MappedIdentity? {
+        let rows = try readers.read { reader in
+            try reader.query(
+                """
+                SELECT m.serial AS serial, m.uuid AS uuid, m.upstream AS home, m.created_at AS created_at, l.upstream AS linked, l.backend_id AS backend_id
+                FROM id_map m LEFT JOIN id_links l ON l.uuid = m.uuid WHERE \(condition)
+                """, [value])
+        }
+        guard let first = rows.first, let serial = first.column("serial")?.integer,
+            let uuid = first.column("uuid")?.string.flatMap(UUID.init(uuidString:)), let home = first.column("home")?.string,
+            let created = first.column("created_at")?.double
+        else { return nil }
+        var backends: [String: String] = [:]
+        for row in rows {
+            if let upstream = row.column("linked")?.string, let id = row.column("backend_id")?.string { backends[upstream] = id }
+        }
+        return MappedIdentity(serial: Int64(serial), uuid: uuid, home: home, createdAt: Date(timeIntervalSince1970: created), backends: backends)
+    }
+
+    public func residence() async throws -> [String: Residence] {
+        let (living, held) = try readers.read { reader in
+            (
+                try reader.query("SELECT upstream, COUNT(*) AS n FROM id_map GROUP BY upstream"),
+                try reader.query("SELECT upstream, COUNT(*) AS n FROM id_links GROUP BY upstream")
+            )
+        }
+        var residence: [String: Residence] = [:]
+        for row in living {
+            if let name = row.column("upstream")?.string, let count = row.column("n")?.integer { residence[name, default: Residence()].living = count }
+        }
+        for row in held {
+            if let name = row.column("upstream")?.string, let count = row.column("n")?.integer { residence[name, default: Residence()].held = count }
+        }
+        return residence
     }
 }
 
@@ -86,22 +175,33 @@ package struct SQLiteIDMapping: GroupableWrite {
 
     package static func run(_ writes: [Self], on connection: SQLiteDatabaseConnection) async throws -> [MappedID] {
         try writes.map { write in
-            // OR IGNORE (not ON CONFLICT on the backend's id alone) so that no row can abort the
-            // statement and SQLite keeps no statement journal for it; the only other constraint
-            // is the random uuid's. An id the backend had already (a read of a user created
-            // before, or an earlier write of this group) is read after it.
-            let inserted = try connection.query(
-                "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?) RETURNING \(columns)",
-                [.text(UUID.timeOrdered(at: write.now).text()), .text(write.upstream), .text(write.backendID), .float(write.now.timeIntervalSince1970)]
-            )
-            let rows =
-                try inserted.isEmpty
-                ? connection.query("SELECT \(columns) FROM id_map WHERE upstream = ? AND backend_id = ?", [.text(write.upstream), .text(write.backendID)])
-                : inserted
-            guard let row = rows.first, let mapped = SQLiteUserStore.mappedID(row) else { throw StoreError.corruptRow }
+            // Seen since the read before this write (another request, or an earlier write of
+            // this group)?
+            if let row = try connection.query("\(select) WHERE l.upstream = ? AND l.backend_id = ?", [.text(write.upstream), .text(write.backendID)]).first,
+                let mapped = SQLiteUserStore.mappedID(row)
+            {
+                return mapped
+            }
+            // OR IGNORE so that no row can abort the statement and SQLite keeps no statement
+            // journal for it: an id first mapped before its link was (never, since the links
+            // came in) is linked below all the same.
+            let uuid = UUID.timeOrdered(at: write.now).text()
+            let time = SQLiteValue.float(write.now.timeIntervalSince1970)
+            try connection.query(
+                "INSERT OR IGNORE INTO id_map (uuid, upstream, backend_id, created_at) VALUES (?, ?, ?, ?)",
+                [.text(uuid), .text(write.upstream), .text(write.backendID), time])
+            try connection.query(
+                "INSERT OR IGNORE INTO id_links (uuid, upstream, backend_id, kept, created_at) SELECT uuid, upstream, backend_id, kept, created_at FROM id_map WHERE upstream = ? AND backend_id = ?",
+                [.text(write.upstream), .text(write.backendID)])
+            guard let row = try connection.query("\(select) WHERE l.upstream = ? AND l.backend_id = ?", [.text(write.upstream), .text(write.backendID)]).first,
+                let mapped = SQLiteUserStore.mappedID(row)
+            else { throw StoreError.corruptRow }
             return mapped
         }
     }
 
-    package static let columns = "serial, uuid, backend_id, created_at, kept"
+    /// A mapping's columns: the caller's ids from `id_map`, the upstream's id and kept fields
+    /// from its link.
+    package static let select =
+        "SELECT m.serial AS serial, m.uuid AS uuid, l.backend_id AS backend_id, m.created_at AS created_at, l.kept AS kept FROM id_links l JOIN id_map m ON m.uuid = l.uuid"
 }
