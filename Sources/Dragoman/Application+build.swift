@@ -30,12 +30,13 @@ public func buildApplication(
         }()
     logger.handler.metadataProvider = .multiplex([logger.handler.metadataProvider, RequestRecord.metadataProvider].compactMap { $0 })
     let store = try await configuration.storeLocation.open(logger: logger)
+    let migration = MigrationMonitor(store: store, events: metrics, logger: logger)
     // The edge answers requests the HTTP parser refused, in the dialect owning the path; it is
     // part of the listener, so it keeps the dialects of the start-up configuration.
     let routes = RouteTable(dialects: configuration.enabledDialects)
     let edge = EdgeResponder(routes: routes)
     let build: @Sendable (GatewayConfiguration) throws -> BuiltRouter = { configuration in
-        try buildRouter(configuration: configuration, store: store, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer)
+        try buildRouter(configuration: configuration, store: store, edge: edge, lifecycle: lifecycle, metrics: metrics, tracer: tracer, migration: migration)
     }
     let built: BuiltRouter
     do {
@@ -44,6 +45,7 @@ public func buildApplication(
         try? await store.close()
         throw error
     }
+    built.activate()
     configuration.warnIfNobodyCanSignIn(logger: logger)
     let serverName = "dragoman"
     let responder = SwappableResponder(built.responder)
@@ -68,14 +70,22 @@ public func buildApplication(
         onServerRunning: onServerRunning,
         logger: logger
     )
-    app.addServices(store, StoreJanitor(store: store, logger: logger), reloader)
+    app.addServices(store, StoreJanitor(store: store, logger: logger), migration, reloader)
     return app
 }
 
-/// A router built from one configuration, with the upstream clients it sends through.
+/// A router built from one configuration, with the upstream clients it sends through and the
+/// migrating routes it hands the migration monitor when it starts serving.
 struct BuiltRouter: Sendable {
     let responder: GatewayResponder
     let clients: UpstreamHTTPClients
+    var migration: MigrationMonitor? = nil
+    var migrations: [MigrationRoute] = []
+
+    /// Called once this router serves: the monitor applies and compares for its routes.
+    func activate() {
+        migration?.install(migrations)
+    }
 }
 
 /// Builds everything a configuration decides above the store: the user service, the upstream
@@ -86,7 +96,8 @@ func buildRouter(
     edge: EdgeResponder,
     lifecycle: GatewayLifecycle,
     metrics: GatewayMetrics,
-    tracer: (any Tracer)?
+    tracer: (any Tracer)?,
+    migration: MigrationMonitor? = nil
 ) throws -> BuiltRouter {
     let service = UserService(
         store: MeasuredUserStore(base: store, engine: store.engine, metrics: metrics),
@@ -96,11 +107,15 @@ func buildRouter(
     // The pools hold no connection before their first exchange: a failure below leaves
     // nothing to shut down.
     let clients = try UpstreamHTTPClients(upstreams: configuration.upstreams)
+    var migrations: [MigrationRoute] = []
     let router = try buildRouter(
-        configuration: configuration, service: service, store: store, http: clients, edge: edge, lifecycle: lifecycle, metrics: metrics
+        configuration: configuration, service: service, store: store, http: clients, edge: edge, lifecycle: lifecycle, metrics: metrics,
+        migration: migration, migrations: &migrations
     )
     let observation = ObservationMiddleware(accessLog: configuration.accessLog, metrics: metrics, tracer: tracer)
-    return BuiltRouter(responder: GatewayResponder(observation: observation, router: router.buildResponder()), clients: clients)
+    return BuiltRouter(
+        responder: GatewayResponder(observation: observation, router: router.buildResponder()), clients: clients, migration: migration,
+        migrations: migrations)
 }
 
 /// The router: the login routes, every enabled dialect's routes (each one's pipeline a
@@ -114,7 +129,9 @@ func buildRouter(
     http: UpstreamHTTPClients,
     edge: EdgeResponder,
     lifecycle: GatewayLifecycle = GatewayLifecycle(),
-    metrics: GatewayMetrics = GatewayMetrics()
+    metrics: GatewayMetrics = GatewayMetrics(),
+    migration: MigrationMonitor? = nil,
+    migrations: inout [MigrationRoute]
 ) throws -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     let sessions: any SessionStore = store
@@ -147,22 +164,37 @@ func buildRouter(
     }
     HealthController(store: store, upstreams: clients, lifecycle: lifecycle).addRoutes(to: router)
     if configuration.metricsEnabled {
-        MetricsController(metrics: metrics, upstreams: clients, path: configuration.metricsPath).addRoutes(to: router)
+        MetricsController(metrics: metrics, upstreams: clients, path: configuration.metricsPath, migration: migration).addRoutes(to: router)
     }
+    if let migration { MigrationController(monitor: migration, chain: chain, store: store).addRoutes(to: router) }
     for dialect in configuration.enabledDialects {
         let settings = configuration.dialects[dialect.id]
-        let backend: any UserBackend
+        var backend: any UserBackend
         if settings?.mode == .forward, let name = settings?.upstream, let client = clients[name] {
             guard let backendDialect = configuration.backendDialect(client.configuration.dialect) else {
                 throw ConfigurationError(key: "upstreams.\(name).dialect", problem: "names '\(client.configuration.dialect)', which cannot be a backend")
             }
-            backend = ForwardingBackend(
+            let forwarding = ForwardingBackend(
                 upstream: client,
                 dialect: backendDialect,
                 validator: UserValidator(fields: configuration.registry.fields),
                 idMap: store,
                 lostFields: settings?.lostFields ?? .reject
             )
+            backend = forwarding
+            if let plan = settings?.migration, let migration, let candidate = clients[plan.candidate] {
+                guard let candidateDialect = configuration.backendDialect(candidate.configuration.dialect) else {
+                    throw ConfigurationError(
+                        key: "upstreams.\(plan.candidate).dialect", problem: "names '\(candidate.configuration.dialect)', which cannot be a backend")
+                }
+                let route = MigrationRoute(
+                    dialect: dialect, plan: plan, primary: forwarding,
+                    candidate: ForwardingBackend(
+                        upstream: candidate, dialect: candidateDialect, validator: forwarding.validator, idMap: store, lostFields: forwarding.lostFields),
+                    fields: configuration.registry.fields)
+                migrations.append(route)
+                backend = MigrationBackend(route: route, monitor: migration, idMap: store)
+            }
         } else {
             backend = LocalBackend(service: service)
         }

@@ -63,7 +63,11 @@ extension SQLiteUserStore {
         var counts: [String: OutboxCounts] = [:]
         for row in rows {
             guard let dialect = row.column("dialect")?.string, let state = row.column("state")?.string, let n = row.column("n")?.integer else { continue }
-            if state == OutboxColumns.failed { counts[dialect, default: OutboxCounts()].failed = n } else { counts[dialect, default: OutboxCounts()].pending = n }
+            if state == OutboxColumns.failed {
+                counts[dialect, default: OutboxCounts()].failed = n
+            } else {
+                counts[dialect, default: OutboxCounts()].pending = n
+            }
         }
         return counts
     }

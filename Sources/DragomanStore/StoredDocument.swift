@@ -104,6 +104,11 @@ package struct StoredDocument: Equatable {
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 
+    /// A profile as ``profileJSON(_:)`` wrote it.
+    package static func profile(json: JSONValue) throws -> UserProfile {
+        try profile(json)
+    }
+
     /// The profile's fields (inside its object).
     private static func write(_ profile: UserProfile, to writer: inout JSONWriter) {
         for group in groups {

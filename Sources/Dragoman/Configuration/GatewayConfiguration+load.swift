@@ -213,7 +213,7 @@ extension GatewayConfiguration {
 
     mutating func readDialect(_ registration: DialectRegistration, from section: ConfigSection) throws(ConfigurationError) {
         let id = registration.id
-        try section.allowOnly(Set(["enabled", "mode", "auth", "apiKeyHeader", "upstream", "lostFields"]).union(registration.optionKeys))
+        try section.allowOnly(Set(["enabled", "mode", "auth", "apiKeyHeader", "upstream", "lostFields", "migration"]).union(registration.optionKeys))
         var settings = DialectSettings(auth: try Self.readPolicy(section, defaultSchemes: registration.defaultSchemes))
         if let enabled = try section.bool("enabled") { settings.enabled = enabled }
         if let mode = try section.choice("mode", Mode.self) { settings.mode = mode }
@@ -227,10 +227,47 @@ extension GatewayConfiguration {
                 throw ConfigurationError(key: section.key("upstream"), problem: "names '\(upstream)', which is not under upstreams")
             }
         }
+        settings.migration = try readMigration(try section.section("migration"), settings: settings)
         dialects[id] = settings
         // Every field the gateway knows, so a dialect's settings may name another's fields.
         dialectData[FieldTable.self] = registry.fields
         try registration.configure(section, &dialectData)
+    }
+
+    /// `migration: { candidate, stage, percent, principals, mirrorWrites, ignore, outbox: { attempts, firstBackoff, maxBackoff } }`
+    /// of a forwarding route; `nil` when the section is absent.
+    private func readMigration(_ section: ConfigSection, settings: DialectSettings) throws(ConfigurationError) -> MigrationPlan? {
+        guard !section.values.isEmpty else { return nil }
+        try section.allowOnly(["candidate", "stage", "percent", "principals", "mirrorWrites", "ignore", "outbox"])
+        guard settings.mode == .forward, let primary = settings.upstream else {
+            throw ConfigurationError(key: section.key("candidate"), problem: "needs mode 'forward' and an upstream: a migration moves a forwarded route")
+        }
+        guard let candidate = try section.string("candidate") else { throw ConfigurationError(key: section.key("candidate"), problem: "is required") }
+        guard upstreams[candidate] != nil else {
+            throw ConfigurationError(key: section.key("candidate"), problem: "names '\(candidate)', which is not under upstreams")
+        }
+        guard candidate != primary else {
+            throw ConfigurationError(key: section.key("candidate"), problem: "names the route's own upstream '\(primary)'; name the system being migrated to")
+        }
+        guard let stage = try section.choice("stage", MigrationPlan.Stage.self) else {
+            throw ConfigurationError(key: section.key("stage"), problem: "is required: shadow, split or cutover")
+        }
+        var plan = MigrationPlan(candidate: candidate, stage: stage)
+        if let percent = try section.int("percent", in: 0...100) { plan.percent = percent }
+        plan.principals = try section.list("principals") ?? []
+        if let mirror = try section.bool("mirrorWrites") { plan.mirrorWrites = mirror }
+        let ignore = try section.list("ignore") ?? []
+        for name in ignore where registry.fields.field(named: name) == nil {
+            let known = registry.fields.fields.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(key: section.key("ignore"), problem: "has '\(name)', which is not a canonical field (\(known))")
+        }
+        plan.ignore = ignore
+        let outbox = try section.section("outbox")
+        try outbox.allowOnly(["attempts", "firstBackoff", "maxBackoff"])
+        if let attempts = try outbox.int("attempts", in: 1...1000) { plan.attempts = attempts }
+        if let first = try outbox.seconds("firstBackoff", in: 0.01...3600) { plan.firstBackoff = first }
+        if let longest = try outbox.seconds("maxBackoff", in: 0.01...86400) { plan.maxBackoff = longest }
+        return plan
     }
 
     private mutating func readAuth(_ section: ConfigSection) throws(ConfigurationError) {
@@ -277,12 +314,12 @@ extension GatewayConfiguration {
         return policy
     }
 
-    /// `principals: { <name>: { passwordHash: <bcrypt>, apiKeys: [<sha-256 hex>, …] } }`
+    /// `principals: { <name>: { passwordHash: <bcrypt>, apiKeys: [<sha-256 hex>, …], roles: [admin] } }`
     private static func readPrincipals(_ section: ConfigSection) throws(ConfigurationError) -> [Principal] {
         var principals: [Principal] = []
         for name in section.values.keys.sorted() {
             let entry = try section.section(name)
-            try entry.allowOnly(["passwordHash", "apiKeys"])
+            try entry.allowOnly(["passwordHash", "apiKeys", "roles"])
             var principal = Principal(name: name)
             if let hash = try entry.string("passwordHash"), !hash.isEmpty {
                 guard hash.count == 60, hash.hasPrefix("$2") else {
@@ -297,6 +334,12 @@ extension GatewayConfiguration {
                         key: entry.key("apiKeys"), problem: "must hold SHA-256 digests (64 hex digits); make one with 'dragoman new-api-key'")
                 }
                 principal.apiKeyHashes.append(digest.lowercased())
+            }
+            for role in try entry.list("roles") ?? [] {
+                guard role == Principal.adminRole else {
+                    throw ConfigurationError(key: entry.key("roles"), problem: "has '\(role)'; the only role is \(Principal.adminRole)")
+                }
+                principal.roles.append(role)
             }
             principals.append(principal)
         }

@@ -37,13 +37,19 @@ public struct GatewayConfiguration: Sendable {
         /// The upstream a forwarding dialect sends to.
         public var upstream: String?
         public var lostFields = LostFieldPolicy.reject
+        /// The route's migration to another upstream (`migration:`), when it is being moved.
+        public var migration: MigrationPlan?
 
-        public init(enabled: Bool = true, mode: Mode = .local, auth: AuthPolicy, upstream: String? = nil, lostFields: LostFieldPolicy = .reject) {
+        public init(
+            enabled: Bool = true, mode: Mode = .local, auth: AuthPolicy, upstream: String? = nil, lostFields: LostFieldPolicy = .reject,
+            migration: MigrationPlan? = nil
+        ) {
             self.enabled = enabled
             self.mode = mode
             self.auth = auth
             self.upstream = upstream
             self.lostFields = lostFields
+            self.migration = migration
         }
     }
 

@@ -143,11 +143,32 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
+    /// Each migrating dialect's outbox: the entries waiting, read from the store at the scrape.
+    func recordOutbox(_ pending: [String: Int]) {
+        for (dialect, count) in pending {
+            Gauge(label: "dragoman_migration_outbox_pending", dimensions: [("dialect", dialect)], factory: factory).record(count)
+        }
+    }
+
     /// The registry in Prometheus' text exposition format.
     func exposition() -> [UInt8] {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)
         return buffer
+    }
+}
+
+extension GatewayMetrics: MigrationEvents {
+    func compared(dialect: String, result: String) {
+        counter("dragoman_migration_comparisons_total", [("dialect", dialect), ("result", result)]).increment()
+    }
+
+    func differed(dialect: String, field: String) {
+        counter("dragoman_migration_field_differences_total", [("dialect", dialect), ("field", field)]).increment()
+    }
+
+    func outboxFailed(dialect: String) {
+        counter("dragoman_migration_outbox_failed_total", [("dialect", dialect)]).increment()
     }
 }

@@ -12,17 +12,24 @@ struct MetricsController: Sendable {
     let metrics: GatewayMetrics
     let upstreams: [String: UpstreamClient]
     let path: String
+    /// The migration bridge, whose outbox is counted at each scrape.
+    var migration: MigrationMonitor? = nil
 
     /// Prometheus' text exposition format, version 0.0.4.
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
-        router.get(RouterPath(path)) { _, _ in self.scrape() }
+        router.get(RouterPath(path)) { _, _ in await self.scrape() }
     }
 
-    private func scrape() -> Response {
+    private func scrape() async -> Response {
         RequestRecord.current?.update { $0.operation = "metrics" }
         metrics.recordBreakers(upstreams.mapValues { $0.breaker.current.name })
+        if let migration, let counts = try? await migration.store.outboxCounts() {
+            var pending = Dictionary(uniqueKeysWithValues: migration.routes.map { ($0.id, 0) })
+            for (dialect, count) in counts { pending[dialect] = count.pending }
+            metrics.recordOutbox(pending)
+        }
         return Response(
             status: .ok,
             headers: [.contentType: Self.contentType, .cacheControl: "no-store"],

@@ -105,6 +105,7 @@ public final class GatewayReloader: Service, Sendable {
             state?.configuration = next
             state?.clients = built.clients
             running.responder.swap(to: built.responder)
+            built.activate()
             if let context { running.certificates?.replace(with: context) }
             let wait = running.configuration.upstreams.values.map { $0.connectTimeout + $0.requestTimeout * 2 }.max() ?? 0
             retired.continuation.yield(Retired(clients: running.clients, after: .seconds(wait + 5)))

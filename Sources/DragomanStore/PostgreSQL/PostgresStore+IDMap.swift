@@ -101,10 +101,14 @@ extension PostgresStore {
 
     public func residence() async throws -> [String: Residence] {
         var residence: [String: Residence] = [:]
-        for try await (name, count) in try await client.query("SELECT upstream, COUNT(*) FROM id_map GROUP BY upstream", logger: logger).decode((String, Int).self) {
+        for try await (name, count) in try await client.query("SELECT upstream, COUNT(*) FROM id_map GROUP BY upstream", logger: logger).decode(
+            (String, Int).self)
+        {
             residence[name, default: Residence()].living = count
         }
-        for try await (name, count) in try await client.query("SELECT upstream, COUNT(*) FROM id_links GROUP BY upstream", logger: logger).decode((String, Int).self) {
+        for try await (name, count) in try await client.query("SELECT upstream, COUNT(*) FROM id_links GROUP BY upstream", logger: logger).decode(
+            (String, Int).self)
+        {
             residence[name, default: Residence()].held = count
         }
         return residence

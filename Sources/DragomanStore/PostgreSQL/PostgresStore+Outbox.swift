@@ -50,7 +50,11 @@ extension PostgresStore {
         var counts: [String: OutboxCounts] = [:]
         let rows = try await client.query("SELECT dialect, state, COUNT(*) FROM migration_outbox GROUP BY dialect, state", logger: logger)
         for try await (dialect, state, n) in rows.decode((String, String, Int).self) {
-            if state == OutboxColumns.failed { counts[dialect, default: OutboxCounts()].failed = n } else { counts[dialect, default: OutboxCounts()].pending = n }
+            if state == OutboxColumns.failed {
+                counts[dialect, default: OutboxCounts()].failed = n
+            } else {
+                counts[dialect, default: OutboxCounts()].pending = n
+            }
         }
         return counts
     }

@@ -49,7 +49,13 @@ package struct ForwardingBackend: UserBackend {
         request.carriesIdempotencyKey = true
         let response = try await upstream.send(request, logger: logger)
         let backendID = try dialect.backendCreated(response, tenant: tenant)
-        let mapped = try await map(backendID)
+        // A mirrored create links the backend's user to the caller's user it copies.
+        let mapped: MappedID
+        if let uuid = context.mirrorOf {
+            mapped = try await link(uuid, to: backendID)
+        } else {
+            mapped = try await map(backendID)
+        }
         var profile = user.profile
         if lostFields == .keep, !lost.isEmpty {
             profile = sentProfile
@@ -203,6 +209,14 @@ package struct ForwardingBackend: UserBackend {
     /// in Dragoman's order, so the caller's cursors and pages mean what they mean locally. A
     /// backend with more than ``maxBridgedList`` users is refused (502) rather than listed in part.
     package func list(_ query: UserListQuery, logger: Logger) async throws(GatewayFailure) -> UserPage {
+        let users = try await allUsers(logger: logger)
+        var scoped = query
+        scoped.realms = nil  // the backend's list is the scope
+        return scoped.page(of: users, inGivenOrder: true)
+    }
+
+    /// Every user the backend lists, in its own order, each with the caller's ids.
+    package func allUsers(logger: Logger) async throws(GatewayFailure) -> [User] {
         var collected: [(id: String, profile: UserProfile)] = []
         var times: [String: BackendTimes] = [:]
         var continuation: String? = nil
@@ -235,10 +249,8 @@ package struct ForwardingBackend: UserBackend {
             overlay(mapped.kept, on: &profile)
             users.append(user(mapped, profile, times: times[backendID] ?? BackendTimes()))
         }
-        var scoped = query
-        scoped.realms = nil  // the backend's list is the scope
         logger.info("Forwarded list", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.users": "\(collected.count)"])
-        return scoped.page(of: users, inGivenOrder: true)
+        return users
     }
 
     /// A user as the backend answered it: the caller's ids, and the backend's times where its
@@ -265,6 +277,21 @@ package struct ForwardingBackend: UserBackend {
         }
     }
 
+    private func link(_ uuid: UUID, to backendID: String) async throws(GatewayFailure) -> MappedID {
+        do {
+            try await idMap.link(uuid: uuid, upstream: configuration.name, backendID: backendID, now: Date())
+            guard let mapped = try await idMap.mapped(upstream: configuration.name, uuid: uuid) else { throw StoreError.corruptRow }
+            return mapped
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
+    }
+
+    /// The same backend under another lost-fields policy (a mirrored write's).
+    package func with(lostFields policy: LostFieldPolicy) -> ForwardingBackend {
+        ForwardingBackend(upstream: upstream, dialect: dialect, validator: validator, idMap: idMap, lostFields: policy)
+    }
+
     private func map(_ backendID: String) async throws(GatewayFailure) -> MappedID {
         do {
             return try await idMap.map(upstream: configuration.name, backendID: backendID, now: Date())
@@ -287,6 +314,17 @@ package struct ForwardingBackend: UserBackend {
         if required.contains(.country), !user.has(.country) { user.profile.country = configuration.country }
         guard required.contains(.tenant) else { return nil }
         return user.profile.text(.tenant) ?? configuration.tenant
+    }
+
+    /// The fields this backend's upstream fills in from its `defaults` when a user lacks them.
+    package var defaultedFields: Set<UserField> {
+        let required = dialect.profile.required
+        var fields: Set<UserField> = []
+        if required.contains(.password), configuration.password == .generate { fields.insert(.password) }
+        if required.contains(.userName), configuration.userName == .fromEmail { fields.insert(.userName) }
+        if required.contains(.permissionIDs) { fields.insert(.permissionIDs) }
+        if required.contains(.country), configuration.country != nil { fields.insert(.country) }
+        return fields
     }
 
     /// Whether `user` gives the backend `field`, names counting as given when they can be split

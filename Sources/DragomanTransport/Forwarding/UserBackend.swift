@@ -1,6 +1,7 @@
 package import DragomanCore
 package import DragomanDialectKit
 package import DragomanStore
+package import Foundation
 package import Logging
 
 /// A create's outcome: the user as the caller will see it, and any fields dropped on the way.
@@ -23,11 +24,15 @@ package struct CreateContext: Sendable {
     package var idempotencyKey: String?
     /// The caller's claimed idempotency key, marked with the user in the local insert.
     package var claim: IdempotencyClaim?
+    /// For a mirrored create (the migration bridge's): the caller's user this one copies, so
+    /// the backend's new user is linked to it instead of given ids of its own.
+    package var mirrorOf: UUID?
 
-    package init(principal: String? = nil, idempotencyKey: String? = nil, claim: IdempotencyClaim? = nil) {
+    package init(principal: String? = nil, idempotencyKey: String? = nil, claim: IdempotencyClaim? = nil, mirrorOf: UUID? = nil) {
         self.principal = principal
         self.idempotencyKey = idempotencyKey
         self.claim = claim
+        self.mirrorOf = mirrorOf
     }
 }
 
