@@ -61,6 +61,10 @@ public protocol MigrationOutboxStore: Sendable {
     /// Leases to `owner` for `lease` seconds up to `limit` entries that are due and not leased,
     /// each the oldest waiting entry of its user on its upstream, oldest first.
     func claimOutbox(now: Date, limit: Int, lease: TimeInterval, owner: String) async throws -> [OutboxEntry]
+    /// The instances holding leases that have not lapsed at `now`.
+    func outboxLeaseOwners(now: Date) async throws -> [String]
+    /// Ends every lease `owner` holds (an instance known to be dead).
+    func releaseOutboxLeases(owner: String) async throws
     /// Removes an applied entry.
     func completeOutbox(seq: Int64) async throws
     /// Records a failed try: due again at `next`, or failed for good when `next` is `nil`.

@@ -39,6 +39,19 @@ extension SQLiteUserStore {
         }
     }
 
+    public func outboxLeaseOwners(now: Date) async throws -> [String] {
+        let rows = try readers.read { reader in
+            try reader.query("SELECT DISTINCT owner FROM migration_outbox WHERE lease_until > ? AND owner IS NOT NULL", [.float(now.timeIntervalSince1970)])
+        }
+        return rows.compactMap { $0.column("owner")?.string }
+    }
+
+    public func releaseOutboxLeases(owner: String) async throws {
+        try await writer.write { connection in
+            try connection.query("UPDATE migration_outbox SET lease_until = 0, owner = NULL WHERE owner = ?", [.text(owner)])
+        }
+    }
+
     public func completeOutbox(seq: Int64) async throws {
         try await writer.write { connection in
             try connection.query("DELETE FROM migration_outbox WHERE seq = ?", [.integer(Int(seq))])

@@ -104,6 +104,19 @@ import Testing
     }
 
     @Test(arguments: StoreEngine.allCases)
+    func aDeadInstancesLeasesCanBeReleasedAtOnce(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            let now = Date()
+            let seq = try await store.enqueue(Self.entry(UUID(), "create"), now: now)
+            _ = try await store.claimOutbox(now: now, limit: 1, lease: 60, owner: "host/1/1")
+            #expect(try await store.outboxLeaseOwners(now: now) == ["host/1/1"])
+            try await store.releaseOutboxLeases(owner: "host/1/1")
+            #expect(try await store.outboxLeaseOwners(now: now).isEmpty)
+            #expect(try await store.claimOutbox(now: now, limit: 1, lease: 60, owner: "b").map(\.seq) == [seq])
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
     func aRetriedEntryWaitsForItsTimeAndAFailedOneStopsBlockingTheUser(engine: StoreEngine) async throws {
         try await engine.withStore { store in
             let ada = UUID()

@@ -33,6 +33,18 @@ extension PostgresStore {
         return try await entries(rows).sorted { $0.seq < $1.seq }
     }
 
+    public func outboxLeaseOwners(now: Date) async throws -> [String] {
+        var owners: [String] = []
+        let rows = try await client.query(
+            "SELECT DISTINCT owner FROM migration_outbox WHERE lease_until > \(now.timeIntervalSince1970) AND owner IS NOT NULL", logger: logger)
+        for try await owner in rows.decode(String.self) { owners.append(owner) }
+        return owners
+    }
+
+    public func releaseOutboxLeases(owner: String) async throws {
+        try await client.query("UPDATE migration_outbox SET lease_until = 0, owner = NULL WHERE owner = \(owner)", logger: logger)
+    }
+
     public func completeOutbox(seq: Int64) async throws {
         try await client.query("DELETE FROM migration_outbox WHERE seq = \(seq)", logger: logger)
     }

@@ -47,6 +47,7 @@ extension MigrationMonitor {
     /// order); returns how many it tried.
     @discardableResult
     package func drainOutbox(now: Date = Date()) async -> Int {
+        await releaseDeadLeases(now: now)
         let claimed: [OutboxEntry]
         do {
             claimed = try await store.claimOutbox(now: now, limit: concurrency, lease: lease, owner: InstanceIdentity.current)
@@ -58,6 +59,26 @@ extension MigrationMonitor {
             for entry in claimed { group.addTask { await self.apply(entry) } }
         }
         return claimed.count
+    }
+
+    /// Ends the leases of instances on this machine that are known to be dead (killed and
+    /// restarted), so their entries are applied now rather than when the lease lapses; at most
+    /// every few seconds. An instance on another machine keeps its lease until it lapses.
+    func releaseDeadLeases(now: Date) async {
+        let due = state.withLock { state in
+            guard now >= state.nextLeaseCheck else { return false }
+            state.nextLeaseCheck = now.addingTimeInterval(5)
+            return true
+        }
+        guard due else { return }
+        do {
+            for owner in try await store.outboxLeaseOwners(now: now) where owner != InstanceIdentity.current && !InstanceIdentity.mayBeAlive(owner) {
+                try await store.releaseOutboxLeases(owner: owner)
+                logger.notice("Released the outbox entries of a dead instance", metadata: ["dragoman.owner": "\(owner)"])
+            }
+        } catch {
+            logger.warning("Could not check the outbox's leases", metadata: ["dragoman.error": "\(error)"])
+        }
     }
 
     /// Applies one entry to its upstream: removed when applied, tried again later when the

@@ -40,6 +40,8 @@ package final class MigrationMonitor: Service, Sendable {
         /// The passwords of mirrored creates and updates not yet tried, by outbox entry, kept in
         /// memory only: an entry tried again after a failure or a restart has none.
         var secrets: [Int64: Secret] = [:]
+        /// When the outbox's leases are next checked for dead instances.
+        var nextLeaseCheck = Date.distantPast
     }
 
     /// One route's comparisons on this instance.
