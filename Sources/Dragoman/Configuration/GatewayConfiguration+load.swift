@@ -234,11 +234,11 @@ extension GatewayConfiguration {
         try registration.configure(section, &dialectData)
     }
 
-    /// `migration: { candidate, stage, percent, principals, mirrorWrites, ignore, outbox: { attempts, firstBackoff, maxBackoff } }`
+    /// `migration: { candidate, stage, percent, principals, mirrorWrites, ignore, sample, outbox: { attempts, firstBackoff, maxBackoff } }`
     /// of a forwarding route; `nil` when the section is absent.
     private func readMigration(_ section: ConfigSection, settings: DialectSettings) throws(ConfigurationError) -> MigrationPlan? {
         guard !section.values.isEmpty else { return nil }
-        try section.allowOnly(["candidate", "stage", "percent", "principals", "mirrorWrites", "ignore", "outbox"])
+        try section.allowOnly(["candidate", "stage", "percent", "principals", "mirrorWrites", "ignore", "sample", "outbox"])
         guard settings.mode == .forward, let primary = settings.upstream else {
             throw ConfigurationError(key: section.key("candidate"), problem: "needs mode 'forward' and an upstream: a migration moves a forwarded route")
         }
@@ -256,6 +256,7 @@ extension GatewayConfiguration {
         if let percent = try section.int("percent", in: 0...100) { plan.percent = percent }
         plan.principals = try section.list("principals") ?? []
         if let mirror = try section.bool("mirrorWrites") { plan.mirrorWrites = mirror }
+        if let sample = try section.number("sample", in: 0...1) { plan.sample = sample }
         let ignore = try section.list("ignore") ?? []
         for name in ignore where registry.fields.field(named: name) == nil {
             let known = registry.fields.fields.map(\.rawValue).joined(separator: ", ")

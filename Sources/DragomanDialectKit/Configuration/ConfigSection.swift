@@ -90,6 +90,15 @@ package struct ConfigSection {
         return value
     }
 
+    /// A number within `range` (a share, a ratio).
+    package func number(_ name: String, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard let text = try string(name) else { return nil }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw ConfigurationError(key: key(name), problem: "must be a number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+
     package func bool(_ name: String) throws(ConfigurationError) -> Bool? {
         guard let text = try string(name) else { return nil }
         switch text.lowercased() {

@@ -158,6 +158,7 @@ package struct MigrationBackend: UserBackend {
         case .failure(let failure) where failure != .service(.notFound): return
         default: break
         }
+        guard route.plan.samplesThisRead else { return }
         monitor.compare(dialect: route.id) {
             let primaryUser = try? answer.get()
             let candidate: Result<User, GatewayFailure>
@@ -189,6 +190,9 @@ package struct MigrationBackend: UserBackend {
             monitor.recordStatusDifference(dialect: route.id, user: user, primary: "found", candidate: "not found")
         case (nil, .success):
             monitor.recordStatusDifference(dialect: route.id, user: user, primary: "not found", candidate: "found")
+        case (_, .failure(let failure)) where MigrationMonitor.isLasting(failure):
+            // The candidate refused what the primary answered: another status class.
+            monitor.recordStatusDifference(dialect: route.id, user: user, primary: primary == nil ? "not found" : "found", candidate: failure.summary)
         case (_, .failure):
             monitor.record(dialect: route.id, result: "candidate_error")
         }
@@ -198,6 +202,7 @@ package struct MigrationBackend: UserBackend {
     private func compareList(_ query: UserListQuery, _ page: UserPage, logger: Logger) {
         let route = self.route
         let monitor = self.monitor
+        guard route.plan.samplesThisRead else { return }
         monitor.compare(dialect: route.id) {
             let candidate: [UUID: User]
             do throws(GatewayFailure) {

@@ -1,5 +1,5 @@
 package import DragomanCore
-import DragomanDialectKit
+package import DragomanDialectKit
 import DragomanStore
 package import Foundation
 import Logging
@@ -114,6 +114,11 @@ extension MigrationMonitor {
         } catch {
             let attempts = entry.attempts + 1
             let message = error.summary
+            if Self.isLasting(error) {
+                // The other side refused a write the answering side accepted: a difference of
+                // status class, besides a failed entry.
+                recordStatusDifference(dialect: route.id, user: entry.user, primary: "accepted", candidate: message)
+            }
             if Self.isLasting(error) || attempts >= route.plan.attempts {
                 await fail(entry, attempts: attempts, error: message)
             } else {
@@ -164,8 +169,9 @@ extension MigrationMonitor {
         }
     }
 
-    /// Whether trying again cannot help: the upstream refused the write itself.
-    static func isLasting(_ failure: GatewayFailure) -> Bool {
+    /// Whether trying again cannot help: the upstream refused the write itself (an answer of
+    /// the 4xx class, not a fault).
+    package static func isLasting(_ failure: GatewayFailure) -> Bool {
         switch failure {
         case .service(.invalid), .service(.duplicate), .backendRejected, .notImplemented, .refused, .protocolError: true
         default: false

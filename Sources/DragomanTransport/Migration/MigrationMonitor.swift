@@ -67,7 +67,7 @@ package final class MigrationMonitor: Service, Sendable {
     static let examplesKept = 3
 
     package init(
-        store: any GatewayStore, events: any MigrationEvents, logger: Logger, queueCapacity: Int = 1000, concurrency: Int = 16,
+        store: any GatewayStore, events: any MigrationEvents, logger: Logger, queueCapacity: Int = 1000, concurrency: Int = 4,
         pollInterval: Duration = .seconds(1)
     ) {
         self.store = store

@@ -23,6 +23,9 @@ public struct MigrationPlan: Sendable, Equatable {
     public var mirrorWrites = false
     /// Canonical fields never compared.
     public var ignore: [String] = []
+    /// In `shadow`, the share (0–1) of reads and lists also sent to the candidate and compared;
+    /// mirrored writes are always compared.
+    public var sample: Double = 1
     /// How often a mirrored write is tried before it is reported failed, and the waits between
     /// tries (doubling from the first, at most the longest), in seconds.
     public var attempts = 20
@@ -33,6 +36,9 @@ public struct MigrationPlan: Sendable, Equatable {
         self.candidate = candidate
         self.stage = stage
     }
+
+    /// Whether this read is one of the sampled share.
+    package var samplesThisRead: Bool { sample >= 1 || (sample > 0 && Double.random(in: 0..<1) < sample) }
 
     /// The wait before try `attempt + 1`, after `attempt` failed tries.
     package func backoff(after attempt: Int) -> Double {

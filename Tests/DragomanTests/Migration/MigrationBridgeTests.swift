@@ -113,6 +113,28 @@ import Testing
         }
     }
 
+    @Test func aCandidateThatNeverAnswersNeitherDelaysNorFailsTheCaller() async throws {
+        // The candidate takes every request and says nothing.
+        let silent = try await ScriptedBackend { _ in ScriptedBackend.Reply(raw: nil) }
+        try await TestGateway().run { old in
+            let front = Harness.front(
+                caller: .telnessConnect, old: Harness.upstream("old", port: old.port!, dialect: .telnessConnect),
+                new: Harness.upstream("new", port: silent.port, dialect: .telnessConnect), plan: Harness.plan(.shadow))
+            try await front.run { front in
+                let created = try await front.post("/users", #"{"name":"Ada Lovelace","email":"ada@example.com"}"#)
+                #expect(created.status == .created)
+                let id = try #require(created.json["userId"]?.string)
+                // Answered while the mirrored create still waits on the candidate.
+                for _ in 0..<400 where silent.received.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(silent.received.count == 1)
+                #expect(try await front.get("/users/\(id)").status == .ok)
+                #expect(try await front.get("/users").status == .ok)
+                #expect(silent.received.count <= 2)
+            }
+        }
+        await silent.close()
+    }
+
     @Test func aWriteTheCandidateRefusesFailsForGoodAndIsReported() async throws {
         // Access Management requires a user name the Telness caller never gives, and the new
         // upstream is not told to make one.
@@ -127,6 +149,9 @@ import Testing
                     #expect(try await front.post("/users", #"{"name":"Ada Lovelace","email":"ada@example.com"}"#).status == .created)
                     let state = try await Harness.waitFor(front, .telnessConnect, "the failure") { $0["outbox"]?["failed"]?.int == 1 }
                     #expect(state["outbox"]?["entries"]?[0]?["state"]?.string == "failed")
+                    #expect(state["outbox"]?["entries"]?[0]?["lastError"]?.string == "invalid(userName)")
+                    // A refusal of what the old side accepted is a difference of status class.
+                    #expect(state["differences"]?["status"]?["examples"]?[0]?["candidate"]?.string == "invalid(userName)")
                     #expect(try await front.get("/metrics").text.contains(#"dragoman_migration_outbox_failed_total{dialect="telness-connect"} 1"#))
                 }
             }
@@ -192,6 +217,48 @@ import Testing
                     #expect(read.status == .ok, "\(read.text)")
                     #expect(read.json["firstName"]?.string == "Augusta")
                     #expect(read.json["email"]?.string == "ada@example.com")
+                }
+            }
+        }
+    }
+
+    @Test func reloadsBetweenSplitAndCutoverUnderTrafficLoseNoRequest() async throws {
+        try await TestGateway().run { old in
+            try await TestGateway().run { new in
+                let gateway = Harness.front(
+                    caller: .telnessConnect, old: Harness.upstream("old", port: old.port!, dialect: .telnessConnect),
+                    new: Harness.upstream("new", port: new.port!, dialect: .telnessConnect), plan: Harness.plan(.split) { $0.percent = 50 })
+                let source = ReloadTests.Source(gateway.configuration)
+                let reloader = GatewayReloader { try source.read() }
+                try await gateway.run(reloader: reloader) { front in
+                    var ids: [String] = []
+                    for n in 0..<6 {
+                        let created = try await front.post("/users", #"{"name":"Known \#(n)","email":"known\#(n)@example.com"}"#)
+                        ids.append(try #require(created.json["userId"]?.string))
+                    }
+                    try await Harness.waitFor(front, .telnessConnect, "both sides to hold every user") {
+                        Harness.pending($0) == 0 && $0["users"]?["old"]?["held"]?.int == 6 && $0["users"]?["new"]?["held"]?.int == 6
+                    }
+                    let known = ids
+                    try await withThrowingTaskGroup(of: (String, HTTPResponse.Status, HTTPResponse.Status).self) { group in
+                        for index in 0..<120 {
+                            group.addTask {
+                                if index % 2 == 0 {
+                                    let status = try await front.post("/users", #"{"name":"User \#(index)","email":"u\#(index)@example.com"}"#).status
+                                    return ("create", status, .created)
+                                }
+                                return ("read", try await front.get("/users/\(known[index % known.count])").status, .ok)
+                            }
+                        }
+                        group.addTask {
+                            for round in 0..<8 {
+                                source.change { $0.dialects[.telnessConnect]?.migration?.stage = round % 2 == 0 ? .cutover : .split }
+                                #expect(await reloader.reload(trigger: "test") == .applied(needsRestart: []))
+                            }
+                            return ("reloads", .ok, .ok)
+                        }
+                        for try await (what, status, expected) in group { #expect(status == expected, "\(what)") }
+                    }
                 }
             }
         }

@@ -29,6 +29,7 @@ import Testing
                   principals: [team-a, team-b]
                   mirrorWrites: true
                   ignore: [lastActiveDate, country]
+                  sample: 0.25
                   outbox: {attempts: 5, firstBackoff: 0.5, maxBackoff: 60}
 
             """)
@@ -39,6 +40,7 @@ import Testing
         #expect(plan.principals == ["team-a", "team-b"])
         #expect(plan.mirrorWrites)
         #expect(plan.ignore == ["lastActiveDate", "country"])
+        #expect(plan.sample == 0.25)
         #expect(plan.attempts == 5 && plan.firstBackoff == 0.5 && plan.maxBackoff == 60)
     }
 
@@ -52,6 +54,7 @@ import Testing
         ("      candidate: new\n      stage: shadow\n      ignore: [nickname]\n", "dialects.telness-connect.migration.ignore"),
         ("      candidate: new\n      stage: shadow\n      mirrorWrite: true\n", "dialects.telness-connect.migration.mirrorWrite"),
         ("      candidate: new\n      stage: shadow\n      outbox: {attempts: 0}\n", "dialects.telness-connect.migration.outbox.attempts"),
+        ("      candidate: new\n      stage: shadow\n      sample: 2\n", "dialects.telness-connect.migration.sample"),
     ])
     func aBadMigrationIsNamedByItsKey(migration: String, key: String) throws {
         #expect {
@@ -90,7 +93,10 @@ import Testing
     }
 
     @Test func aFieldOneSideCannotCarryIsNotCarriedNotADifference() {
-        let primary = Self.profile { $0.email = "ada@example.com"; $0.country = "India" }
+        let primary = Self.profile {
+            $0.email = "ada@example.com"
+            $0.country = "India"
+        }
         let candidate = Self.profile { $0.email = "ada@example.com" }
         let result = ProfileComparison.compare(primary, carrying: [.email, .country], with: candidate, carrying: [.email], fields: .standard)
         #expect(result.isSame)
@@ -98,7 +104,10 @@ import Testing
     }
 
     @Test func namesAreComparedInTheFormBothSidesCarry() {
-        let parts = Self.profile { $0.givenName = "Ada"; $0.familyName = "Lovelace" }
+        let parts = Self.profile {
+            $0.givenName = "Ada"
+            $0.familyName = "Lovelace"
+        }
         let whole = Self.profile { $0.displayName = "Ada Lovelace" }
         #expect(ProfileComparison.compare(parts, carrying: [.givenName, .familyName], with: whole, carrying: [.displayName], fields: .standard).isSame)
         let other = Self.profile { $0.displayName = "Augusta Lovelace" }
@@ -107,15 +116,27 @@ import Testing
     }
 
     @Test func idListsAreComparedAsSetsAndValuesExactly() {
-        let a = Self.profile { $0.permissionIDs = [3, 1]; $0.email = "ada@example.com" }
-        let b = Self.profile { $0.permissionIDs = [1, 3]; $0.email = "Ada@example.com" }
+        let a = Self.profile {
+            $0.permissionIDs = [3, 1]
+            $0.email = "ada@example.com"
+        }
+        let b = Self.profile {
+            $0.permissionIDs = [1, 3]
+            $0.email = "Ada@example.com"
+        }
         let result = ProfileComparison.compare(a, carrying: [.permissionIDs, .email], with: b, carrying: [.permissionIDs, .email], fields: .standard)
         #expect(result.differences.map(\.field) == [.email])
     }
 
     @Test func ignoredServerManagedDefaultedAndSecretFieldsAreSkipped() {
-        let a = Self.profile { $0.country = nil; $0.lastActiveDate = "08/23/2017" }
-        let b = Self.profile { $0.country = "Sweden"; $0.lastActiveDate = "01/01/2020" }
+        let a = Self.profile {
+            $0.country = nil
+            $0.lastActiveDate = "08/23/2017"
+        }
+        let b = Self.profile {
+            $0.country = "Sweden"
+            $0.lastActiveDate = "01/01/2020"
+        }
         let carried: Set<UserField> = [.country, .lastActiveDate, .password, .tenant]
         #expect(
             ProfileComparison.compare(a, carrying: carried, with: b, carrying: carried, fields: .standard, ignoring: [.lastActiveDate], defaulted: [.country])

@@ -1,6 +1,6 @@
+import AsyncHTTPClient
 import DragomanCore
 import DragomanTransport
-import AsyncHTTPClient
 import Foundation
 import HummingbirdTesting
 import Testing
