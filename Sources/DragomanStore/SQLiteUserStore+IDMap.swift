@@ -53,6 +53,8 @@ public protocol IDMapStore: Sendable {
     func identity(uuid: UUID) async throws -> MappedIdentity?
     /// By upstream name, how many users live there and how many it holds.
     func residence() async throws -> [String: Residence]
+    /// Where each of these users lives (the upstream it was created on or first seen by).
+    func homes(of uuids: [UUID]) async throws -> [UUID: String]
 }
 
 extension SQLiteUserStore {
@@ -91,7 +93,7 @@ extension SQLiteUserStore {
     public func keep(upstream: String, uuid: UUID, fields: [String: JSONValue]) async throws {
         let json = KeptFields.encode(fields)
         try await writer.write { connection in
-            try connection.query(
+            _ = try connection.query(
                 "UPDATE id_links SET kept = ? WHERE upstream = ? AND uuid = ?", [json.map(SQLiteValue.text) ?? .null, .text(upstream), .text(uuid.text())])
         }
     }
@@ -131,6 +133,22 @@ extension SQLiteUserStore {
             if let upstream = row.column("linked")?.string, let id = row.column("backend_id")?.string { backends[upstream] = id }
         }
         return MappedIdentity(serial: Int64(serial), uuid: uuid, home: home, createdAt: Date(timeIntervalSince1970: created), backends: backends)
+    }
+
+    public func homes(of uuids: [UUID]) async throws -> [UUID: String] {
+        var homes: [UUID: String] = [:]
+        // In chunks: SQLite binds at most 32,766 values in one statement.
+        for start in stride(from: 0, to: uuids.count, by: 500) {
+            let chunk = uuids[start..<min(start + 500, uuids.count)]
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let rows = try readers.read { reader in
+                try reader.query("SELECT uuid, upstream FROM id_map WHERE uuid IN (\(marks))", chunk.map { .text($0.text()) })
+            }
+            for row in rows {
+                if let uuid = row.column("uuid")?.string.flatMap(UUID.init(uuidString:)), let home = row.column("upstream")?.string { homes[uuid] = home }
+            }
+        }
+        return homes
     }
 
     public func residence() async throws -> [String: Residence] {

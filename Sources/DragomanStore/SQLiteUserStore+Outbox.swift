@@ -48,19 +48,19 @@ extension SQLiteUserStore {
 
     public func releaseOutboxLeases(owner: String) async throws {
         try await writer.write { connection in
-            try connection.query("UPDATE migration_outbox SET lease_until = 0, owner = NULL WHERE owner = ?", [.text(owner)])
+            _ = try connection.query("UPDATE migration_outbox SET lease_until = 0, owner = NULL WHERE owner = ?", [.text(owner)])
         }
     }
 
     public func completeOutbox(seq: Int64) async throws {
         try await writer.write { connection in
-            try connection.query("DELETE FROM migration_outbox WHERE seq = ?", [.integer(Int(seq))])
+            _ = try connection.query("DELETE FROM migration_outbox WHERE seq = ?", [.integer(Int(seq))])
         }
     }
 
     public func retryOutbox(seq: Int64, attempts: Int, next: Date?, error: String) async throws {
         try await writer.write { connection in
-            try connection.query(
+            _ = try connection.query(
                 "UPDATE migration_outbox SET attempts = ?, next_at = ?, lease_until = 0, owner = NULL, last_error = ?, state = ? WHERE seq = ?",
                 [
                     .integer(attempts), .float((next ?? Date()).timeIntervalSince1970), .text(error),

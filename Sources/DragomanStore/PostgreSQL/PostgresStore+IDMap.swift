@@ -99,6 +99,16 @@ extension PostgresStore {
         return identity
     }
 
+    public func homes(of uuids: [UUID]) async throws -> [UUID: String] {
+        var homes: [UUID: String] = [:]
+        guard !uuids.isEmpty else { return homes }
+        let rows = try await client.query("SELECT uuid, upstream FROM id_map WHERE uuid = ANY(\(uuids.map { $0.text() }))", logger: logger)
+        for try await (uuid, home) in rows.decode((String, String).self) {
+            if let uuid = UUID(uuidString: uuid) { homes[uuid] = home }
+        }
+        return homes
+    }
+
     public func residence() async throws -> [String: Residence] {
         var residence: [String: Residence] = [:]
         for try await (name, count) in try await client.query("SELECT upstream, COUNT(*) FROM id_map GROUP BY upstream", logger: logger).decode(

@@ -89,15 +89,21 @@ package struct MigrationBackend: UserBackend {
             // Both sides' users, each once (as the side it lives on has it), oldest first.
             let primary = try await route.primary.allUsers(logger: logger)
             let candidate = try await route.candidate.allUsers(logger: logger)
-            let onPrimary = Set(primary.map(\.id.uuid))
             var users = primary
+            var index = Dictionary(primary.enumerated().map { ($0.element.id.uuid, $0.offset) }, uniquingKeysWith: { first, _ in first })
+            let onBoth = candidate.map(\.id.uuid).filter { index[$0] != nil }
+            let homes: [UUID: String]
+            do {
+                homes = onBoth.isEmpty ? [:] : try await idMap.homes(of: onBoth)
+            } catch {
+                throw .service(.storeFailure(String(describing: error)))
+            }
             for user in candidate {
-                guard onPrimary.contains(user.id.uuid) else {
+                if let position = index[user.id.uuid] {
+                    if homes[user.id.uuid] == route.candidateName { users[position] = user }
+                } else {
+                    index[user.id.uuid] = users.count
                     users.append(user)
-                    continue
-                }
-                if try await lives(user.id.uuid, on: route.candidateName), let index = users.firstIndex(where: { $0.id.uuid == user.id.uuid }) {
-                    users[index] = user
                 }
             }
             users.sort { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id.serial < $1.id.serial }

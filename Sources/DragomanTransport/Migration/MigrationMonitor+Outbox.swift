@@ -14,7 +14,15 @@ extension MigrationMonitor {
         let entry = NewOutboxEntry(dialect: route.id, upstream: upstream, user: user, operation: write.operation.rawValue, payload: write.json())
         do {
             let seq = try await store.enqueue(entry, now: Date())
-            if let password { state.withLock { $0.secrets[seq] = password } }
+            if let password {
+                let now = Date()
+                state.withLock { state in
+                    if state.secrets.count >= 1024 {
+                        state.secrets = state.secrets.filter { now.timeIntervalSince($0.value.kept) < Self.secretLifetime }
+                    }
+                    state.secrets[seq] = (password, now)
+                }
+            }
             pokes.continuation.yield()
         } catch {
             events.outboxFailed(dialect: route.id)
@@ -84,7 +92,7 @@ extension MigrationMonitor {
     /// Applies one entry to its upstream: removed when applied, tried again later when the
     /// upstream failed, reported failed for good when it refused the write or the tries ran out.
     func apply(_ entry: OutboxEntry) async {
-        let password = state.withLock { $0.secrets.removeValue(forKey: entry.seq) }
+        let password = state.withLock { $0.secrets.removeValue(forKey: entry.seq)?.secret }
         guard let route = route(entry.dialect), let side = route.mirrorSide(entry.upstream) else {
             // The migration was taken out of the configuration: the entry waits, visible.
             await retry(entry, attempts: entry.attempts, next: Date().addingTimeInterval(60), error: "no migration of this route names \(entry.upstream) now")

@@ -1,9 +1,9 @@
-package import DragomanCore
+import DragomanCore
 package import DragomanDialectKit
 package import DragomanStore
 package import Foundation
 package import Logging
-package import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 
 /// The live migration bridge's work off the caller's path, for every migrating route, across
@@ -38,8 +38,10 @@ package final class MigrationMonitor: Service, Sendable {
         var routes: [String: MigrationRoute] = [:]
         var tallies: [String: Tally] = [:]
         /// The passwords of mirrored creates and updates not yet tried, by outbox entry, kept in
-        /// memory only: an entry tried again after a failure or a restart has none.
-        var secrets: [Int64: Secret] = [:]
+        /// memory only: an entry tried again after a failure or a restart has none. One that
+        /// another instance took (a shared store), or that waits behind a user's earlier entry
+        /// longer than ``secretLifetime``, is forgotten.
+        var secrets: [Int64: (secret: Secret, kept: Date)] = [:]
         /// When the outbox's leases are next checked for dead instances.
         var nextLeaseCheck = Date.distantPast
     }
@@ -62,6 +64,9 @@ package final class MigrationMonitor: Service, Sendable {
         package var primary: String?
         package var candidate: String?
     }
+
+    /// How long a mirrored write's password waits in memory for its first try.
+    static let secretLifetime: TimeInterval = 300
 
     /// Examples kept per field.
     static let examplesKept = 3

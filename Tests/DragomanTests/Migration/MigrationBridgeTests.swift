@@ -85,7 +85,7 @@ import Testing
 
     @Test func aCandidateThatIsDownNeitherFailsTheCallerAndItsOutboxDrainsWhenItReturns() async throws {
         let port = try await Harness.freePort()
-        try await TestGateway().run { old in
+        try await TestGateway(engine: .sqlite).run { old in
             let front = Harness.front(
                 caller: .telnessConnect, old: Harness.upstream("old", port: old.port!, dialect: .telnessConnect),
                 new: Harness.upstream("new", port: port, dialect: .voltMXAudience), plan: Harness.plan(.shadow) { $0.attempts = 1000 })
@@ -104,7 +104,7 @@ import Testing
                 // The candidate holds nobody yet: the read's comparison says so.
                 #expect(waiting["differences"]?["status"]?["count"]?.int == 1)
                 // The new system comes up on its address: the outbox drains into it.
-                try await Harness.serve(TestGateway { $0.port = port }) {
+                try await Harness.serve(TestGateway(engine: .sqlite) { $0.port = port }) {
                     try await Harness.waitFor(front, .telnessConnect, "the outbox to drain") { Harness.pending($0) == 0 }
                 }
                 let state = try await Harness.state(front, .telnessConnect)
@@ -116,7 +116,7 @@ import Testing
     @Test func aCandidateThatNeverAnswersNeitherDelaysNorFailsTheCaller() async throws {
         // The candidate takes every request and says nothing.
         let silent = try await ScriptedBackend { _ in ScriptedBackend.Reply(raw: nil) }
-        try await TestGateway().run { old in
+        try await TestGateway(engine: .sqlite).run { old in
             let front = Harness.front(
                 caller: .telnessConnect, old: Harness.upstream("old", port: old.port!, dialect: .telnessConnect),
                 new: Harness.upstream("new", port: silent.port, dialect: .telnessConnect), plan: Harness.plan(.shadow))
@@ -138,8 +138,8 @@ import Testing
     @Test func aWriteTheCandidateRefusesFailsForGoodAndIsReported() async throws {
         // Access Management requires a user name the Telness caller never gives, and the new
         // upstream is not told to make one.
-        try await TestGateway().run { old in
-            try await TestGateway().run { new in
+        try await TestGateway(engine: .sqlite).run { old in
+            try await TestGateway(engine: .sqlite).run { new in
                 var candidate = Harness.upstream("new", port: new.port!, dialect: .voltMXAccessManagement)
                 candidate.userName = .reject
                 let front = Harness.front(
@@ -159,8 +159,8 @@ import Testing
     }
 
     @Test func aSplitPlacesNewUsersByShareAndKeepsEachWhereItLives() async throws {
-        try await TestGateway().run { old in
-            try await TestGateway().run { new in
+        try await TestGateway(engine: .sqlite).run { old in
+            try await TestGateway(engine: .sqlite).run { new in
                 let gateway = Harness.front(
                     caller: .telnessConnect, old: Harness.upstream("old", port: old.port!, dialect: .telnessConnect),
                     new: Harness.upstream("new", port: new.port!, dialect: .telnessConnect), plan: Harness.plan(.split, mirror: false) { $0.percent = 100 })
@@ -194,8 +194,8 @@ import Testing
     }
 
     @Test func cutoverWithMirroredWritesMakesShadowARollbackThatLosesNothing() async throws {
-        try await TestGateway().run { old in
-            try await TestGateway().run { new in
+        try await TestGateway(engine: .sqlite).run { old in
+            try await TestGateway(engine: .sqlite).run { new in
                 let gateway = Harness.front(
                     caller: .voltMXAudience, old: Harness.upstream("old", port: old.port!, dialect: .voltMXAudience),
                     new: Harness.upstream("new", port: new.port!, dialect: .telnessConnect), plan: Harness.plan(.cutover))
@@ -223,8 +223,8 @@ import Testing
     }
 
     @Test func reloadsBetweenSplitAndCutoverUnderTrafficLoseNoRequest() async throws {
-        try await TestGateway().run { old in
-            try await TestGateway().run { new in
+        try await TestGateway(engine: .sqlite).run { old in
+            try await TestGateway(engine: .sqlite).run { new in
                 let gateway = Harness.front(
                     caller: .telnessConnect, old: Harness.upstream("old", port: old.port!, dialect: .telnessConnect),
                     new: Harness.upstream("new", port: new.port!, dialect: .telnessConnect), plan: Harness.plan(.split) { $0.percent = 50 })
@@ -239,25 +239,25 @@ import Testing
                     try await Harness.waitFor(front, .telnessConnect, "both sides to hold every user") {
                         Harness.pending($0) == 0 && $0["users"]?["old"]?["held"]?.int == 6 && $0["users"]?["new"]?["held"]?.int == 6
                     }
-                    let known = ids
-                    try await withThrowingTaskGroup(of: (String, HTTPResponse.Status, HTTPResponse.Status).self) { group in
-                        for index in 0..<120 {
-                            group.addTask {
-                                if index % 2 == 0 {
-                                    let status = try await front.post("/users", #"{"name":"User \#(index)","email":"u\#(index)@example.com"}"#).status
-                                    return ("create", status, .created)
-                                }
-                                return ("read", try await front.get("/users/\(known[index % known.count])").status, .ok)
-                            }
-                        }
+                    // Creates and reads, each on a connection of its own, while the stage flips.
+                    let requests = (0..<120).map { index in
+                        index % 2 == 0
+                            ? ConcurrentRequests.Request(path: "/users", body: #"{"name":"User \#(index)","email":"u\#(index)@example.com"}"#)
+                            : ConcurrentRequests.Request(method: .GET, path: "/users/\(ids[index % ids.count])")
+                    }
+                    let port = try #require(front.port)
+                    try await withThrowingTaskGroup(of: [UInt].self) { group in
+                        group.addTask { try await ConcurrentRequests.statuses(port: port, requests) }
                         group.addTask {
                             for round in 0..<8 {
                                 source.change { $0.dialects[.telnessConnect]?.migration?.stage = round % 2 == 0 ? .cutover : .split }
                                 #expect(await reloader.reload(trigger: "test") == .applied(needsRestart: []))
                             }
-                            return ("reloads", .ok, .ok)
+                            return []
                         }
-                        for try await (what, status, expected) in group { #expect(status == expected, "\(what)") }
+                        for try await statuses in group {
+                            for (index, status) in statuses.enumerated() { #expect(status == (index % 2 == 0 ? 201 : 200), "request \(index)") }
+                        }
                     }
                 }
             }
@@ -266,7 +266,7 @@ import Testing
 
     @Test func theMigrationRouteIsForAdminsOnly() async throws {
         let bobKey = "dgm_bob_0123456789abcdefghijklmnopqrstuvwx"
-        try await TestGateway().run { old in
+        try await TestGateway(engine: .sqlite).run { old in
             var gateway = Harness.front(
                 caller: .telnessConnect, old: Harness.upstream("old", port: old.port!, dialect: .telnessConnect),
                 new: Harness.upstream("new", port: old.port!, dialect: .voltMXAudience), plan: Harness.plan(.shadow))

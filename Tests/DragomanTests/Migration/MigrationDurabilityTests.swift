@@ -36,7 +36,7 @@ import Testing
         let storePath = directory.appendingPathComponent("store.sqlite").path
         let newPort = try await MigrationHarness.freePort()
         let configPath = directory.appendingPathComponent("dragoman.yaml").path
-        try await TestGateway().run { old in
+        try await TestGateway(engine: .sqlite).run { old in
             try Self.config(old: old.port!, new: newPort).write(toFile: configPath, atomically: true, encoding: .utf8)
             let arguments = ["--config", configPath, "--store-path", storePath]
             let environment = ["DRAGOMAN_PRINCIPALS__CRASHTEST__ROLES": "admin"]
@@ -59,7 +59,7 @@ import Testing
                 return answered
             }
             #expect(answered.count >= 12)
-            try await MigrationHarness.serve(TestGateway { $0.port = newPort }) {
+            try await MigrationHarness.serve(TestGateway(engine: .sqlite) { $0.port = newPort }) {
                 let second = try await GatewayProcess.start(directory: directory, arguments: arguments, environment: environment)
                 defer { second.kill() }
                 var state = ""

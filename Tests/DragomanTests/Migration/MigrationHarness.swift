@@ -48,8 +48,8 @@ enum MigrationHarness {
         caller: DialectID, old oldDialect: DialectID, new newDialect: DialectID, plan: MigrationPlan,
         _ body: @escaping @Sendable (_ front: any TestClientProtocol, _ old: any TestClientProtocol, _ new: any TestClientProtocol) async throws -> Void
     ) async throws {
-        try await TestGateway().run { old in
-            try await TestGateway().run { new in
+        try await TestGateway(engine: .sqlite).run { old in
+            try await TestGateway(engine: .sqlite).run { new in
                 let gateway = front(
                     caller: caller, old: upstream("old", port: old.port!, dialect: oldDialect), new: upstream("new", port: new.port!, dialect: newDialect),
                     plan: plan)

@@ -13,10 +13,10 @@ import Testing
 @Suite(.serialized) struct MigrationInstancesTests {
     @Test func twoInstancesOnOneStoreAgreeWhereAUserLivesAndShareTheOutbox() async throws {
         let location = TestPostgres.freshLocation()
-        try await TestGateway().run { old in
-            try await TestGateway().run { new in
+        try await TestGateway(engine: .sqlite).run { old in
+            try await TestGateway(engine: .sqlite).run { new in
                 let old = Harness.upstream("old", port: old.port!, dialect: .telnessConnect)
-                let new = Harness.upstream("new", port: new.port!, dialect: .voltMXAudience)
+                let new = Harness.upstream("new", port: new.port!, dialect: .scim)
                 // The first places every new user on the candidate; the second none.
                 var first = Harness.front(caller: .telnessConnect, old: old, new: new, plan: Harness.plan(.split) { $0.percent = 100 }, engine: .postgres)
                 first.configuration.storeURL = location
@@ -39,6 +39,10 @@ import Testing
                         }
                         #expect(state["users"]?["new"]?["living"]?.int == 1)
                         #expect(state["outbox"]?["failed"]?.int == 0)
+                        // Held by both sides, listed once, as the side it lives on has it.
+                        let listed = try await b.get("/users")
+                        #expect(listed.json["items"]?.array.count == 1, "\(listed.status) \(listed.text)")
+                        #expect(listed.json["items"]?[0]?["userId"]?.string == id)
                         #expect(try await a.get("/users/\(id)").json["name"]?.string == "Augusta Lovelace")
                     }
                 }
