@@ -24,6 +24,8 @@ import Testing
             #expect(identity.backends == ["old": "7", "new": "n-7"])
             #expect(try await store.identity(uuid: old.uuid) == identity)
             #expect(try await store.residence() == ["old": Residence(living: 1, held: 1), "new": Residence(living: 0, held: 1)])
+            let livingOnNew = try await store.map(upstream: "new", backendID: "n-8", now: Date())
+            #expect(try await store.homes(of: [old.uuid, livingOnNew.uuid, UUID()]) == [old.uuid: "old", livingOnNew.uuid: "new"])
         }
     }
 
