@@ -169,8 +169,10 @@ let package = Package(
             name: "DragomanCLI",
             dependencies: [
                 "Dragoman",
+                "DragomanCore",
                 "DragomanStore",
                 "DragomanDialectKit",
+                "DragomanTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

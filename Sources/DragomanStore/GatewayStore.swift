@@ -9,7 +9,7 @@ public import ServiceLifecycle
 /// ``SQLiteUserStore`` is the embedded default; ``PostgresStore`` lets several instances share
 /// one state. Both pass the same conformance suite. As a `Service`, a store runs until shutdown
 /// and then closes its connections.
-public protocol GatewayStore: UserStore, GroupStore, SessionStore, IDMapStore, MigrationOutboxStore, IdempotencyStore, Service {
+public protocol GatewayStore: UserStore, GroupStore, SessionStore, IDMapStore, MigrationOutboxStore, BackfillProgressStore, IdempotencyStore, Service {
     /// Which engine, for logs: `sqlite` or `postgres`.
     var engine: String { get }
     /// Closes the store's connections; ``run()`` does this at shutdown.

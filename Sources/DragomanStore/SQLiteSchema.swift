@@ -158,5 +158,17 @@ package enum SQLiteSchema {
         CREATE INDEX migration_outbox_due ON migration_outbox(state, next_at);
         CREATE INDEX migration_outbox_user ON migration_outbox(upstream, user_uuid, seq)
         """,
+        // Where a backfill from one side to another stopped: the source's list position after
+        // the last page it finished.
+        """
+        CREATE TABLE backfill_progress (
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            position TEXT,
+            pages INTEGER NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (source, target)
+        )
+        """,
     ]
 }

@@ -119,5 +119,15 @@ package enum PostgresSchema {
         CREATE INDEX migration_outbox_due ON migration_outbox(state, next_at);
         CREATE INDEX migration_outbox_user ON migration_outbox(upstream, user_uuid, seq)
         """,
+        """
+        CREATE TABLE backfill_progress (
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            position TEXT,
+            pages INTEGER NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (source, target)
+        )
+        """,
     ]
 }

@@ -19,7 +19,7 @@ package struct ForwardingBackend: UserBackend {
 
     package func create(_ decoded: DecodedCreate, caller: any UserDialect, context: CreateContext, logger: Logger) async throws(GatewayFailure) -> CreatedUser {
         var user: NewUser
-        switch validator.validate(decoded.user, profile: caller.profile, prior: decoded.violations) {
+        switch validator.validate(decoded.user, profile: context.profile ?? caller.profile, prior: decoded.violations) {
         case .success(let valid): user = valid
         case .failure(let failure): throw .service(.invalid(failure.violations))
         }
@@ -222,10 +222,7 @@ package struct ForwardingBackend: UserBackend {
         var continuation: String? = nil
         var pages = 0
         repeat {
-            guard let request = dialect.backendList(continuation: continuation, tenant: configuration.tenant) else {
-                throw .notImplemented("The backend's dialect (\(dialect.id)) documents no list Dragoman can read; Dragoman cannot forward one")
-            }
-            let page = try dialect.backendPage(try await upstream.send(request, logger: logger), tenant: configuration.tenant)
+            let page = try await page(after: continuation, logger: logger)
             collected += page.users
             times.merge(page.times) { _, new in new }
             pages += 1
@@ -250,6 +247,29 @@ package struct ForwardingBackend: UserBackend {
             users.append(user(mapped, profile, times: times[backendID] ?? BackendTimes()))
         }
         logger.info("Forwarded list", metadata: ["dragoman.upstream": "\(configuration.name)", "dragoman.backend.users": "\(collected.count)"])
+        return users
+    }
+
+    /// One page of the backend's list, in its own dialect: the page after `continuation`
+    /// (`nil`: the first).
+    package func page(after continuation: String?, logger: Logger) async throws(GatewayFailure) -> BackendPage {
+        guard let request = dialect.backendList(continuation: continuation, tenant: configuration.tenant) else {
+            throw .notImplemented("The backend's dialect (\(dialect.id)) documents no list Dragoman can read; Dragoman cannot forward one")
+        }
+        return try dialect.backendPage(try await upstream.send(request, logger: logger), tenant: configuration.tenant)
+    }
+
+    /// The users of one page of the backend's list, each with the caller's ids (minted on first
+    /// sight), in the page's order.
+    package func users(of page: BackendPage) async throws(GatewayFailure) -> [User] {
+        var users: [User] = []
+        users.reserveCapacity(page.users.count)
+        for (backendID, backendProfile) in page.users {
+            let mapped = try await map(backendID)
+            var profile = backendProfile
+            overlay(mapped.kept, on: &profile)
+            users.append(user(mapped, profile, times: page.times[backendID] ?? BackendTimes()))
+        }
         return users
     }
 

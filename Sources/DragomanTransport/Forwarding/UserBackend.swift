@@ -27,12 +27,18 @@ package struct CreateContext: Sendable {
     /// For a mirrored create (the migration bridge's): the caller's user this one copies, so
     /// the backend's new user is linked to it instead of given ids of its own.
     package var mirrorOf: UUID?
+    /// The rules the user is checked by, instead of the caller dialect's: a backfill's copy of a
+    /// user another system already holds needs only what the target requires.
+    package var profile: ValidationProfile?
 
-    package init(principal: String? = nil, idempotencyKey: String? = nil, claim: IdempotencyClaim? = nil, mirrorOf: UUID? = nil) {
+    package init(
+        principal: String? = nil, idempotencyKey: String? = nil, claim: IdempotencyClaim? = nil, mirrorOf: UUID? = nil, profile: ValidationProfile? = nil
+    ) {
         self.principal = principal
         self.idempotencyKey = idempotencyKey
         self.claim = claim
         self.mirrorOf = mirrorOf
+        self.profile = profile
     }
 }
 
