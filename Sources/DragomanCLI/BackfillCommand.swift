@@ -49,12 +49,7 @@ struct BackfillCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let configuration: GatewayConfiguration
-        do {
-            configuration = try GatewayConfiguration.load(path: config)
-        } catch {
-            Self.fail("\(error)")
-        }
+        let configuration = OfflineCommand.configuration(config, command: "backfill")
         guard (1...256).contains(concurrency) else { Self.fail("--concurrency must be from 1 to 256") }
         var options = BackfillOptions(concurrency: concurrency, dryRun: dryRun, only: only.map(BackfillFilter.init))
         if let rate {
@@ -63,11 +58,7 @@ struct BackfillCommand: AsyncParsableCommand {
             }
             options.rate = value
         }
-        let logger = {
-            var logger = Logger(label: "dragoman.backfill")
-            logger.logLevel = .error
-            return logger
-        }()
+        let logger = OfflineCommand.logger("backfill")
         let terminal = !json && isatty(STDERR_FILENO) == 1
         let printer = ProgressPrinter(terminal: terminal)
         let report: BackfillReport
@@ -92,8 +83,7 @@ struct BackfillCommand: AsyncParsableCommand {
     }
 
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("dragoman backfill: \(message)\n".utf8))
-        Foundation.exit(2)
+        OfflineCommand.fail("backfill", message)
     }
 
     /// The report for a person.

@@ -23,7 +23,7 @@ struct DragomanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dragoman",
         abstract: "A dialect-translating API gateway for create-user APIs.",
-        subcommands: [Serve.self, CheckConfig.self, HashPassword.self, NewAPIKey.self, BackfillCommand.self],
+        subcommands: [Serve.self, CheckConfig.self, HashPassword.self, NewAPIKey.self, BackfillCommand.self, ReconcileCommand.self],
         defaultSubcommand: Serve.self
     )
 }
