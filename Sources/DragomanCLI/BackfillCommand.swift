@@ -31,7 +31,7 @@ struct BackfillCommand: AsyncParsableCommand {
     var config: String?
 
     @Option(name: .long, help: "Creates in flight at once (1-256).")
-    var concurrency = 8
+    var concurrency = 32
 
     @Option(name: .long, help: "At most this many users started per second (e.g. 500 or 500/s).")
     var rate: String?

@@ -261,11 +261,26 @@ package struct ForwardingBackend: UserBackend {
 
     /// The users of one page of the backend's list, each with the caller's ids (minted on first
     /// sight), in the page's order.
+    /// The ids are mapped all at once, so that the store writes those it mints in one group
+    /// (one commit for a page of new users, not one each).
     package func users(of page: BackendPage) async throws(GatewayFailure) -> [User] {
+        let mappings: [MappedID?]
+        do {
+            mappings = try await withThrowingTaskGroup(of: (Int, MappedID).self) { group in
+                for (index, entry) in page.users.enumerated() {
+                    group.addTask { (index, try await idMap.map(upstream: configuration.name, backendID: entry.id, now: Date())) }
+                }
+                var mappings = [MappedID?](repeating: nil, count: page.users.count)
+                for try await (index, mapped) in group { mappings[index] = mapped }
+                return mappings
+            }
+        } catch {
+            throw .service(.storeFailure(String(describing: error)))
+        }
         var users: [User] = []
         users.reserveCapacity(page.users.count)
-        for (backendID, backendProfile) in page.users {
-            let mapped = try await map(backendID)
+        for ((backendID, backendProfile), mapped) in zip(page.users, mappings) {
+            guard let mapped else { continue }
             var profile = backendProfile
             overlay(mapped.kept, on: &profile)
             users.append(user(mapped, profile, times: page.times[backendID] ?? BackendTimes()))

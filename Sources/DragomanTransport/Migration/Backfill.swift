@@ -35,14 +35,14 @@ package enum BackfillFilter: Sendable, Equatable {
 /// How a backfill runs.
 package struct BackfillOptions: Sendable {
     /// Creates in flight at once.
-    package var concurrency = 8
+    package var concurrency = 32
     /// The most users started per second; `nil`: as fast as the target answers.
     package var rate: Double?
     /// Reads and matches, creates nothing.
     package var dryRun = false
     package var only: BackfillFilter?
 
-    package init(concurrency: Int = 8, rate: Double? = nil, dryRun: Bool = false, only: BackfillFilter? = nil) {
+    package init(concurrency: Int = 32, rate: Double? = nil, dryRun: Bool = false, only: BackfillFilter? = nil) {
         self.concurrency = concurrency
         self.rate = rate
         self.dryRun = dryRun
