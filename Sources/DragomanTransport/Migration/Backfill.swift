@@ -146,20 +146,11 @@ package struct Backfill: Sendable {
             return profile
         }()
         let pacer = Pacer(rate: options.rate)
+        var fetched = try await fetch(after: position, logger: logger)
         repeat {
-            let page: BackendPage
-            do {
-                page = try await source.page(after: position, logger: logger)
-            } catch {
-                throw BackfillError(description: Self.describe(error, side: "source", name: sourceName, dialect: source.dialect.id))
-            }
-            let users: [User]
-            do {
-                users = try await source.users(of: page)
-            } catch {
-                throw BackfillError(description: "the store failed: \(error.summary)")
-            }
-            let entries = Array(zip(users, page.users.map(\.id)))
+            let (page, entries) = fetched
+            // The next page is read (and its ids mapped) while this page's copies run.
+            async let upcoming = fetch(following: page, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 var running = 0
                 for (user, sourceID) in entries {
@@ -195,6 +186,7 @@ package struct Backfill: Sendable {
             pages += 1
             if let next = page.next, next == position { throw BackfillError(description: "the source's list did not advance") }
             position = page.next
+            if let next = try await upcoming { fetched = next }
             report.state.withLock { $0.pages += 1 }
             if !options.dryRun {
                 if position == nil {
@@ -210,6 +202,28 @@ package struct Backfill: Sendable {
             report.seconds = (ContinuousClock.now - started).seconds
             return report
         }
+    }
+
+    /// A page of the source's list after `position`, with each user's ids (minted on first sight)
+    /// and its id at the source.
+    private func fetch(after position: String?, logger: Logger) async throws -> (BackendPage, [(User, String)]) {
+        let page: BackendPage
+        do {
+            page = try await source.page(after: position, logger: logger)
+        } catch {
+            throw BackfillError(description: Self.describe(error, side: "source", name: sourceName, dialect: source.dialect.id))
+        }
+        do {
+            return (page, Array(zip(try await source.users(of: page), page.users.map(\.id))))
+        } catch {
+            throw BackfillError(description: "the store failed: \(error.summary)")
+        }
+    }
+
+    /// The page after `page`; `nil` after the last.
+    private func fetch(following page: BackendPage, logger: Logger) async throws -> (BackendPage, [(User, String)])? {
+        guard let next = page.next else { return nil }
+        return try await fetch(after: next, logger: logger)
     }
 
     private enum Outcome {
