@@ -51,6 +51,20 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreEngine.allCases)
+    func aBackfillsPositionIsKeptReplacedAndForgotten(engine: StoreEngine) async throws {
+        try await engine.withStore { store in
+            #expect(try await store.backfillPosition(source: "old", target: "new") == nil)
+            let at = Date(timeIntervalSince1970: 1_800_000_000)
+            try await store.recordBackfill(source: "old", target: "new", position: BackfillPosition(position: "101", pages: 1, updatedAt: at))
+            try await store.recordBackfill(source: "old", target: "new", position: BackfillPosition(position: "201", pages: 2, updatedAt: at))
+            #expect(try await store.backfillPosition(source: "old", target: "new") == BackfillPosition(position: "201", pages: 2, updatedAt: at))
+            #expect(try await store.backfillPosition(source: "new", target: "old") == nil)
+            try await store.resetBackfill(source: "old", target: "new")
+            #expect(try await store.backfillPosition(source: "old", target: "new") == nil)
+        }
+    }
+
     @Test func anIdMapFromBeforeTheLinksReadsTheSameAfterTheUpgrade() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dragoman-links-\(UUID()).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }

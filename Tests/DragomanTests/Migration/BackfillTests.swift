@@ -15,9 +15,11 @@ import Testing
 @Suite(.serialized) struct BackfillTests {
     static let logger = Logger(label: "test")
 
-    /// A configuration naming the two systems, on a fresh store.
+    /// A configuration naming the two systems, on a fresh SQLite store (the stores' own rules
+    /// for links and progress are tested on both engines in `IDLinkAndOutboxStoreTests`; twenty
+    /// pairs opening PostgreSQL schemas three times each crowded the PostgreSQL run).
     static func configuration(old: Int, oldDialect: DialectID, new: Int, newDialect: DialectID) -> GatewayConfiguration {
-        var configuration = TestGateway(engine: .default).configuration
+        var configuration = TestGateway(engine: .sqlite).configuration
         configuration.upstreams = [
             "old": MigrationHarness.upstream("old", port: old, dialect: oldDialect),
             "new": MigrationHarness.upstream("new", port: new, dialect: newDialect),

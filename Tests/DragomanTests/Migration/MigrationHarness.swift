@@ -22,7 +22,7 @@ enum MigrationHarness {
     static func upstream(_ name: String, port: Int, dialect: DialectID) -> UpstreamConfiguration {
         var upstream = ForwardingTests.upstream(port: port, dialect: dialect)
         upstream.name = name
-        upstream.requestTimeout = 5
+        upstream.requestTimeout = 10
         upstream.connectTimeout = 2
         // A candidate that comes back is tried again within the second.
         upstream.breakerCooldown = 1
