@@ -25,8 +25,9 @@ struct MetricsController: Sendable {
     private func scrape() async -> Response {
         RequestRecord.current?.update { $0.operation = "metrics" }
         metrics.recordBreakers(upstreams.mapValues { $0.breaker.current.name })
-        if let migration, let counts = try? await migration.store.outboxCounts() {
-            var pending = Dictionary(uniqueKeysWithValues: migration.routes.map { ($0.id, 0) })
+        // The store is read only while some route migrates.
+        if let migration, case let routes = migration.routes, !routes.isEmpty, let counts = try? await migration.store.outboxCounts() {
+            var pending = Dictionary(uniqueKeysWithValues: routes.map { ($0.id, 0) })
             for (dialect, count) in counts { pending[dialect] = count.pending }
             metrics.recordOutbox(pending)
         }

@@ -140,11 +140,6 @@ package struct Backfill: Sendable {
             pages = stored.pages
             report.state.withLock { $0.resumedAfterPages = stored.pages }
         }
-        let relaxed = {
-            var profile = sourceDialect.profile
-            profile.required = []
-            return profile
-        }()
         let pacer = Pacer(rate: options.rate)
         var fetched = try await fetch(after: position, logger: logger)
         repeat {
@@ -161,7 +156,7 @@ package struct Backfill: Sendable {
                     }
                     await pacer.wait()
                     group.addTask {
-                        let outcome = try await copy(user, sourceID: sourceID, profile: relaxed, logger: logger)
+                        let outcome = try await copy(user, sourceID: sourceID, logger: logger)
                         let snapshot = report.state.withLock { report in
                             report.seen += 1
                             switch outcome {
@@ -233,16 +228,14 @@ package struct Backfill: Sendable {
         case failed(BackfillFailure)
     }
 
-    private func copy(_ user: User, sourceID: String, profile: ValidationProfile, logger: Logger) async throws -> Outcome {
+    private func copy(_ user: User, sourceID: String, logger: Logger) async throws -> Outcome {
         if let only = options.only, !only.matches(user, sourceID: sourceID) { return .skipped }
         if try await store.mapped(upstream: targetName, uuid: user.id.uuid) != nil { return .alreadyThere }
         let carried = target.dialect.carriedFields
         let lost = target.validator.fields.fields.filter { $0 != .tenant && user.profile[$0] != nil && !carried.contains($0) }
         if options.dryRun { return .copied(lost: lost) }
-        let context = CreateContext(idempotencyKey: "dgm-backfill-\(user.id.uuid.text(uppercase: false))", mirrorOf: user.id.uuid, profile: profile)
         do {
-            _ = try await target.with(lostFields: .drop).create(
-                DecodedCreate(user: NewUser(realm: user.realm, profile: user.profile), violations: []), caller: sourceDialect, context: context, logger: logger)
+            _ = try await target.copy(user, from: sourceDialect, logger: logger)
             return .copied(lost: lost)
         } catch {
             if case .service(.storeFailure) = error { throw BackfillError(description: "the store failed: \(error.summary)") }

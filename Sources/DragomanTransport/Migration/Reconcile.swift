@@ -148,15 +148,11 @@ package struct Reconcile: Sendable {
 
     /// `--fix a-to-b`.
     private func apply(_ report: inout ReconcileReport, missing: [User], pairs: [(a: User, b: User, by: String)], logger: Logger) async throws {
-        var relaxed = aDialect.profile
-        relaxed.required = []
         let target = b.lostFields == .reject ? b.with(lostFields: .drop) : b
         let bName = b.configuration.name
         for user in missing {
-            let context = CreateContext(idempotencyKey: "dgm-backfill-\(user.id.uuid.text(uppercase: false))", mirrorOf: user.id.uuid, profile: relaxed)
             do {
-                _ = try await target.create(
-                    DecodedCreate(user: NewUser(realm: user.realm, profile: user.profile), violations: []), caller: aDialect, context: context, logger: logger)
+                _ = try await b.copy(user, from: aDialect, logger: logger)
                 report.created += 1
             } catch {
                 report.fixFailures.append("create \(user.profile.email ?? user.id.uuid.text(uppercase: false)) on \(bName): \(error.summary)")
